@@ -1,0 +1,2 @@
+//! The kmesos command.
+fn main() {}

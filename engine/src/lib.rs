@@ -1,0 +1,1 @@
+//! kmesos engine: plain data (config, state, plan). No I/O.

@@ -1,0 +1,2 @@
+//! The kmesos executor binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Kafka wire protocol client and admin endpoint.

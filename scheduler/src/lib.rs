@@ -1,0 +1,1 @@
+//! The kmesos scheduler daemon.
