@@ -1,0 +1,107 @@
+//! Config resources and entries as kmesos sees them, and their Kafka codes:
+//! shared by the client (what a broker describes) and the endpoint (what the
+//! backend reports).
+
+/// Kafka's resource type codes in config requests.
+pub const RESOURCE_TOPIC: i8 = 2;
+pub const RESOURCE_BROKER: i8 = 4;
+
+/// What a config belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ConfigResource {
+    /// A broker by node id; `""` names the cluster-wide broker default.
+    Broker(String),
+    Topic(String),
+}
+
+impl ConfigResource {
+    /// The resource from Kafka's type code and name; `None` for types kmesos
+    /// does not manage (loggers, client metrics, groups).
+    pub fn from_kafka(resource_type: i8, name: &str) -> Option<Self> {
+        match resource_type {
+            RESOURCE_TOPIC => Some(ConfigResource::Topic(name.to_string())),
+            RESOURCE_BROKER => Some(ConfigResource::Broker(name.to_string())),
+            _ => None,
+        }
+    }
+
+    pub fn kafka_type(&self) -> i8 {
+        match self {
+            ConfigResource::Broker(_) => RESOURCE_BROKER,
+            ConfigResource::Topic(_) => RESOURCE_TOPIC,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            ConfigResource::Broker(name) | ConfigResource::Topic(name) => name,
+        }
+    }
+}
+
+/// Where an effective config value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// Written into the broker's config file at start.
+    Static,
+    /// Set at runtime (a dynamic broker config, or a topic override).
+    Dynamic,
+    /// Kafka's built-in default.
+    Default,
+}
+
+impl ConfigSource {
+    /// Kafka's DescribeConfigs source code for this source on `resource_type`.
+    pub fn kafka_code(self, resource_type: i8) -> i8 {
+        match (self, resource_type) {
+            (ConfigSource::Dynamic, RESOURCE_TOPIC) => 1, // DYNAMIC_TOPIC_CONFIG
+            (ConfigSource::Dynamic, _) => 2,              // DYNAMIC_BROKER_CONFIG
+            (ConfigSource::Static, _) => 4,               // STATIC_BROKER_CONFIG
+            (ConfigSource::Default, _) => 5,              // DEFAULT_CONFIG
+        }
+    }
+
+    /// The source for Kafka's code; unknown codes count as defaults.
+    pub fn from_kafka_code(code: i8) -> Self {
+        match code {
+            1 | 2 | 3 | 6 | 7 | 8 => ConfigSource::Dynamic,
+            4 => ConfigSource::Static,
+            _ => ConfigSource::Default,
+        }
+    }
+}
+
+/// One effective config entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigEntry {
+    pub name: String,
+    /// `None` when unset, or when sensitive (never handed out).
+    pub value: Option<String>,
+    pub source: ConfigSource,
+    pub sensitive: bool,
+    pub read_only: bool,
+}
+
+/// Whether a property holds a secret, by kmesos's rule: its name contains
+/// `password`, `secret` or `sasl.jaas.config`.
+pub fn is_sensitive(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["password", "secret", "sasl.jaas.config"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// One change to a config property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigChange {
+    Set { name: String, value: String },
+    Delete { name: String },
+}
+
+impl ConfigChange {
+    pub fn name(&self) -> &str {
+        match self {
+            ConfigChange::Set { name, .. } | ConfigChange::Delete { name } => name,
+        }
+    }
+}
