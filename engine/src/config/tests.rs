@@ -1,0 +1,233 @@
+//! Loading configurations: the model a file produces, and the errors (all of
+//! them, with positions) a bad one produces.
+
+use super::*;
+use std::time::Duration;
+
+fn load_one(text: &str) -> Result<Config, Diagnostics> {
+    load(&[SourceFile::new("main.hcl", text)], &Vars::new())
+}
+
+fn errors(text: &str) -> Vec<String> {
+    load_one(text)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+const EXAMPLE: &str = r#"
+variable "broker_mem" {
+  default     = 1024
+  description = "MiB per broker"
+}
+
+scheduler {
+  address = "http://127.0.0.1:7000"
+}
+
+cluster "events" {
+  kafka {
+    kind = "apache"
+    dist = "dist/kafka_2.13-4.1.0.tgz"
+  }
+  config = {
+    "auto.create.topics.enable" = false
+  }
+
+  broker "0..2" {
+    cpus = 0.5
+    mem  = var.broker_mem
+    heap = 512
+    disk = 2048
+    port = "31000..31100"
+    constraints = {
+      hostname = "unique"
+      rack     = "groupBy"
+    }
+    config = { "num.io.threads" = 8 }
+    failover {
+      delay     = "30s"
+      max_delay = "10m"
+      max_tries = 0
+    }
+    stickiness = "10m"
+  }
+
+  broker "3" {
+    cpus = 1
+    mem  = 2048
+    constraints = { hostname = "like:agent-3" }
+  }
+
+  topic "orders" {
+    partitions         = 6
+    replication_factor = 3
+    config = { "retention.ms" = 86400000 }
+  }
+
+  client "orders-load" {
+    kind      = "producer"
+    instances = 2
+    cpus      = 0.1
+    mem       = 128
+    topic     = "orders"
+  }
+}
+"#;
+
+#[test]
+fn loads_the_issue_example_into_the_model() {
+    let config = load_one(EXAMPLE).unwrap();
+    assert_eq!(
+        config.scheduler.as_ref().map(|s| s.address.as_str()),
+        Some("http://127.0.0.1:7000")
+    );
+    let events = &config.clusters["events"];
+    assert_eq!(events.kafka.kind, KafkaKind::Apache);
+    assert_eq!(events.config["auto.create.topics.enable"], "false");
+    assert_eq!(
+        events.brokers.keys().copied().collect::<Vec<_>>(),
+        vec![0, 1, 2, 3]
+    );
+    let b0 = &events.brokers[&0];
+    assert_eq!(
+        (b0.cpus, b0.mem, b0.heap, b0.disk),
+        (0.5, 1024, Some(512), 2048)
+    );
+    assert_eq!(
+        b0.port,
+        PortSpec::Range {
+            from: 31000,
+            to: 31100
+        }
+    );
+    assert_eq!(b0.config["num.io.threads"], "8");
+    assert_eq!(b0.failover.max_delay, Duration::from_secs(600));
+    assert_eq!(b0.constraints.len(), 2);
+    let b3 = &events.brokers[&3];
+    assert_eq!(b3.heap, Some(1024), "apache heap defaults to half of mem");
+    assert_eq!(b3.port, PortSpec::Any);
+    assert_eq!(events.topics["orders"].config["retention.ms"], "86400000");
+    assert_eq!(events.clients["orders-load"].instances, 2);
+}
+
+#[test]
+fn variables_come_from_outside_over_defaults() {
+    let mut vars = Vars::new();
+    vars.set_assignment("broker_mem=4096").unwrap();
+    let config = load(&[SourceFile::new("main.hcl", EXAMPLE)], &vars).unwrap();
+    assert_eq!(config.clusters["events"].brokers[&1].mem, 4096);
+}
+
+#[test]
+fn model_round_trips_through_json() {
+    let config = load_one(EXAMPLE).unwrap();
+    let text = serde_json::to_string(&config.clusters).unwrap();
+    let back: std::collections::BTreeMap<String, ClusterSpec> =
+        serde_json::from_str(&text).unwrap();
+    assert_eq!(back, config.clusters);
+}
+
+#[test]
+fn reports_every_error_with_file_line_and_column() {
+    let text = r#"cluster "events" {
+  kafka { kind = "tansu" }
+  broker "0..2" {
+    cpu = 1
+    mem = "lots"
+    config = { "broker.id" = 1, "controller.quorum.voters" = "x" }
+    constraints = { hostname = "near:x" }
+  }
+  broker "2,3" {
+    mem = var.brokr_mem
+  }
+  brokers "4" {}
+}
+variable "broker_mem" { default = 1 }
+"#;
+    assert_eq!(
+        errors(text),
+        vec![
+            "main.hcl:4:5: cluster.events.broker[\"0..2\"]: unknown attribute \"cpu\"; did you mean \"cpus\"?",
+            "main.hcl:5:11: cluster.events.broker[\"0..2\"].mem: expected a number, found string \"lots\"",
+            "main.hcl:6:16: cluster.events.broker[\"0..2\"].config[\"broker.id\"]: \"broker.id\" is set by kmesos for every broker (from the broker id, the port and volume Mesos gives it, and the KRaft quorum); remove it",
+            "main.hcl:6:33: cluster.events.broker[\"0..2\"].config[\"controller.quorum.voters\"]: \"controller.quorum.voters\" is set by kmesos for every broker (from the broker id, the port and volume Mesos gives it, and the KRaft quorum); remove it",
+            "main.hcl:7:21: cluster.events.broker[\"0..2\"].constraints[\"hostname\"]: \"near:x\" is not a constraint; use like:RE, unlike:RE, unique, cluster[:VALUE] or groupBy[:N]",
+            "main.hcl:9:10: cluster.events.broker[\"2,3\"]: broker id 2 is also declared by broker \"0..2\" at main.hcl:3:10",
+            "main.hcl:10:15: cluster.events.broker[\"2,3\"].mem: undefined variable var.brokr_mem; did you mean \"broker_mem\"?",
+            "main.hcl:12:3: cluster.events: unknown block \"brokers\"; did you mean \"broker\"?",
+        ]
+    );
+}
+
+#[test]
+fn reports_syntax_errors_per_file_and_keeps_checking_the_others() {
+    let files = [
+        SourceFile::new("a.hcl", "cluster \"x\" {\n  kafka { kind = \n}\n"),
+        SourceFile::new("b.hcl", "clustr \"y\" {}\n"),
+    ];
+    let errs: Vec<String> = load(&files, &Vars::new())
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(
+        errs[0].starts_with("a.hcl:2:18: syntax error"),
+        "{}",
+        errs[0]
+    );
+    assert_eq!(
+        errs[1],
+        "b.hcl:1:1: unknown block \"clustr\"; did you mean \"cluster\"?"
+    );
+}
+
+#[test]
+fn refuses_malformed_ids_undeclared_vars_and_bad_types() {
+    let errs = errors("cluster \"c\" {\n  kafka { kind = \"kafka\" }\n  broker \"2..0\" {}\n}\n");
+    assert_eq!(
+        errs,
+        vec![
+            "main.hcl:2:18: cluster.c.kafka.kind: kind must be \"tansu\" or \"apache\", not \"kafka\"",
+            "main.hcl:3:10: cluster.c.broker[\"2..0\"]: broker id range \"2..0\" runs backwards; write \"0..2\"",
+        ]
+    );
+    let mut vars = Vars::new();
+    vars.set_assignment("nope=1").unwrap();
+    let text = "cluster \"c\" {\n  kafka { kind = \"tansu\" }\n  broker \"0\" {}\n}\n";
+    let errs: Vec<String> = load(&[SourceFile::new("m.hcl", text)], &vars)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        errs,
+        vec!["--var nope: var.nope: no variable \"nope\" is declared in the configuration"]
+    );
+}
+
+#[test]
+fn checks_topics_clients_and_heap_against_the_cluster() {
+    let errs = errors(
+        r#"cluster "c" {
+  kafka { kind = "tansu" }
+  broker "0" { heap = 256 }
+  topic "t" { replication_factor = 2 }
+  client "load" {
+    kind  = "producer"
+    topic = "tt"
+  }
+}
+"#,
+    );
+    assert_eq!(
+        errs,
+        vec![
+            "main.hcl:3:23: cluster.c.broker[\"0\"].heap: heap applies to apache brokers only (tansu is not a JVM)",
+            "main.hcl:4:36: cluster.c.topic.t.replication_factor: replication_factor 2 exceeds the cluster's 1 brokers",
+            "main.hcl:7:13: cluster.c.client.load.topic: topic \"tt\" is not declared in this cluster; did you mean \"t\"?",
+        ]
+    );
+}

@@ -1,0 +1,123 @@
+//! Builds a change's attribute list: compares before/after values, maps key by
+//! key, and redacts secret values.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::AttrChange;
+use crate::sensitive::{is_sensitive, REDACTED};
+
+#[derive(Default)]
+pub(super) struct AttrDiff(pub Vec<AttrChange>);
+
+fn json<T: Serialize>(value: Option<&T>) -> Option<serde_json::Value> {
+    // Plain data always serializes; null (an unset optional) reads as absent.
+    value
+        .and_then(|v| serde_json::to_value(v).ok())
+        .filter(|v| !v.is_null())
+}
+
+impl AttrDiff {
+    /// Records `name` if its value differs.
+    pub fn value<T: Serialize + PartialEq>(
+        &mut self,
+        name: &str,
+        before: Option<&T>,
+        after: Option<&T>,
+        forces_restart: bool,
+    ) {
+        if before == after {
+            return;
+        }
+        let (before, after) = (json(before), json(after));
+        if before == after {
+            return;
+        }
+        self.0.push(AttrChange {
+            name: name.to_string(),
+            key: None,
+            before,
+            after,
+            forces_restart,
+            sensitive: false,
+        });
+    }
+
+    /// Records the field `get` reads from a resource before and after, if it differs.
+    pub fn field<S, T: Serialize + PartialEq>(
+        &mut self,
+        name: &str,
+        before: Option<&S>,
+        after: Option<&S>,
+        get: impl Fn(&S) -> T,
+        forces_restart: bool,
+    ) {
+        self.value(
+            name,
+            before.map(&get).as_ref(),
+            after.map(&get).as_ref(),
+            forces_restart,
+        );
+    }
+
+    /// Records each key of a map attribute whose value differs.
+    pub fn map(
+        &mut self,
+        name: &str,
+        before: Option<&BTreeMap<String, String>>,
+        after: Option<&BTreeMap<String, String>>,
+        forces_restart: impl Fn(&str) -> bool,
+    ) {
+        let empty = BTreeMap::new();
+        let (before, after) = (before.unwrap_or(&empty), after.unwrap_or(&empty));
+        if before == after {
+            return;
+        }
+        let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+        for key in keys {
+            let (b, a) = (before.get(key), after.get(key));
+            if b != a {
+                self.entry(name, key, b, a, forces_restart(key));
+            }
+        }
+    }
+
+    /// Records one map entry's change.
+    pub fn entry(
+        &mut self,
+        name: &str,
+        key: &str,
+        before: Option<&String>,
+        after: Option<&String>,
+        forces_restart: bool,
+    ) {
+        let sensitive = is_sensitive(key);
+        let shown = |v: Option<&String>| {
+            v.map(|v| {
+                serde_json::Value::String(if sensitive {
+                    REDACTED.to_string()
+                } else {
+                    v.clone()
+                })
+            })
+        };
+        self.0.push(AttrChange {
+            name: name.to_string(),
+            key: Some(key.to_string()),
+            before: shown(before),
+            after: shown(after),
+            forces_restart,
+            sensitive,
+        });
+    }
+
+    /// Display names of the attributes that force a restart.
+    pub fn forcing(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|a| a.forces_restart)
+            .map(AttrChange::display_name)
+            .collect()
+    }
+}

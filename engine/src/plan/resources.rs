@@ -1,0 +1,206 @@
+//! Changes for a cluster's own settings, and orchestration of the changes for
+//! its brokers, topics and clients, in address order.
+
+use std::collections::BTreeSet;
+
+use crate::config::{ClientSpec, ClusterSpec, Config, TopicSpec};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::state::{BrokerRuntime, ClusterState};
+
+use super::attrs::AttrDiff;
+use super::broker::{self, BrokerSides};
+use super::dynamic_configs::update_mode;
+use super::{Action, Change};
+
+fn action(before: bool, after: bool, d: &AttrDiff) -> Action {
+    match (before, after) {
+        (false, _) => Action::Create,
+        (_, false) => Action::Destroy,
+        _ if d.0.is_empty() => Action::NoOp,
+        _ => Action::Update,
+    }
+}
+
+pub(super) fn cluster(
+    name: &str,
+    before: Option<&ClusterState>,
+    after: Option<&ClusterSpec>,
+    config: &Config,
+    changes: &mut Vec<Change>,
+    errors: &mut Diagnostics,
+) {
+    let address = format!("cluster.{name}");
+    let mut d = AttrDiff::default();
+    let (bk, ak) = (before.map(|b| &b.kafka), after.map(|a| &a.kafka));
+    d.field("kafka.kind", bk, ak, |k| k.kind, true);
+    d.field("kafka.dist", bk, ak, |k| k.dist.clone(), true);
+    d.field("kafka.endpoint", bk, ak, |k| k.endpoint.clone(), false);
+    let static_property = |k: &str| !update_mode(k).is_dynamic();
+    d.map(
+        "config",
+        before.map(|b| &b.config),
+        after.map(|a| &a.config),
+        static_property,
+    );
+    changes.push(Change {
+        address: address.clone(),
+        action: action(before.is_some(), after.is_some(), &d),
+        attributes: d.0,
+        reason: None,
+    });
+
+    // Brokers that run and stay, in id order: what placement checks compare with.
+    let peers: Vec<(u32, &BrokerRuntime)> = before
+        .into_iter()
+        .flat_map(|b| b.brokers.iter())
+        .filter(|(id, _)| after.is_some_and(|a| a.brokers.contains_key(id)))
+        .filter_map(|(id, b)| b.runtime.as_ref().map(|r| (*id, r)))
+        .collect();
+    let ids: BTreeSet<u32> = before
+        .into_iter()
+        .flat_map(|b| b.brokers.keys())
+        .chain(after.into_iter().flat_map(|a| a.brokers.keys()))
+        .copied()
+        .collect();
+    for id in ids {
+        let sides = BrokerSides {
+            before: before.and_then(|b| b.brokers.get(&id).map(|s| (s, b))),
+            after: after.and_then(|a| a.brokers.get(&id).map(|s| (s, a))),
+        };
+        changes.push(broker::change(
+            format!("{address}.broker.{id}"),
+            id,
+            &sides,
+            &peers,
+        ));
+    }
+
+    let topics: BTreeSet<&String> = before
+        .into_iter()
+        .flat_map(|b| b.topics.keys())
+        .chain(after.into_iter().flat_map(|a| a.topics.keys()))
+        .collect();
+    for topic in topics {
+        let t_address = format!("{address}.topic.{topic}");
+        let (b, a) = (
+            before.and_then(|b| b.topics.get(topic)),
+            after.and_then(|a| a.topics.get(topic)),
+        );
+        changes.push(topic_change(t_address, b, a, config, errors));
+    }
+
+    let clients: BTreeSet<&String> = before
+        .into_iter()
+        .flat_map(|b| b.clients.keys())
+        .chain(after.into_iter().flat_map(|a| a.clients.keys()))
+        .collect();
+    for client in clients {
+        let c_address = format!("{address}.client.{client}");
+        let (b, a) = (
+            before.and_then(|b| b.clients.get(client)),
+            after.and_then(|a| a.clients.get(client)),
+        );
+        changes.push(client_change(c_address, b, a));
+    }
+}
+
+/// A topic: more partitions and config changes apply in place; fewer
+/// partitions or another replication factor are refused, saying why.
+fn topic_change(
+    address: String,
+    before: Option<&TopicSpec>,
+    after: Option<&TopicSpec>,
+    config: &Config,
+    errors: &mut Diagnostics,
+) -> Change {
+    let mut d = AttrDiff::default();
+    d.field("partitions", before, after, |t| t.partitions, false);
+    d.field(
+        "replication_factor",
+        before,
+        after,
+        |t| t.replication_factor,
+        false,
+    );
+    d.map(
+        "config",
+        before.map(|t| &t.config),
+        after.map(|t| &t.config),
+        |_| false,
+    );
+    if let (Some(b), Some(a)) = (before, after) {
+        let mut refuse = |attr: &str, message: String| {
+            let path = format!("{address}.{attr}");
+            let (file, line, column) = config
+                .positions
+                .get(&path)
+                .map_or(("<configuration>".to_string(), 0, 0), |p| {
+                    (p.file.clone(), p.line, p.column)
+                });
+            errors.push(Diagnostic {
+                file,
+                line,
+                column,
+                path,
+                message,
+            });
+        };
+        if a.partitions < b.partitions {
+            refuse(
+                "partitions",
+                format!(
+                    "cannot go from {} to {} partitions: Kafka cannot remove partitions from a topic (create a new topic instead)",
+                    b.partitions, a.partitions
+                ),
+            );
+        }
+        if a.replication_factor != b.replication_factor {
+            refuse(
+                "replication_factor",
+                format!(
+                    "cannot change replication_factor from {} to {}: that needs a partition reassignment, which kmesos does not do",
+                    b.replication_factor, a.replication_factor
+                ),
+            );
+        }
+    }
+    Change {
+        address,
+        action: action(before.is_some(), after.is_some(), &d),
+        attributes: d.0,
+        reason: None,
+    }
+}
+
+/// A client workload: scaling changes in place, anything else relaunches it.
+fn client_change(
+    address: String,
+    before: Option<&ClientSpec>,
+    after: Option<&ClientSpec>,
+) -> Change {
+    let mut d = AttrDiff::default();
+    let (b, a) = (before, after);
+    d.field("kind", b, a, |s| s.kind, true);
+    d.field("instances", b, a, |s| s.instances, false);
+    d.field("cpus", b, a, |s| s.cpus, true);
+    d.field("mem", b, a, |s| s.mem, true);
+    d.field("topic", b, a, |s| s.topic.clone(), true);
+    d.field("command", b, a, |s| s.command.clone(), true);
+    let mut act = action(before.is_some(), after.is_some(), &d);
+    let forcing = d.forcing();
+    let reason = if act == Action::Update && !forcing.is_empty() {
+        act = Action::Restart;
+        Some(format!(
+            "{} cannot change while the client runs",
+            forcing.join(", ")
+        ))
+    } else {
+        None
+    };
+    Change {
+        address,
+        action: act,
+        attributes: d.0,
+        reason,
+    }
+}

@@ -1,0 +1,245 @@
+//! The state: what the scheduler has recorded — for each cluster the settings
+//! last applied and, for each broker, topic and client, the spec applied and
+//! (for brokers) what runs. Documented in docs/state.md. `lineage` is fixed
+//! when a state is first written; `serial` goes up on every write, so a saved
+//! plan can tell whether the state moved since it was computed.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{BrokerSpec, ClientSpec, KafkaProperties, KafkaSpec, TopicSpec};
+
+/// The version of the state document this code reads and writes.
+pub const STATE_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub format_version: u32,
+    /// Identifies this state's history; empty for a state never written.
+    pub lineage: String,
+    /// Bumped on every write.
+    pub serial: u64,
+    /// The Mesos framework id the scheduler registered with.
+    #[serde(default)]
+    pub framework_id: Option<String>,
+    #[serde(default)]
+    pub clusters: BTreeMap<String, ClusterState>,
+}
+
+/// One cluster as last applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterState {
+    pub kafka: KafkaSpec,
+    #[serde(default)]
+    pub config: KafkaProperties,
+    #[serde(default)]
+    pub brokers: BTreeMap<u32, BrokerState>,
+    #[serde(default)]
+    pub topics: BTreeMap<String, TopicSpec>,
+    #[serde(default)]
+    pub clients: BTreeMap<String, ClientSpec>,
+}
+
+/// One broker: the spec applied, and where and how it runs (none before its
+/// first launch).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerState {
+    pub spec: BrokerSpec,
+    #[serde(default)]
+    pub runtime: Option<BrokerRuntime>,
+}
+
+/// What the scheduler last knew about a broker's task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerRuntime {
+    #[serde(default)]
+    pub task_id: Option<String>,
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// The agent's attributes (e.g. `rack`), to check placement constraints.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub status: Option<BrokerStatus>,
+    /// RFC 3339 time of the last status change.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+impl BrokerRuntime {
+    /// The value of a placement attribute: `hostname` or an agent attribute.
+    pub fn attribute(&self, name: &str) -> Option<&str> {
+        match name {
+            "hostname" => self.hostname.as_deref(),
+            other => self.attributes.get(other).map(String::as_str),
+        }
+    }
+}
+
+/// Where a broker's task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerStatus {
+    /// Waiting for an offer that fits.
+    Pending,
+    /// Launched, not yet answering Kafka requests.
+    Starting,
+    /// Answering Kafka requests.
+    Running,
+    /// Being stopped (restart, move, destroy).
+    Stopping,
+    /// Stopped on purpose.
+    Stopped,
+    /// Failed; waiting for the failover delay before relaunching.
+    Failed,
+}
+
+/// Why a state file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("{origin} is not a kmesos state file: {detail}")]
+    NotAState { origin: String, detail: String },
+    #[error("{origin}: state format_version {found} is not supported (this kmesos reads version {STATE_FORMAT_VERSION})")]
+    UnsupportedVersion { origin: String, found: u64 },
+    #[error("{origin}:{line}:{column}: corrupt state: {detail}")]
+    Corrupt {
+        origin: String,
+        line: usize,
+        column: usize,
+        detail: String,
+    },
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            format_version: STATE_FORMAT_VERSION,
+            lineage: String::new(),
+            serial: 0,
+            framework_id: None,
+            clusters: BTreeMap::new(),
+        }
+    }
+}
+
+impl State {
+    /// A new, empty state with its lineage (the scheduler picks a fresh UUID).
+    pub fn new(lineage: impl Into<String>) -> State {
+        State {
+            lineage: lineage.into(),
+            ..State::default()
+        }
+    }
+
+    /// The state when there is no state file yet.
+    pub fn empty() -> State {
+        State::default()
+    }
+
+    /// Reads a state document; `origin` names it in errors (e.g. the file path).
+    pub fn parse(text: &str, origin: &str) -> Result<State, StateError> {
+        // Check it is ours and of a version we read before decoding in full, so a
+        // foreign JSON file or a newer state gets a clear message, not a field error.
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| StateError::NotAState {
+                origin: origin.to_string(),
+                detail: format!("not JSON ({e})"),
+            })?;
+        let version = value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64);
+        match version {
+            None => {
+                return Err(StateError::NotAState {
+                    origin: origin.to_string(),
+                    detail: "it has no format_version".into(),
+                })
+            }
+            Some(v) if v != u64::from(STATE_FORMAT_VERSION) => {
+                return Err(StateError::UnsupportedVersion {
+                    origin: origin.to_string(),
+                    found: v,
+                })
+            }
+            Some(_) => {}
+        }
+        serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+            origin: origin.to_string(),
+            line: e.line(),
+            column: e.column(),
+            detail: e.to_string(),
+        })
+    }
+
+    /// The state document as pretty JSON, secrets included (the scheduler
+    /// needs them to relaunch brokers); use [`State::redacted`] for output.
+    pub fn to_json(&self) -> String {
+        // Serializing plain data into a String cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// A copy with secret Kafka property values replaced by `(sensitive)`.
+    pub fn redacted(&self) -> State {
+        let mut copy = self.clone();
+        for cluster in copy.clusters.values_mut() {
+            crate::sensitive::redact(&mut cluster.config);
+            for broker in cluster.brokers.values_mut() {
+                crate::sensitive::redact(&mut broker.spec.config);
+            }
+            for topic in cluster.topics.values_mut() {
+                crate::sensitive::redact(&mut topic.config);
+            }
+        }
+        copy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_json() {
+        let mut state = State::new("a1b2");
+        state.serial = 7;
+        state.framework_id = Some("fw-1".into());
+        let text = state.to_json();
+        assert_eq!(State::parse(&text, "s.json").unwrap(), state);
+    }
+
+    #[test]
+    fn tells_foreign_corrupt_and_future_files_apart() {
+        let foreign = State::parse(
+            "{\"version\": 4, \"terraform_version\": \"1.9\"}",
+            "t.tfstate",
+        )
+        .unwrap_err();
+        assert!(
+            foreign
+                .to_string()
+                .contains("t.tfstate is not a kmesos state file"),
+            "{foreign}"
+        );
+        let garbage = State::parse("not json", "s.json").unwrap_err();
+        assert!(garbage.to_string().contains("not JSON"), "{garbage}");
+        let future = State::parse("{\"format_version\": 9}", "s.json").unwrap_err();
+        assert!(
+            future
+                .to_string()
+                .contains("format_version 9 is not supported"),
+            "{future}"
+        );
+        let corrupt =
+            State::parse("{\"format_version\": 1,\n \"lineage\": 5}", "s.json").unwrap_err();
+        assert!(corrupt.to_string().starts_with("s.json:2:"), "{corrupt}");
+    }
+}
