@@ -1,0 +1,80 @@
+//! Turns a launch contract into what to run: the broker's configuration files
+//! on disk, an optional one-time preparation step (Apache Kafka's storage
+//! format) and the broker's command line. Nothing is started here; the
+//! `broker` module runs what this returns, and tests inspect it.
+
+mod apache;
+mod tansu;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use crate::artifact::ArtifactError;
+use crate::launch::{BrokerProgram, LaunchSpec};
+
+/// One program invocation, fully spelled out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerCommand {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// Added to (and overriding) the executor's own environment.
+    pub env: BTreeMap<String, String>,
+    pub working_dir: PathBuf,
+}
+
+/// A step run to completion once per data volume before the broker starts:
+/// skipped when `marker` exists, which is written after it succeeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrepareStep {
+    pub command: BrokerCommand,
+    pub marker: PathBuf,
+}
+
+/// What the executor runs for one broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedBroker {
+    pub prepare: Option<PrepareStep>,
+    pub run: BrokerCommand,
+    /// Where the executor probes the broker: its port on the loopback
+    /// interface (it listens on all of them).
+    pub probe_addr: SocketAddr,
+    /// Configuration files written, for the log and for `kmesos broker log`.
+    pub files: Vec<PathBuf>,
+}
+
+/// Why a broker's configuration could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Artifact(#[from] ArtifactError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path}: {message}")]
+    Unsafe { path: PathBuf, message: String },
+}
+
+impl RenderError {
+    fn io(path: &Path) -> impl FnOnce(io::Error) -> RenderError + '_ {
+        move |source| RenderError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Renders the broker described by `spec` inside `sandbox` (an absolute
+/// path: MESOS_SANDBOX). Creates the data directory if the volume is empty,
+/// writes configuration files and returns the commands to run.
+pub fn render(spec: &LaunchSpec, sandbox: &Path) -> Result<RenderedBroker, RenderError> {
+    let data_dir = sandbox.join(&spec.data_dir);
+    std::fs::create_dir_all(&data_dir).map_err(RenderError::io(&data_dir))?;
+    let probe_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, spec.port));
+    match &spec.broker {
+        BrokerProgram::Tansu(tansu) => tansu::render(spec, tansu, sandbox, &data_dir, probe_addr),
+        BrokerProgram::Apache(apache) => {
+            apache::render(spec, apache, sandbox, &data_dir, probe_addr)
+        }
+    }
+}

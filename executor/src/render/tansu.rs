@@ -1,0 +1,71 @@
+//! tansu: a single process configured by its command line. It stores data in
+//! sqlite with the data volume as its working directory (its `sqlite://`
+//! paths are relative to the working directory), listens on the offered port
+//! and advertises the agent's hostname.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use super::{BrokerCommand, RenderError, RenderedBroker};
+use crate::artifact;
+use crate::launch::{LaunchSpec, TansuProgram};
+
+/// The sqlite database tansu keeps in its working directory (the volume).
+pub const TANSU_DATABASE: &str = "tansu.db";
+
+pub(super) fn render(
+    spec: &LaunchSpec,
+    tansu: &TansuProgram,
+    sandbox: &Path,
+    data_dir: &Path,
+    probe_addr: SocketAddr,
+) -> Result<RenderedBroker, RenderError> {
+    let program = artifact::resolve(sandbox, &tansu.binary);
+    artifact::verify(&program, tansu.sha256.as_deref())?;
+    refuse_dotenv(data_dir)?;
+    if !spec.properties.is_empty() {
+        // tansu has no Kafka broker properties; say so rather than pretend.
+        let names: Vec<&str> = spec.properties.keys().map(String::as_str).collect();
+        tracing::warn!(properties = ?names, "tansu ignores Kafka broker properties");
+    }
+    let args = [
+        "broker",
+        "--cluster-id",
+        &spec.cluster_id,
+        "--listener-url",
+        &format!("tcp://0.0.0.0:{}", spec.port),
+        "--advertised-listener-url",
+        &format!("tcp://{}", spec.endpoint()),
+        "--storage-engine",
+        &format!("sqlite://{TANSU_DATABASE}"),
+    ]
+    .map(str::to_string)
+    .to_vec();
+    Ok(RenderedBroker {
+        prepare: None,
+        run: BrokerCommand {
+            program,
+            args,
+            env: Default::default(),
+            working_dir: data_dir.to_path_buf(),
+        },
+        probe_addr,
+        files: Vec::new(),
+    })
+}
+
+/// tansu loads a `.env` file from its working directory or any parent,
+/// which would silently change its settings: refuse to start over one.
+fn refuse_dotenv(data_dir: &Path) -> Result<(), RenderError> {
+    match data_dir
+        .ancestors()
+        .map(|dir| dir.join(".env"))
+        .find(|p| p.exists())
+    {
+        Some(path) => Err(RenderError::Unsafe {
+            path,
+            message: "tansu would read this .env file and override its settings; remove it".into(),
+        }),
+        None => Ok(()),
+    }
+}
