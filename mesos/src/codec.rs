@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+pub mod transport;
+
 use crate::proto::json::{FieldError, JsonMessage};
 
 /// A message encoding, named by its exact content type.
