@@ -10,6 +10,7 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod format;
 
 pub mod plan;
 pub mod render;

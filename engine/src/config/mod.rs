@@ -31,7 +31,8 @@ pub use source::{Position, SourceFile, SourceMap};
 pub use vars::Vars;
 
 use crate::diagnostics::{suggest, Diagnostics};
-use decode::{syntax_error, Decoder};
+pub(crate) use decode::syntax_error;
+use decode::Decoder;
 use source::IndexedFile;
 
 const TOP_LEVEL_BLOCKS: &[&str] = &["variable", "scheduler", "cluster"];

@@ -9,7 +9,7 @@ use crate::state::{BrokerRuntime, BrokerState, ClusterState};
 use super::attrs::AttrDiff;
 use super::dynamic_configs::update_mode;
 use super::placement;
-use super::{Action, Change};
+use super::{Action, Change, ResourceKind};
 
 /// A broker before (state) and after (configuration), with their clusters.
 pub(super) struct BrokerSides<'a> {
@@ -106,7 +106,7 @@ fn inherited_attrs(
 }
 
 pub(super) fn change(
-    address: String,
+    cluster: &str,
     id: u32,
     sides: &BrokerSides,
     peers: &[(u32, &BrokerRuntime)],
@@ -144,10 +144,5 @@ pub(super) fn change(
             }
         }
     };
-    Change {
-        address,
-        action,
-        attributes: d.0,
-        reason,
-    }
+    Change::new(cluster, ResourceKind::Broker, &id.to_string(), action, d.0).with_reason(reason)
 }

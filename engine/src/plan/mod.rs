@@ -41,13 +41,70 @@ pub struct Plan {
 /// What happens to one resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
+    /// `cluster.events`, `cluster.events.broker.1`, `cluster.events.topic.orders`, ...
     pub address: String,
+    /// The cluster the resource belongs to (or is).
+    pub cluster: String,
+    pub kind: ResourceKind,
+    /// The broker id, topic or client name; the cluster's name for a cluster.
+    pub name: String,
     pub action: Action,
     /// The attributes that differ (all of them for create and destroy).
     pub attributes: Vec<AttrChange>,
     /// Why a restart or move is needed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// What sort of resource a change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    Cluster,
+    Broker,
+    Topic,
+    Client,
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ResourceKind::Cluster => "cluster",
+            ResourceKind::Broker => "broker",
+            ResourceKind::Topic => "topic",
+            ResourceKind::Client => "client",
+        })
+    }
+}
+
+impl Change {
+    /// A change for the resource `kind` `name` of `cluster`, with its address.
+    pub fn new(
+        cluster: &str,
+        kind: ResourceKind,
+        name: &str,
+        action: Action,
+        attributes: Vec<AttrChange>,
+    ) -> Change {
+        let address = match kind {
+            ResourceKind::Cluster => format!("cluster.{cluster}"),
+            other => format!("cluster.{cluster}.{other}.{name}"),
+        };
+        Change {
+            address,
+            cluster: cluster.to_string(),
+            kind,
+            name: name.to_string(),
+            action,
+            attributes,
+            reason: None,
+        }
+    }
+
+    pub fn with_reason(mut self, reason: Option<String>) -> Change {
+        self.reason = reason;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -221,7 +278,14 @@ pub fn diff(config: &Config, state: &State) -> Result<Plan, Diagnostics> {
         format_version: PLAN_FORMAT_VERSION,
         lineage: state.lineage.clone(),
         serial: state.serial,
-        configuration: config.redacted(),
+        // Positions belong to the files just read, not to the plan document.
+        configuration: Config {
+            positions: Default::default(),
+            ..config.redacted()
+        },
         changes,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,7 +10,7 @@ use crate::state::{BrokerRuntime, ClusterState};
 use super::attrs::AttrDiff;
 use super::broker::{self, BrokerSides};
 use super::dynamic_configs::update_mode;
-use super::{Action, Change};
+use super::{Action, Change, ResourceKind};
 
 fn action(before: bool, after: bool, d: &AttrDiff) -> Action {
     match (before, after) {
@@ -29,7 +29,6 @@ pub(super) fn cluster(
     changes: &mut Vec<Change>,
     errors: &mut Diagnostics,
 ) {
-    let address = format!("cluster.{name}");
     let mut d = AttrDiff::default();
     let (bk, ak) = (before.map(|b| &b.kafka), after.map(|a| &a.kafka));
     d.field("kafka.kind", bk, ak, |k| k.kind, true);
@@ -42,12 +41,8 @@ pub(super) fn cluster(
         after.map(|a| &a.config),
         static_property,
     );
-    changes.push(Change {
-        address: address.clone(),
-        action: action(before.is_some(), after.is_some(), &d),
-        attributes: d.0,
-        reason: None,
-    });
+    let act = action(before.is_some(), after.is_some(), &d);
+    changes.push(Change::new(name, ResourceKind::Cluster, name, act, d.0));
 
     // Brokers that run and stay, in id order: what placement checks compare with.
     let peers: Vec<(u32, &BrokerRuntime)> = before
@@ -67,12 +62,7 @@ pub(super) fn cluster(
             before: before.and_then(|b| b.brokers.get(&id).map(|s| (s, b))),
             after: after.and_then(|a| a.brokers.get(&id).map(|s| (s, a))),
         };
-        changes.push(broker::change(
-            format!("{address}.broker.{id}"),
-            id,
-            &sides,
-            &peers,
-        ));
+        changes.push(broker::change(name, id, &sides, &peers));
     }
 
     let topics: BTreeSet<&String> = before
@@ -81,12 +71,11 @@ pub(super) fn cluster(
         .chain(after.into_iter().flat_map(|a| a.topics.keys()))
         .collect();
     for topic in topics {
-        let t_address = format!("{address}.topic.{topic}");
         let (b, a) = (
             before.and_then(|b| b.topics.get(topic)),
             after.and_then(|a| a.topics.get(topic)),
         );
-        changes.push(topic_change(t_address, b, a, config, errors));
+        changes.push(topic_change(name, topic, b, a, config, errors));
     }
 
     let clients: BTreeSet<&String> = before
@@ -95,19 +84,19 @@ pub(super) fn cluster(
         .chain(after.into_iter().flat_map(|a| a.clients.keys()))
         .collect();
     for client in clients {
-        let c_address = format!("{address}.client.{client}");
         let (b, a) = (
             before.and_then(|b| b.clients.get(client)),
             after.and_then(|a| a.clients.get(client)),
         );
-        changes.push(client_change(c_address, b, a));
+        changes.push(client_change(name, client, b, a));
     }
 }
 
 /// A topic: more partitions and config changes apply in place; fewer
 /// partitions or another replication factor are refused, saying why.
 fn topic_change(
-    address: String,
+    cluster: &str,
+    topic: &str,
     before: Option<&TopicSpec>,
     after: Option<&TopicSpec>,
     config: &Config,
@@ -130,7 +119,7 @@ fn topic_change(
     );
     if let (Some(b), Some(a)) = (before, after) {
         let mut refuse = |attr: &str, message: String| {
-            let path = format!("{address}.{attr}");
+            let path = format!("cluster.{cluster}.topic.{topic}.{attr}");
             let (file, line, column) = config
                 .positions
                 .get(&path)
@@ -164,17 +153,14 @@ fn topic_change(
             );
         }
     }
-    Change {
-        address,
-        action: action(before.is_some(), after.is_some(), &d),
-        attributes: d.0,
-        reason: None,
-    }
+    let act = action(before.is_some(), after.is_some(), &d);
+    Change::new(cluster, ResourceKind::Topic, topic, act, d.0)
 }
 
 /// A client workload: scaling changes in place, anything else relaunches it.
 fn client_change(
-    address: String,
+    cluster: &str,
+    client: &str,
     before: Option<&ClientSpec>,
     after: Option<&ClientSpec>,
 ) -> Change {
@@ -197,10 +183,5 @@ fn client_change(
     } else {
         None
     };
-    Change {
-        address,
-        action: act,
-        attributes: d.0,
-        reason,
-    }
+    Change::new(cluster, ResourceKind::Client, client, act, d.0).with_reason(reason)
 }

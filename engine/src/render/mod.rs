@@ -2,3 +2,4 @@
 //! the plan; they compute nothing about what changes.
 
 pub mod json;
+pub mod text;

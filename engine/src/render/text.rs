@@ -1,0 +1,282 @@
+//! The plan as text, in Terraform's style: a legend of the symbols used, then
+//! per changed resource a comment line (address and why) and a block with the
+//! changed attributes (`+` added, `~` changed, `-` removed; maps key by key;
+//! long values as a line diff), then the summary line.
+
+use std::fmt::Write;
+
+use console::Style;
+use similar::{ChangeTag, TextDiff};
+
+use crate::plan::{Action, AttrChange, Change, Plan, ResourceKind};
+use crate::sensitive::REDACTED;
+
+/// Values longer than this are shown as a diff of their parts.
+const LONG_VALUE: usize = 60;
+
+/// Renders `plan`; `colour` when the output is a terminal.
+pub fn render(plan: &Plan, colour: bool) -> String {
+    let p = Painter::new(colour);
+    let mut out = String::new();
+    let changed: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
+    if changed.is_empty() {
+        out.push_str(&p.bold("No changes."));
+        out.push_str(" The clusters match the configuration.\n");
+        return out;
+    }
+
+    out.push_str("kmesos will perform the following actions (symbols:");
+    for (action, meaning) in [
+        (Action::Create, "create"),
+        (Action::Update, "update in place"),
+        (Action::Restart, "restart"),
+        (Action::Move, "move"),
+        (Action::Destroy, "destroy"),
+    ] {
+        if changed.iter().any(|c| c.action == action) {
+            let _ = write!(out, " {} {meaning},", p.symbol(action).trim());
+        }
+    }
+    out.pop();
+    out.push_str(")\n");
+
+    for change in changed {
+        out.push('\n');
+        render_change(&mut out, change, &p);
+    }
+
+    let s = plan.summary();
+    let moves = if s.moves > 0 {
+        format!("{} to move, ", s.moves)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "\n{} {} to create, {} to update, {} to restart, {moves}{} to destroy.",
+        p.bold("Plan:"),
+        s.create,
+        s.update,
+        s.restart,
+        s.destroy
+    );
+    out
+}
+
+fn render_change(out: &mut String, change: &Change, p: &Painter) {
+    let what = match change.action {
+        Action::Create => "will be created".to_string(),
+        Action::Update => "will be updated in place".to_string(),
+        Action::Restart => "must be restarted".to_string(),
+        Action::Move => "must move to another agent".to_string(),
+        Action::Destroy => "will be destroyed".to_string(),
+        Action::NoOp => "is unchanged".to_string(),
+    };
+    let why = change
+        .reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "  {}",
+        p.bold(&format!("# {} {what}{why}", change.address))
+    );
+    let kind_name = match change.kind {
+        ResourceKind::Cluster => format!("cluster \"{}\"", change.name),
+        kind => format!("{kind} \"{}\"", change.name),
+    };
+    let _ = writeln!(out, "{} {kind_name} {{", p.symbol(change.action));
+
+    let width = change
+        .attributes
+        .iter()
+        .map(|a| {
+            if a.key.is_some() {
+                a.name.len()
+            } else {
+                a.display_name().len()
+            }
+        })
+        .max()
+        .unwrap_or(0);
+    let mut i = 0;
+    while let Some(attr) = change.attributes.get(i) {
+        if attr.key.is_some() {
+            // A map attribute: its changed keys together in one `name = { }` block.
+            let group: Vec<&AttrChange> = change.attributes[i..]
+                .iter()
+                .take_while(|a| a.key.is_some() && a.name == attr.name)
+                .collect();
+            i += group.len();
+            render_map(out, &attr.name, &group, change.action, width, p);
+        } else {
+            i += 1;
+            let line = attribute_line(attr, &pad(&attr.name, width), p, 6);
+            out.push_str(&line);
+        }
+    }
+    out.push_str("    }\n");
+}
+
+fn render_map(
+    out: &mut String,
+    name: &str,
+    entries: &[&AttrChange],
+    action: Action,
+    width: usize,
+    p: &Painter,
+) {
+    let sign = match action {
+        Action::Create | Action::Destroy => entry_sign(entries[0]),
+        _ => Sign::Changed,
+    };
+    let _ = writeln!(out, "      {} {} = {{", p.sign(sign), pad(name, width));
+    let key_width = entries
+        .iter()
+        .map(|e| quoted_key(e).chars().count())
+        .max()
+        .unwrap_or(0);
+    for entry in entries {
+        out.push_str(&attribute_line(
+            entry,
+            &pad(&quoted_key(entry), key_width),
+            p,
+            10,
+        ));
+    }
+    out.push_str("        }\n");
+}
+
+fn quoted_key(entry: &AttrChange) -> String {
+    format!("\"{}\"", entry.key.as_deref().unwrap_or_default())
+}
+
+#[derive(Clone, Copy)]
+enum Sign {
+    Added,
+    Changed,
+    Removed,
+}
+
+fn entry_sign(attr: &AttrChange) -> Sign {
+    match (&attr.before, &attr.after) {
+        (None, _) => Sign::Added,
+        (_, None) => Sign::Removed,
+        _ => Sign::Changed,
+    }
+}
+
+/// One `  ~ name = before -> after # forces restart` line (or a long-value diff).
+fn attribute_line(attr: &AttrChange, name: &str, p: &Painter, indent: usize) -> String {
+    let sign = entry_sign(attr);
+    let lead = format!("{}{} {name} = ", " ".repeat(indent), p.sign(sign));
+    let note = if attr.forces_restart {
+        p.note(" # forces restart")
+    } else {
+        String::new()
+    };
+    let (before, after) = (
+        attr.before.as_ref().map(value),
+        attr.after.as_ref().map(value),
+    );
+    match (before, after) {
+        (Some(b), Some(a)) if !attr.sensitive && (b.len() > LONG_VALUE || a.len() > LONG_VALUE) => {
+            long_value_diff(&lead, &b, &a, indent, p, &note)
+        }
+        (Some(_), Some(a)) if attr.sensitive => format!("{lead}{a}{note}\n"),
+        (Some(b), Some(a)) => format!("{lead}{b} -> {a}{note}\n"),
+        (None, Some(a)) => format!("{lead}{a}{note}\n"),
+        (Some(b), None) => format!("{lead}{b}{note}\n"),
+        (None, None) => format!("{lead}null{note}\n"),
+    }
+}
+
+/// A long value's change as a diff of its parts (comma-separated items, or words).
+fn long_value_diff(
+    lead: &str,
+    before: &str,
+    after: &str,
+    indent: usize,
+    p: &Painter,
+    note: &str,
+) -> String {
+    let split = |s: &str| -> String {
+        let sep = if s.contains(',') { ',' } else { ' ' };
+        s.split_inclusive(sep)
+            .map(|part| format!("{}\n", part.trim()))
+            .collect()
+    };
+    let (b, a) = (split(before), split(after));
+    let mut out = format!("{lead}(\n");
+    let inner = " ".repeat(indent + 4);
+    for change in TextDiff::from_lines(&b, &a).iter_all_changes() {
+        let part = change.value().trim_end_matches('\n');
+        let line = match change.tag() {
+            ChangeTag::Equal => format!("{inner}  {part}"),
+            ChangeTag::Delete => format!("{inner}{} {part}", p.sign(Sign::Removed)),
+            ChangeTag::Insert => format!("{inner}{} {part}", p.sign(Sign::Added)),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}  ){note}", " ".repeat(indent));
+    out
+}
+
+/// An attribute value as HCL would write it; redacted values unquoted.
+fn value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) if s == REDACTED => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn pad(name: &str, width: usize) -> String {
+    format!("{name:<width$}")
+}
+
+/// Colours when writing to a terminal, plain text otherwise.
+struct Painter {
+    colour: bool,
+}
+
+impl Painter {
+    fn new(colour: bool) -> Painter {
+        Painter { colour }
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        style.force_styling(self.colour).apply_to(text).to_string()
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.paint(Style::new().bold(), text)
+    }
+
+    fn note(&self, text: &str) -> String {
+        self.paint(Style::new().red(), text)
+    }
+
+    fn symbol(&self, action: Action) -> String {
+        match action {
+            Action::Create => self.paint(Style::new().green(), "  +"),
+            Action::Update => self.paint(Style::new().yellow(), "  ~"),
+            Action::Restart | Action::Move => self.paint(Style::new().magenta(), "-/+"),
+            Action::Destroy => self.paint(Style::new().red(), "  -"),
+            Action::NoOp => "   ".to_string(),
+        }
+    }
+
+    fn sign(&self, sign: Sign) -> String {
+        match sign {
+            Sign::Added => self.paint(Style::new().green(), "+"),
+            Sign::Changed => self.paint(Style::new().yellow(), "~"),
+            Sign::Removed => self.paint(Style::new().red(), "-"),
+        }
+    }
+}
