@@ -3,6 +3,7 @@
 //! paths are relative to the working directory), listens on the offered port
 //! and advertises the agent's hostname.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -46,7 +47,8 @@ pub(super) fn render(
         run: BrokerCommand {
             program,
             args,
-            env: Default::default(),
+            // Plain text in broker.stdout, for people and status messages.
+            env: BTreeMap::from([("NO_COLOR".to_string(), "1".to_string())]),
             working_dir: data_dir.to_path_buf(),
         },
         probe_addr,
