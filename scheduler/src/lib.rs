@@ -1,1 +1,3 @@
 //! The kmesos scheduler daemon.
+
+pub mod store;

@@ -1,0 +1,64 @@
+//! Where the scheduler keeps its state document between runs.
+//!
+//! [`StateStore`] is the interface the daemon writes through, so that a
+//! ZooKeeper backend can follow the file one. Every store keeps the state's
+//! `lineage` (fixed when the state is first created) and bumps `serial` on
+//! each write, so a plan saved against an older state can be refused.
+//! [`open`] picks the backend from a `--state` location such as `file:PATH`.
+
+mod file;
+
+pub use file::FileStore;
+
+use engine::state::StateError;
+use engine::State;
+
+/// Why the state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The stored document is not a kmesos state we can read; it is left alone.
+    #[error("{0}; refusing to use or overwrite it")]
+    Unreadable(#[from] StateError),
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    /// A write would replace a state of another history.
+    #[error("refusing to write a state of lineage {offered:?} over the stored lineage {stored:?}")]
+    ForeignLineage { stored: String, offered: String },
+    #[error("unsupported state location {0:?}: expected file:PATH")]
+    Location(String),
+}
+
+/// A place the scheduler's state lives. Implementations write atomically:
+/// after a crash the stored document is the old one or the new one, whole.
+pub trait StateStore: Send + Sync {
+    /// Where the state lives, for messages (`file:/var/lib/kmesos/state.json`).
+    fn location(&self) -> String;
+
+    /// The stored state; a store opened on nothing holds a fresh, empty state
+    /// with a new lineage.
+    fn load(&self) -> Result<State, StoreError>;
+
+    /// Writes `state` as the next version: its `serial` is set to one past the
+    /// stored one. Refused if its lineage is not the stored lineage.
+    fn save(&self, state: &mut State) -> Result<(), StoreError>;
+}
+
+/// Opens the store a `--state` argument names. `file:PATH` is the only
+/// backend so far; a bare path is read as a file too.
+pub fn open(location: &str) -> Result<Box<dyn StateStore>, StoreError> {
+    let path = match location.split_once(':') {
+        Some(("file", path)) => path,
+        Some((scheme, _)) if scheme.len() > 1 && !scheme.contains('/') => {
+            return Err(StoreError::Location(location.to_string()))
+        }
+        _ => location,
+    };
+    if path.is_empty() {
+        return Err(StoreError::Location(location.to_string()));
+    }
+    Ok(Box::new(FileStore::open(path)?))
+}

@@ -1,0 +1,109 @@
+//! The file backend of the state store (`--state file:PATH`): one JSON
+//! document, replaced atomically on every write — written to a temporary file
+//! in the same directory, flushed to disk, renamed over the old one, then the
+//! directory flushed so the rename itself survives a crash.
+//!
+//! A file that is not a kmesos state (corrupt, foreign, of a newer format) is
+//! refused when the store opens and is never written over.
+
+use std::fs;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use engine::State;
+
+use super::{StateStore, StoreError};
+
+/// The state in one local file.
+#[derive(Debug)]
+pub struct FileStore {
+    path: PathBuf,
+    /// Lineage and serial of what is on disk: the next write must follow them.
+    stored: Mutex<(String, u64)>,
+}
+
+impl FileStore {
+    /// Opens the state at `path`. A missing file is created at once with a
+    /// fresh lineage and serial 0, so the lineage is fixed from the start.
+    pub fn open(path: impl AsRef<Path>) -> Result<FileStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                let state = State::parse(&text, &path.display().to_string())?;
+                Ok(FileStore {
+                    stored: Mutex::new((state.lineage.clone(), state.serial)),
+                    path,
+                })
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let state = State::new(uuid::Uuid::new_v4().to_string());
+                write_atomically(&path, &state.to_json())?;
+                Ok(FileStore {
+                    stored: Mutex::new((state.lineage.clone(), state.serial)),
+                    path,
+                })
+            }
+            Err(source) => Err(io("reading", &path, source)),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl StateStore for FileStore {
+    fn location(&self) -> String {
+        format!("file:{}", self.path.display())
+    }
+
+    fn load(&self) -> Result<State, StoreError> {
+        let text = fs::read_to_string(&self.path).map_err(|e| io("reading", &self.path, e))?;
+        Ok(State::parse(&text, &self.path.display().to_string())?)
+    }
+
+    fn save(&self, state: &mut State) -> Result<(), StoreError> {
+        let mut stored = self.stored.lock().unwrap_or_else(|p| p.into_inner());
+        if state.lineage != stored.0 {
+            return Err(StoreError::ForeignLineage {
+                stored: stored.0.clone(),
+                offered: state.lineage.clone(),
+            });
+        }
+        state.serial = stored.1 + 1;
+        write_atomically(&self.path, &state.to_json())?;
+        stored.1 = state.serial;
+        Ok(())
+    }
+}
+
+/// Replaces `path` with `text` so that readers and crashes see either the old
+/// or the new content. The file is created 0600: the state holds secrets.
+fn write_atomically(path: &Path, text: &str) -> Result<(), StoreError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&dir).map_err(|e| io("creating directory", &dir, e))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".kmesos-state-")
+        .tempfile_in(&dir)
+        .map_err(|e| io("creating a temporary file in", &dir, e))?;
+    temp.write_all(text.as_bytes())
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| io("writing", temp.path(), e))?;
+    temp.persist(path)
+        .map_err(|e| io("renaming the new state onto", path, e.error))?;
+    fs::File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io("syncing directory", &dir, e))
+}
+
+fn io(what: &'static str, path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        what,
+        path: path.display().to_string(),
+        source,
+    }
+}

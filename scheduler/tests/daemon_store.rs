@@ -1,0 +1,132 @@
+//! The file state store against real files: creation with a fresh lineage,
+//! serial bumped per write, atomic replacement, and refusal of files that are
+//! not kmesos states (which must be left untouched).
+
+use std::fs;
+
+use kmesos_scheduler::store::{self, FileStore, StateStore};
+
+#[test]
+fn a_new_store_gets_a_fresh_lineage_written_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/state.json");
+    let store = FileStore::open(&path).unwrap();
+    let state = store.load().unwrap();
+    assert_eq!(state.serial, 0);
+    assert!(
+        uuid::Uuid::parse_str(&state.lineage).is_ok(),
+        "{}",
+        state.lineage
+    );
+    assert!(path.exists());
+
+    let other = FileStore::open(dir.path().join("other.json")).unwrap();
+    assert_ne!(other.load().unwrap().lineage, state.lineage);
+}
+
+#[test]
+fn each_write_bumps_the_serial_and_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let store = FileStore::open(&path).unwrap();
+    let mut state = store.load().unwrap();
+    state.framework_id = Some("fw-7".into());
+    store.save(&mut state).unwrap();
+    assert_eq!(state.serial, 1);
+    store.save(&mut state).unwrap();
+    assert_eq!(state.serial, 2);
+
+    let reopened = FileStore::open(&path).unwrap().load().unwrap();
+    assert_eq!(reopened, state);
+    // Nothing but the state itself is left in the directory.
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["state.json"]);
+}
+
+#[test]
+fn a_stale_copy_cannot_roll_the_serial_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path().join("state.json")).unwrap();
+    let mut first = store.load().unwrap();
+    let mut stale = first.clone();
+    store.save(&mut first).unwrap();
+    store.save(&mut first).unwrap();
+    store.save(&mut stale).unwrap();
+    assert_eq!(stale.serial, 3, "the store numbers writes, not the caller");
+}
+
+#[test]
+fn a_state_of_another_lineage_is_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let store = FileStore::open(&path).unwrap();
+    let before = fs::read_to_string(&path).unwrap();
+    let mut foreign = engine::State::new("someone-else");
+    let err = store.save(&mut foreign).unwrap_err().to_string();
+    assert!(err.contains("someone-else"), "{err}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), before);
+}
+
+#[test]
+fn corrupt_and_foreign_files_are_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "garbage.json",
+            "{\"format_version\": 1, \"lineage\": ",
+            "not JSON",
+        ),
+        (
+            "terraform.tfstate",
+            "{\"version\": 4, \"terraform_version\": \"1.9.0\"}",
+            "is not a kmesos state file",
+        ),
+        (
+            "future.json",
+            "{\"format_version\": 99}",
+            "format_version 99 is not supported",
+        ),
+    ];
+    for (name, content, expected) in cases {
+        let path = dir.path().join(name);
+        fs::write(&path, content).unwrap();
+        let err = FileStore::open(&path).unwrap_err().to_string();
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(err.contains(name), "the message names the file: {err}");
+        assert!(err.contains("refusing"), "{err}");
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            content,
+            "{name} was modified"
+        );
+    }
+}
+
+#[test]
+fn locations_name_the_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.json");
+    let store = store::open(&format!("file:{}", path.display())).unwrap();
+    assert_eq!(store.location(), format!("file:{}", path.display()));
+    let err = store::open("zk://zk1:2181/kmesos")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("expected file:PATH"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_state_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let store = FileStore::open(&path).unwrap();
+    let mut state = store.load().unwrap();
+    store.save(&mut state).unwrap();
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
