@@ -94,7 +94,7 @@ fn scheduler_calls_from_the_fact_sheet() {
         command.uris[1].output_file.as_deref(),
         Some("conf/broker.properties")
     );
-    assert_eq!(command.uris[1].extract(), false);
+    assert!(!command.uris[1].extract(), "extract: false as written");
     assert_eq!(
         executor
             .shutdown_grace_period

@@ -4,11 +4,15 @@
 //! plain-text reason, read a SUBSCRIBE response as a stream of typed events
 //! (RecordIO + codec), and space out retries.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::{Stream, StreamExt, TryStreamExt};
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, LOCATION};
 use reqwest::{Response, StatusCode, Url};
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
 use tokio_util::codec::FramedRead;
 use tokio_util::io::StreamReader;
 
@@ -192,6 +196,38 @@ pub fn event_stream<M: Codec + 'static>(
         let record = record?;
         Ok(encoding.decode::<M>(&record)?)
     })
+}
+
+/// What a client task reports to its caller, in order. Dropping it stops
+/// the task (and so closes its event-stream connection).
+pub struct Events<E> {
+    receiver: mpsc::Receiver<E>,
+    task: AbortHandle,
+}
+
+impl<E> Events<E> {
+    pub(crate) fn new(receiver: mpsc::Receiver<E>, task: AbortHandle) -> Self {
+        Events { receiver, task }
+    }
+
+    /// The next event; `None` once the client task has stopped.
+    pub async fn recv(&mut self) -> Option<E> {
+        self.receiver.recv().await
+    }
+}
+
+impl<E> Stream for Events<E> {
+    type Item = E;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<E>> {
+        self.receiver.poll_recv(cx)
+    }
+}
+
+impl<E> Drop for Events<E> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Exponential backoff between reconnection attempts: `initial`, doubling

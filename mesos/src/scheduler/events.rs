@@ -1,13 +1,7 @@
 //! What the scheduler client reports: the master's events, typed, plus the
 //! client's own view of the subscription (`Disconnected`, `Subscribed` again).
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
-
-use futures::Stream;
-use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
 
 use crate::proto::scheduler::event;
 use crate::proto::{FrameworkId, MasterInfo, Offer, OfferId, TaskStatus};
@@ -41,33 +35,4 @@ pub enum SchedulerEvent {
 
 /// The event stream of one subscription. Dropping it closes the
 /// subscription (the master then starts the framework's failover timer).
-pub struct Events {
-    receiver: mpsc::Receiver<SchedulerEvent>,
-    task: AbortHandle,
-}
-
-impl Events {
-    pub(super) fn new(receiver: mpsc::Receiver<SchedulerEvent>, task: AbortHandle) -> Self {
-        Events { receiver, task }
-    }
-
-    /// The next event; `None` once the client has stopped (after `Error`,
-    /// or TEARDOWN).
-    pub async fn recv(&mut self) -> Option<SchedulerEvent> {
-        self.receiver.recv().await
-    }
-}
-
-impl Stream for Events {
-    type Item = SchedulerEvent;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SchedulerEvent>> {
-        self.receiver.poll_recv(cx)
-    }
-}
-
-impl Drop for Events {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
+pub type Events = crate::codec::transport::Events<SchedulerEvent>;
