@@ -1,3 +1,4 @@
 //! The kmesos scheduler daemon.
 
+pub mod core;
 pub mod store;

@@ -1,0 +1,184 @@
+//! What the decision core asks the shell to do: Mesos calls, writing the
+//! state, Kafka admin work on live brokers, answers to API requests and apply
+//! progress for the CLI. The shell carries them out in the order given:
+//! `PersistState` comes before the calls that depend on it being durable.
+
+use std::collections::BTreeMap;
+
+use engine::config::TopicSpec;
+use engine::plan::{Action, StalePlan};
+use mesos::proto::{offer, AgentId, Filters, OfferId, TaskId};
+use serde::{Deserialize, Serialize};
+
+use super::record::CoreState;
+
+/// One output of [`Core::handle`](super::Core::handle).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// ACCEPT: the operations run in order on the offers' agent.
+    Accept {
+        offer_ids: Vec<OfferId>,
+        operations: Vec<offer::Operation>,
+        filters: Filters,
+    },
+    /// DECLINE with a refuse filter.
+    Decline {
+        offer_ids: Vec<OfferId>,
+        refuse_seconds: f64,
+    },
+    /// KILL; `grace` is the kill policy's grace period, when the core wants
+    /// a graceful stop (SIGTERM, wait, SIGKILL).
+    Kill {
+        task_id: TaskId,
+        agent_id: Option<AgentId>,
+        grace: Option<std::time::Duration>,
+    },
+    /// ACKNOWLEDGE an update that carried a uuid.
+    Acknowledge {
+        agent_id: AgentId,
+        task_id: TaskId,
+        uuid: Vec<u8>,
+    },
+    /// RECONCILE: explicit for the listed tasks, implicit when empty.
+    Reconcile {
+        tasks: Vec<(TaskId, Option<AgentId>)>,
+    },
+    /// REVIVE the framework's role (something is pending).
+    Revive,
+    /// SUPPRESS the framework's role (nothing is pending).
+    Suppress,
+    /// Write this state durably before carrying out the commands after it.
+    PersistState(Box<CoreState>),
+    /// Check a broker: Kafka ApiVersions on `endpoint` and the cluster's
+    /// under-replicated partitions; answer with [`Event::BrokerProbe`](super::Event::BrokerProbe).
+    ProbeBroker {
+        cluster: String,
+        id: u32,
+        endpoint: String,
+    },
+    /// Change dynamic Kafka configs through a live broker's admin API
+    /// (IncrementalAlterConfigs): for broker `broker`, or cluster-wide
+    /// defaults when `None`. A `None` value deletes (resets) the property.
+    /// Answer with [`Event::DynamicConfigResult`](super::Event::DynamicConfigResult).
+    ApplyDynamicConfig {
+        cluster: String,
+        broker: Option<u32>,
+        endpoint: String,
+        properties: BTreeMap<String, Option<String>>,
+    },
+    /// Create, change or delete a topic through the live broker at
+    /// `endpoint`; answer with [`Event::TopicOpResult`](super::Event::TopicOpResult).
+    TopicOp {
+        cluster: String,
+        endpoint: String,
+        op: TopicOp,
+    },
+    /// The answer to `ApplySubmitted` / `BrokerRestartRequested`: taken.
+    ApplyAccepted { apply_id: String },
+    /// The answer to `ApplySubmitted` / `BrokerRestartRequested`: refused.
+    ApplyRefused(ApplyRefusal),
+    /// Progress of the running apply, for `kmesos apply` to follow.
+    ApplyProgress(Progress),
+}
+
+/// A topic operation on a live cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum TopicOp {
+    Create {
+        name: String,
+        spec: TopicSpec,
+    },
+    /// Grow partitions to `spec.partitions` and set its config.
+    Update {
+        name: String,
+        spec: TopicSpec,
+    },
+    Delete {
+        name: String,
+    },
+}
+
+/// Why a submitted apply (or broker restart) was not taken.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApplyRefusal {
+    /// The plan was computed against another state.
+    #[error("{0}")]
+    Stale(StalePlan),
+    /// Another apply holds the lock.
+    #[error("apply {apply_id} by {holder} is running since {since}; wait for it or cancel it")]
+    Busy {
+        apply_id: String,
+        holder: String,
+        /// RFC 3339.
+        since: String,
+    },
+    /// The request names something the state does not have.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// One step of an apply's progress, as the CLI shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Progress {
+    Started {
+        apply_id: String,
+        holder: String,
+        steps: usize,
+    },
+    /// A broker's task moved on.
+    Broker {
+        apply_id: String,
+        cluster: String,
+        id: u32,
+        phase: BrokerPhase,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// A resource's change is done.
+    StepDone {
+        apply_id: String,
+        address: String,
+        action: Action,
+    },
+    Finished {
+        apply_id: String,
+        counts: Counts,
+    },
+    Failed {
+        apply_id: String,
+        message: String,
+        counts: Counts,
+    },
+    Cancelled {
+        apply_id: String,
+        counts: Counts,
+    },
+}
+
+/// Where a broker is, as the apply sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerPhase {
+    WaitingForOffer,
+    Launching,
+    Starting,
+    Running,
+    /// Running, waiting for the probe to see it healthy with no
+    /// under-replicated partitions.
+    Probing,
+    Stopping,
+    Stopped,
+    Failed,
+    Destroyed,
+}
+
+/// What an apply did, by kind of change (moves count as restarts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub created: usize,
+    pub updated: usize,
+    pub restarted: usize,
+    pub destroyed: usize,
+}

@@ -1,0 +1,74 @@
+//! What the decision core reacts to: the master's events (already decoded by
+//! the `mesos` client), requests from the HTTP API, answers to the commands it
+//! asked the shell to carry out (probes, Kafka admin calls), and the clock.
+
+use engine::plan::Plan;
+use engine::Config;
+use mesos::proto::{Offer, OfferId, TaskStatus};
+
+/// One input to [`Core::handle`](super::Core::handle).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A subscription is established (first time or after a reconnection):
+    /// the core records the framework id and reconciles.
+    Subscribed {
+        framework_id: String,
+    },
+    /// The subscription dropped; outstanding offers are gone.
+    Disconnected,
+    Offers(Vec<Offer>),
+    Rescinded(OfferId),
+    /// A task status update; the core acknowledges it (when it has a uuid)
+    /// after it has been recorded.
+    StatusUpdate(TaskStatus),
+    /// The master lost an agent (its tasks' updates arrive separately).
+    AgentFailure {
+        agent_id: String,
+    },
+    /// A custom executor exited; `status` is the raw wait status when known.
+    ExecutorFailure {
+        agent_id: String,
+        executor_id: String,
+        status: Option<i32>,
+    },
+    /// `kmesos apply`: a plan and the resolved configuration (secrets
+    /// included) it was computed from. `holder` names who submits it
+    /// (shown to a concurrent submitter).
+    ApplySubmitted {
+        plan: Box<Plan>,
+        config: Box<Config>,
+        holder: String,
+    },
+    /// Stop the running apply after the step in flight.
+    ApplyCancelled,
+    /// `kmesos broker restart ID`: a rolling restart of one broker, run as a
+    /// one-step apply (it takes the apply lock).
+    BrokerRestartRequested {
+        cluster: String,
+        id: u32,
+        holder: String,
+    },
+    /// The answer to [`Command::ProbeBroker`](super::Command::ProbeBroker):
+    /// whether the broker answered Kafka ApiVersions, and how many partitions
+    /// the cluster reports under-replicated.
+    BrokerProbe {
+        cluster: String,
+        id: u32,
+        healthy: bool,
+        under_replicated: u32,
+    },
+    /// The answer to [`Command::ApplyDynamicConfig`](super::Command::ApplyDynamicConfig).
+    DynamicConfigResult {
+        cluster: String,
+        broker: Option<u32>,
+        error: Option<String>,
+    },
+    /// The answer to [`Command::TopicOp`](super::Command::TopicOp).
+    TopicOpResult {
+        cluster: String,
+        topic: String,
+        error: Option<String>,
+    },
+    /// Time passes: failover delays expire, probes and reconciliation are retried.
+    Tick,
+}

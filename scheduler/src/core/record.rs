@@ -1,0 +1,157 @@
+//! The document the core keeps and hands to the shell to persist: the engine's
+//! state (what `kmesos state` shows) plus the core's own bookkeeping that must
+//! survive a restart: the apply in progress, each broker's task, volume and
+//! failover counters, and the Kafka cluster ids. A core rebuilt from it
+//! resumes where the previous one stopped.
+
+use std::collections::BTreeMap;
+
+use engine::plan::{Action, ResourceKind};
+use engine::{Config, State};
+use serde::{Deserialize, Serialize};
+
+use super::commands::Counts;
+
+/// Everything the core persists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoreState {
+    /// The state document (lineage, serial, framework id, clusters).
+    pub state: State,
+    /// The core's own records, kept next to the state document.
+    #[serde(default)]
+    pub scheduler: SchedulerRecord,
+}
+
+/// The core's bookkeeping beyond the state document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SchedulerRecord {
+    /// Kafka cluster id per kmesos cluster, generated on first launch.
+    #[serde(default)]
+    pub cluster_ids: BTreeMap<String, String>,
+    /// Per cluster, per broker id.
+    #[serde(default)]
+    pub brokers: BTreeMap<String, BTreeMap<u32, BrokerRecord>>,
+    /// The apply in progress, if any.
+    #[serde(default)]
+    pub apply: Option<ApplyRun>,
+    /// Counts launches and volumes, to make their ids unique.
+    #[serde(default)]
+    pub sequence: u64,
+}
+
+/// What the core knows about one broker beyond its spec and runtime.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BrokerRecord {
+    /// The broker's current task, if one was launched and is not known gone.
+    #[serde(default)]
+    pub task: Option<TaskRecord>,
+    /// Earlier tasks that were killed (or lost) and not yet confirmed gone.
+    #[serde(default)]
+    pub doomed: Vec<TaskRecord>,
+    /// Its persistent volume, once one was created.
+    #[serde(default)]
+    pub volume: Option<VolumeRecord>,
+    /// Failures in a row (reset after running stably for `max_delay`).
+    #[serde(default)]
+    pub failures: u32,
+    /// Not before this time (unix ms) is it relaunched (failover delay).
+    #[serde(default)]
+    pub relaunch_at: Option<u64>,
+    /// When it stopped (unix ms): the start of its stickiness window.
+    #[serde(default)]
+    pub stopped_at: Option<u64>,
+    /// When its task was last seen RUNNING after a launch (unix ms).
+    #[serde(default)]
+    pub running_since: Option<u64>,
+    /// Out of failover tries: not relaunched until restarted or re-applied.
+    #[serde(default)]
+    pub gave_up: bool,
+    /// Not to be launched (being stopped for a restart, move or destroy).
+    #[serde(default)]
+    pub held: bool,
+}
+
+/// A launched task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    pub task_id: String,
+    pub agent_id: String,
+    pub phase: TaskPhase,
+}
+
+/// What the core believes of a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskPhase {
+    /// ACCEPT sent, no update yet.
+    Launched,
+    Starting,
+    Running,
+    /// KILL sent, waiting for a terminal update.
+    Killing,
+    /// Its agent is unreachable: it may come back.
+    Unreachable,
+    /// After a (re)subscription, until reconciliation answers.
+    Unconfirmed,
+}
+
+/// A persistent volume on an agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeRecord {
+    pub persistence_id: String,
+    pub agent_id: String,
+    pub hostname: String,
+    /// MiB.
+    pub disk: u64,
+}
+
+/// An apply in progress: the configuration it leads to and its steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplyRun {
+    pub id: String,
+    pub holder: String,
+    /// RFC 3339.
+    pub since: String,
+    /// The resolved configuration (secrets included) the plan leads to.
+    pub target: Config,
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub counts: Counts,
+    #[serde(default)]
+    pub cancelled: bool,
+}
+
+/// One resource's change within an apply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub address: String,
+    pub cluster: String,
+    pub kind: ResourceKind,
+    pub name: String,
+    pub action: Action,
+    pub stage: Stage,
+}
+
+/// How far a step got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Pending,
+    /// Its work was handed out (launch pending, Kafka admin call sent, kill sent).
+    Started,
+    /// A restarted broker is relaunching (its old task is gone).
+    Relaunching,
+    /// Waiting for a healthy probe.
+    Probing,
+    Done,
+}
+
+impl CoreState {
+    /// The core's document for a state read on its own (no bookkeeping yet).
+    pub fn from_state(state: State) -> CoreState {
+        CoreState {
+            state,
+            scheduler: SchedulerRecord::default(),
+        }
+    }
+}
