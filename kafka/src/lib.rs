@@ -10,6 +10,7 @@
 
 pub mod client;
 pub mod configs;
+pub mod endpoint;
 pub mod error;
 pub mod frame;
 

@@ -1,0 +1,450 @@
+//! DescribeConfigs, IncrementalAlterConfigs and AlterConfigs on BROKER and
+//! TOPIC resources. Broker configs come from the backend (what kmesos
+//! rendered); topic configs from the backend when kmesos manages the topic,
+//! else from the brokers. Sensitive values are never handed out.
+//!
+//! Broker changes: only dynamic properties, as Kafka allows; a request naming
+//! a static one is refused whole with INVALID_REQUEST and Kafka's message. On
+//! Kafka the change is applied through the live broker; tansu has no runtime
+//! broker configs, so there the backend's record is the change (the scheduler
+//! renders it into the broker's config). Either way the backend hears of it.
+
+use futures::future::join_all;
+use kafka_protocol::messages::describe_configs_response::{
+    DescribeConfigsResourceResult, DescribeConfigsResult,
+};
+use kafka_protocol::messages::incremental_alter_configs_request::{
+    AlterConfigsResource, AlterableConfig,
+};
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+use kafka_protocol::messages::{
+    alter_configs_response, incremental_alter_configs_response, AlterConfigsRequest,
+    AlterConfigsResponse, DescribeConfigsRequest, DescribeConfigsResponse,
+    IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, MetadataRequest, TopicName,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use super::{Cluster, ClusterKind, LiveBroker, TopicChange};
+use crate::configs::{is_sensitive, ConfigChange, ConfigEntry, ConfigResource, ConfigSource};
+use crate::error::KafkaError;
+
+const UNKNOWN_SERVER_ERROR: i16 = -1;
+const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
+const INVALID_REQUEST: i16 = 42;
+
+/// IncrementalAlterConfigs operations.
+const OP_SET: i8 = 0;
+const OP_DELETE: i8 = 1;
+
+/// An error code and message for one resource.
+type Refusal = (i16, String);
+
+fn text(s: impl Into<String>) -> StrBytes {
+    StrBytes::from_string(s.into())
+}
+
+pub(crate) async fn describe_configs(
+    cluster: &Cluster,
+    request: DescribeConfigsRequest,
+) -> DescribeConfigsResponse {
+    let mut results = Vec::new();
+    for asked in request.resources {
+        let described = match ConfigResource::from_kafka(asked.resource_type, &asked.resource_name)
+        {
+            Some(ConfigResource::Broker(name)) => broker_entries(cluster, &name),
+            Some(ConfigResource::Topic(name)) => topic_entries(cluster, &name).await,
+            None => Err((
+                INVALID_REQUEST,
+                format!(
+                    "the kmesos endpoint describes BROKER and TOPIC configs, not resource type {}",
+                    asked.resource_type
+                ),
+            )),
+        };
+        let result = DescribeConfigsResult::default()
+            .with_resource_type(asked.resource_type)
+            .with_resource_name(asked.resource_name.clone());
+        results.push(match described {
+            Ok(entries) => {
+                let wanted = |e: &ConfigEntry| {
+                    asked
+                        .configuration_keys
+                        .as_ref()
+                        .is_none_or(|keys| keys.iter().any(|k| k.as_str() == e.name))
+                };
+                result.with_configs(
+                    entries
+                        .iter()
+                        .filter(|e| wanted(e))
+                        .map(|e| describe_entry(e, asked.resource_type))
+                        .collect(),
+                )
+            }
+            Err((code, message)) => result
+                .with_error_code(code)
+                .with_error_message(Some(text(message))),
+        });
+    }
+    DescribeConfigsResponse::default().with_results(results)
+}
+
+/// One entry as Kafka describes it; sensitive values go out as null.
+fn describe_entry(entry: &ConfigEntry, resource_type: i8) -> DescribeConfigsResourceResult {
+    let sensitive = entry.sensitive || is_sensitive(&entry.name);
+    DescribeConfigsResourceResult::default()
+        .with_name(text(entry.name.clone()))
+        .with_value(if sensitive {
+            None
+        } else {
+            entry.value.clone().map(text)
+        })
+        .with_read_only(entry.read_only)
+        .with_config_source(entry.source.kafka_code(resource_type))
+        .with_is_sensitive(sensitive)
+}
+
+fn broker_entries(cluster: &Cluster, name: &str) -> Result<Vec<ConfigEntry>, Refusal> {
+    match live_target(cluster, name)? {
+        // The cluster-wide default resource: kmesos renders every value per broker.
+        None => Ok(Vec::new()),
+        Some(broker) => cluster
+            .backend
+            .broker_config(broker.node_id)
+            .ok_or_else(|| not_live(name)),
+    }
+}
+
+/// The live broker a BROKER resource names, or `None` for the cluster-wide
+/// default (the empty name).
+fn live_target(cluster: &Cluster, name: &str) -> Result<Option<LiveBroker>, Refusal> {
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let id: i32 = name.parse().map_err(|_| {
+        (
+            INVALID_REQUEST,
+            format!("broker resource name must be a broker id, not {name:?}"),
+        )
+    })?;
+    cluster
+        .brokers()
+        .into_iter()
+        .find(|b| b.node_id == id)
+        .map(Some)
+        .ok_or_else(|| not_live(name))
+}
+
+fn not_live(name: &str) -> Refusal {
+    (
+        INVALID_REQUEST,
+        format!("broker {name} is not a live broker of this cluster"),
+    )
+}
+
+async fn topic_entries(cluster: &Cluster, topic: &str) -> Result<Vec<ConfigEntry>, Refusal> {
+    let brokers = cluster.brokers();
+    let first = brokers
+        .first()
+        .ok_or_else(|| (UNKNOWN_SERVER_ERROR, "no live broker".to_string()))?;
+    let exists = MetadataRequest::default()
+        .with_topics(Some(vec![
+            MetadataRequestTopic::default().with_name(Some(TopicName(text(topic))))
+        ]))
+        .with_allow_auto_topic_creation(false);
+    let (_, metadata) = cluster
+        .links
+        .call(first, &exists)
+        .await
+        .map_err(broker_failure)?;
+    if let Some(t) = metadata.topics.iter().find(|t| t.error_code != 0) {
+        return Err((
+            t.error_code,
+            format!("topic {topic}: {}", crate::error_name(t.error_code)),
+        ));
+    }
+    if metadata.topics.is_empty() {
+        return Err((
+            UNKNOWN_TOPIC_OR_PARTITION,
+            format!("topic {topic} does not exist"),
+        ));
+    }
+    if let Some(managed) = cluster.backend.topic_config(topic) {
+        return Ok(managed);
+    }
+    let mut connection_answer = cluster
+        .links
+        .call(
+            first,
+            &DescribeConfigsRequest::default().with_resources(vec![
+                kafka_protocol::messages::describe_configs_request::DescribeConfigsResource::default()
+                    .with_resource_type(crate::configs::RESOURCE_TOPIC)
+                    .with_resource_name(text(topic))
+                    .with_configuration_keys(None),
+            ]),
+        )
+        .await
+        .map_err(broker_failure)?
+        .1;
+    let mut entries = Vec::new();
+    for result in connection_answer.results.drain(..) {
+        if result.error_code != 0 {
+            let message = result
+                .error_message
+                .map(|m| m.to_string())
+                .unwrap_or_default();
+            return Err((result.error_code, message));
+        }
+        entries.extend(result.configs.into_iter().map(|c| ConfigEntry {
+            name: c.name.to_string(),
+            value: c.value.map(|v| v.to_string()),
+            source: ConfigSource::from_kafka_code(c.config_source),
+            sensitive: c.is_sensitive,
+            read_only: c.read_only,
+        }));
+    }
+    Ok(entries)
+}
+
+fn broker_failure(e: KafkaError) -> Refusal {
+    match e.code() {
+        Some(code) => (code, e.to_string()),
+        None => (UNKNOWN_SERVER_ERROR, e.to_string()),
+    }
+}
+
+pub(crate) async fn incremental_alter_configs(
+    cluster: &Cluster,
+    request: IncrementalAlterConfigsRequest,
+) -> IncrementalAlterConfigsResponse {
+    let mut responses = Vec::new();
+    for resource in request.resources {
+        let changes = resource
+            .configs
+            .iter()
+            .map(|c| match (c.config_operation, &c.value) {
+                (OP_SET, Some(value)) => Ok(ConfigChange::Set {
+                    name: c.name.to_string(),
+                    value: value.to_string(),
+                }),
+                (OP_SET, None) => Err((INVALID_REQUEST, format!("{}: SET needs a value", c.name))),
+                (OP_DELETE, _) => Ok(ConfigChange::Delete {
+                    name: c.name.to_string(),
+                }),
+                (op, _) => Err((
+                    INVALID_REQUEST,
+                    format!(
+                        "{}: operation {op} (APPEND/SUBTRACT) is not supported",
+                        c.name
+                    ),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>();
+        let outcome = match changes {
+            Ok(changes) => {
+                alter(
+                    cluster,
+                    resource.resource_type,
+                    &resource.resource_name,
+                    changes,
+                    request.validate_only,
+                )
+                .await
+            }
+            Err(refusal) => Err(refusal),
+        };
+        let (code, message) = outcome.err().map_or((0, None), |(c, m)| (c, Some(text(m))));
+        responses.push(
+            incremental_alter_configs_response::AlterConfigsResourceResponse::default()
+                .with_resource_type(resource.resource_type)
+                .with_resource_name(resource.resource_name)
+                .with_error_code(code)
+                .with_error_message(message),
+        );
+    }
+    IncrementalAlterConfigsResponse::default().with_responses(responses)
+}
+
+/// AlterConfigs (the older, whole-resource API): each given property is set;
+/// properties it leaves out are left as they are.
+pub(crate) async fn alter_configs(
+    cluster: &Cluster,
+    request: AlterConfigsRequest,
+) -> AlterConfigsResponse {
+    let mut responses = Vec::new();
+    for resource in request.resources {
+        let changes = resource
+            .configs
+            .iter()
+            .map(|c| match &c.value {
+                Some(value) => ConfigChange::Set {
+                    name: c.name.to_string(),
+                    value: value.to_string(),
+                },
+                None => ConfigChange::Delete {
+                    name: c.name.to_string(),
+                },
+            })
+            .collect();
+        let outcome = alter(
+            cluster,
+            resource.resource_type,
+            &resource.resource_name,
+            changes,
+            request.validate_only,
+        )
+        .await;
+        let (code, message) = outcome.err().map_or((0, None), |(c, m)| (c, Some(text(m))));
+        responses.push(
+            alter_configs_response::AlterConfigsResourceResponse::default()
+                .with_resource_type(resource.resource_type)
+                .with_resource_name(resource.resource_name)
+                .with_error_code(code)
+                .with_error_message(message),
+        );
+    }
+    AlterConfigsResponse::default().with_responses(responses)
+}
+
+/// Validates and (unless `validate_only`) applies changes to one resource.
+async fn alter(
+    cluster: &Cluster,
+    resource_type: i8,
+    name: &str,
+    changes: Vec<ConfigChange>,
+    validate_only: bool,
+) -> Result<(), Refusal> {
+    match ConfigResource::from_kafka(resource_type, name) {
+        Some(ConfigResource::Broker(name)) => alter_broker(cluster, &name, changes, validate_only).await,
+        Some(ConfigResource::Topic(name)) => alter_topic(cluster, &name, changes, validate_only).await,
+        None => Err((
+            INVALID_REQUEST,
+            format!("the kmesos endpoint alters BROKER and TOPIC configs, not resource type {resource_type}"),
+        )),
+    }
+}
+
+async fn alter_broker(
+    cluster: &Cluster,
+    name: &str,
+    changes: Vec<ConfigChange>,
+    validate_only: bool,
+) -> Result<(), Refusal> {
+    let target = live_target(cluster, name)?;
+    let fixed: Vec<&str> = changes
+        .iter()
+        .map(ConfigChange::name)
+        .filter(|n| !cluster.backend.is_dynamic_broker_config(n))
+        .collect();
+    if !fixed.is_empty() {
+        // Kafka refuses the whole resource, in these words.
+        return Err((
+            INVALID_REQUEST,
+            format!(
+                "Cannot update these configs dynamically: Set({})",
+                fixed.join(", ")
+            ),
+        ));
+    }
+    if validate_only {
+        return Ok(());
+    }
+    if cluster.backend.kind() == ClusterKind::Kafka {
+        let via = match &target {
+            Some(broker) => broker.clone(),
+            None => cluster
+                .brokers()
+                .into_iter()
+                .next()
+                .ok_or_else(|| (UNKNOWN_SERVER_ERROR, "no live broker".to_string()))?,
+        };
+        forward(
+            cluster,
+            &[via],
+            crate::configs::RESOURCE_BROKER,
+            name,
+            &changes,
+        )
+        .await?;
+    }
+    let node = target.map(|b| b.node_id);
+    for change in changes {
+        cluster.backend.broker_config_changed(node, change);
+    }
+    Ok(())
+}
+
+async fn alter_topic(
+    cluster: &Cluster,
+    topic: &str,
+    changes: Vec<ConfigChange>,
+    validate_only: bool,
+) -> Result<(), Refusal> {
+    let brokers = cluster.brokers();
+    let targets: Vec<LiveBroker> = match cluster.backend.kind() {
+        ClusterKind::Tansu => brokers,
+        ClusterKind::Kafka => brokers.into_iter().take(1).collect(),
+    };
+    if targets.is_empty() {
+        return Err((UNKNOWN_SERVER_ERROR, "no live broker".to_string()));
+    }
+    if validate_only {
+        return Ok(());
+    }
+    forward(
+        cluster,
+        &targets,
+        crate::configs::RESOURCE_TOPIC,
+        topic,
+        &changes,
+    )
+    .await?;
+    for change in changes {
+        cluster.backend.topic_changed(TopicChange::ConfigChanged {
+            name: topic.to_string(),
+            change,
+        });
+    }
+    Ok(())
+}
+
+/// Applies changes on each of `brokers` with IncrementalAlterConfigs; the
+/// first error any broker gives is the answer.
+async fn forward(
+    cluster: &Cluster,
+    brokers: &[LiveBroker],
+    resource_type: i8,
+    name: &str,
+    changes: &[ConfigChange],
+) -> Result<(), Refusal> {
+    let configs = changes
+        .iter()
+        .map(|c| match c {
+            ConfigChange::Set { name, value } => AlterableConfig::default()
+                .with_name(text(name.clone()))
+                .with_config_operation(OP_SET)
+                .with_value(Some(text(value.clone()))),
+            ConfigChange::Delete { name } => AlterableConfig::default()
+                .with_name(text(name.clone()))
+                .with_config_operation(OP_DELETE),
+        })
+        .collect();
+    let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
+        AlterConfigsResource::default()
+            .with_resource_type(resource_type)
+            .with_resource_name(text(name))
+            .with_configs(configs),
+    ]);
+    let answers = join_all(brokers.iter().map(|b| cluster.links.call(b, &request))).await;
+    for answer in answers {
+        let (_, response) = answer.map_err(broker_failure)?;
+        if let Some(r) = response.responses.iter().find(|r| r.error_code != 0) {
+            let message = r
+                .error_message
+                .as_ref()
+                .map(|m| m.to_string())
+                .unwrap_or_default();
+            return Err((r.error_code, message));
+        }
+    }
+    Ok(())
+}

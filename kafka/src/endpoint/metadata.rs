@@ -1,0 +1,141 @@
+//! Metadata and DescribeCluster: the live brokers from the backend (plus the
+//! endpoint itself as controller), and topics as the brokers report them —
+//! passed through for Kafka, leadership spread over the brokers for tansu.
+
+use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
+use kafka_protocol::messages::metadata_response::{MetadataResponseBroker, MetadataResponseTopic};
+use kafka_protocol::messages::{
+    BrokerId, DescribeClusterRequest, DescribeClusterResponse, MetadataRequest, MetadataResponse,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use super::{Cluster, ClusterKind, LiveBroker};
+
+/// Kafka's LEADER_NOT_AVAILABLE: what a topic reports while no broker serves it.
+const LEADER_NOT_AVAILABLE: i16 = 5;
+
+pub(crate) async fn metadata(
+    cluster: &Cluster,
+    request: MetadataRequest,
+    version: i16,
+) -> MetadataResponse {
+    let brokers = cluster.brokers();
+    let kind = cluster.backend.kind();
+    let mut entries: Vec<MetadataResponseBroker> = brokers
+        .iter()
+        .map(|b| {
+            MetadataResponseBroker::default()
+                .with_node_id(BrokerId(b.node_id))
+                .with_host(StrBytes::from_string(b.host.clone()))
+                .with_port(i32::from(b.port))
+                .with_rack(if version >= 1 {
+                    b.rack.clone().map(StrBytes::from_string)
+                } else {
+                    None
+                })
+        })
+        .collect();
+    entries.push(
+        MetadataResponseBroker::default()
+            .with_node_id(BrokerId(cluster.node_id))
+            .with_host(StrBytes::from_string(cluster.advertised_host.clone()))
+            .with_port(i32::from(cluster.advertised_port)),
+    );
+    let topics = topics_from_brokers(cluster, &brokers, kind, &request).await;
+    MetadataResponse::default()
+        .with_brokers(entries)
+        .with_cluster_id(Some(StrBytes::from_string(cluster.backend.cluster_id())))
+        .with_controller_id(BrokerId(cluster.node_id))
+        .with_topics(topics)
+}
+
+/// Topics as the first broker that answers reports them.
+async fn topics_from_brokers(
+    cluster: &Cluster,
+    brokers: &[LiveBroker],
+    kind: ClusterKind,
+    request: &MetadataRequest,
+) -> Vec<MetadataResponseTopic> {
+    let asked = MetadataRequest::default()
+        .with_topics(request.topics.clone())
+        // Auto-creation on one tansu broker would leave the others without the topic.
+        .with_allow_auto_topic_creation(
+            kind == ClusterKind::Kafka && request.allow_auto_topic_creation,
+        );
+    for broker in brokers {
+        match cluster.links.call(broker, &asked).await {
+            Ok((_, answer)) => {
+                return match kind {
+                    ClusterKind::Kafka => answer.topics,
+                    ClusterKind::Tansu => answer
+                        .topics
+                        .into_iter()
+                        .map(|t| spread_leaders(t, brokers))
+                        .collect(),
+                }
+            }
+            Err(e) => tracing::warn!(broker = broker.node_id, "Metadata from broker failed: {e}"),
+        }
+    }
+    // No broker answered: named topics have no leader now; "all topics" is empty.
+    request
+        .topics
+        .iter()
+        .flatten()
+        .map(|t| {
+            MetadataResponseTopic::default()
+                .with_name(t.name.clone())
+                .with_topic_id(t.topic_id)
+                .with_error_code(LEADER_NOT_AVAILABLE)
+        })
+        .collect()
+}
+
+/// Rewrites a tansu broker's view (node 111 leads everything) so partition
+/// `p` is led by the `p % N`-th live broker, its only replica.
+fn spread_leaders(topic: MetadataResponseTopic, brokers: &[LiveBroker]) -> MetadataResponseTopic {
+    let partitions = topic
+        .partitions
+        .clone()
+        .into_iter()
+        .map(|p| {
+            let leader = usize::try_from(p.partition_index)
+                .ok()
+                .and_then(|i| brokers.get(i % brokers.len().max(1)))
+                .map_or(-1, |b| b.node_id);
+            p.with_leader_id(BrokerId(leader))
+                .with_replica_nodes(vec![BrokerId(leader)])
+                .with_isr_nodes(vec![BrokerId(leader)])
+                .with_offline_replicas(Vec::new())
+        })
+        .collect();
+    topic.with_partitions(partitions)
+}
+
+pub(crate) fn describe_cluster(
+    cluster: &Cluster,
+    request: DescribeClusterRequest,
+) -> DescribeClusterResponse {
+    let brokers = cluster
+        .brokers()
+        .into_iter()
+        .map(|b| {
+            DescribeClusterBroker::default()
+                .with_broker_id(BrokerId(b.node_id))
+                .with_host(StrBytes::from_string(b.host))
+                .with_port(i32::from(b.port))
+                .with_rack(b.rack.map(StrBytes::from_string))
+        })
+        .chain(std::iter::once(
+            DescribeClusterBroker::default()
+                .with_broker_id(BrokerId(cluster.node_id))
+                .with_host(StrBytes::from_string(cluster.advertised_host.clone()))
+                .with_port(i32::from(cluster.advertised_port)),
+        ))
+        .collect();
+    DescribeClusterResponse::default()
+        .with_endpoint_type(request.endpoint_type)
+        .with_cluster_id(StrBytes::from_string(cluster.backend.cluster_id()))
+        .with_controller_id(BrokerId(cluster.node_id))
+        .with_brokers(brokers)
+}

@@ -1,0 +1,184 @@
+//! The admin endpoint: a TCP server that answers standard Kafka clients on
+//! behalf of a kmesos cluster. Clients bootstrap here, learn the live brokers
+//! from Metadata and produce and consume against those; topic and config
+//! requests are carried out on the live brokers and reported to the
+//! [`ClusterBackend`].
+//!
+//! Layers, one file each: `mod` (listener and connections: bytes ↔ frames),
+//! [`crate::frame`] (frames ↔ kafka-protocol requests), `dispatch` (requests
+//! → handlers: `metadata`, `topics`, `config_requests`, `unsupported`).
+
+mod backend;
+mod config_requests;
+mod dispatch;
+mod links;
+mod metadata;
+mod topics;
+mod unsupported;
+
+pub use backend::{ClusterBackend, ClusterKind, LiveBroker, TopicChange};
+pub use dispatch::IMPLEMENTED_APIS;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_util::codec::Framed;
+
+use crate::frame::{self, decode_request};
+use links::BrokerLinks;
+
+/// How the endpoint listens and presents itself.
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    /// Address to listen on, `host:port` (port 0 picks a free one).
+    pub listen: String,
+    /// Host clients should use to reach the endpoint; the listen host if unset.
+    pub advertised_host: Option<String>,
+    /// The node id the endpoint answers under as the cluster's controller, so
+    /// that clients send it their admin requests. Must differ from every
+    /// broker id; it leads no partitions, so no data traffic comes here.
+    pub node_id: i32,
+    /// Frames larger than this close the connection.
+    pub max_frame_bytes: usize,
+    /// Bound on each request the endpoint makes to a broker.
+    pub broker_timeout: Duration,
+}
+
+impl EndpointConfig {
+    /// Defaults: node id 2147483646 (clear of broker ids), Kafka's 100 MiB
+    /// frame limit, 30 s broker timeout.
+    pub fn new(listen: impl Into<String>) -> Self {
+        EndpointConfig {
+            listen: listen.into(),
+            advertised_host: None,
+            node_id: i32::MAX - 1,
+            max_frame_bytes: frame::DEFAULT_MAX_FRAME_BYTES,
+            broker_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every request handler sees: the backend, broker connections, and how
+/// the endpoint presents itself.
+pub(crate) struct Cluster {
+    pub(crate) backend: Arc<dyn ClusterBackend>,
+    pub(crate) links: BrokerLinks,
+    pub(crate) node_id: i32,
+    pub(crate) advertised_host: String,
+    pub(crate) advertised_port: u16,
+}
+
+impl Cluster {
+    /// Live brokers in node id order (the order partition leadership and
+    /// "the first broker" refer to).
+    pub(crate) fn brokers(&self) -> Vec<LiveBroker> {
+        let mut brokers = self.backend.brokers();
+        brokers.sort_by_key(|b| b.node_id);
+        brokers
+    }
+}
+
+/// A running endpoint; dropping it stops the listener and every connection.
+pub struct AdminEndpoint {
+    local_addr: SocketAddr,
+    server: JoinHandle<()>,
+}
+
+impl AdminEndpoint {
+    /// Binds `config.listen` and starts serving clients from `backend`.
+    pub async fn start(
+        config: EndpointConfig,
+        backend: Arc<dyn ClusterBackend>,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(&config.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let advertised_host = config
+            .advertised_host
+            .clone()
+            .unwrap_or_else(|| local_addr.ip().to_string());
+        let cluster = Arc::new(Cluster {
+            backend,
+            links: BrokerLinks::new(config.broker_timeout),
+            node_id: config.node_id,
+            advertised_host,
+            advertised_port: local_addr.port(),
+        });
+        let server = tokio::spawn(accept_loop(listener, cluster, config.max_frame_bytes));
+        tracing::info!(%local_addr, "Kafka admin endpoint listening");
+        Ok(AdminEndpoint { local_addr, server })
+    }
+
+    /// The address the endpoint listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+}
+
+impl Drop for AdminEndpoint {
+    fn drop(&mut self) {
+        // Aborting the accept loop drops its JoinSet, which aborts every connection.
+        self.server.abort();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, cluster: Arc<Cluster>, max_frame_bytes: usize) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(serve_connection(stream, peer, cluster.clone(), max_frame_bytes));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tracing::warn!("accepting a Kafka client failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = connections.join_next() => {}
+        }
+    }
+}
+
+/// Serves one client: requests are answered in order, as Kafka requires. A
+/// frame that cannot be read or answered closes this connection only.
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    cluster: Arc<Cluster>,
+    max_frame_bytes: usize,
+) {
+    let _ = stream.set_nodelay(true);
+    let mut frames = Framed::new(stream, frame::codec(max_frame_bytes));
+    while let Some(read) = frames.next().await {
+        let payload = match read {
+            Ok(payload) => payload.freeze(),
+            Err(e) => {
+                tracing::warn!(%peer, "closing Kafka connection: unreadable frame: {e}");
+                return;
+            }
+        };
+        let request = match decode_request(payload) {
+            Ok(request) => request,
+            Err(e) => {
+                tracing::warn!(%peer, "closing Kafka connection: {e}");
+                return;
+            }
+        };
+        let answer = match dispatch::answer(&cluster, request).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::warn!(%peer, "closing Kafka connection: {e}");
+                return;
+            }
+        };
+        if let Err(e) = frames.send(answer).await {
+            tracing::debug!(%peer, "Kafka client went away: {e}");
+            return;
+        }
+    }
+}

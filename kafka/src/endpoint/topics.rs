@@ -1,0 +1,295 @@
+//! CreateTopics, DeleteTopics and CreatePartitions, carried out on the live
+//! brokers with their Kafka error codes passed back. For a Kafka cluster one
+//! broker carries each request to the controller; for tansu every broker
+//! carries it, so every broker keeps every topic (see [`ClusterKind`]).
+
+use futures::future::join_all;
+use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+use kafka_protocol::messages::{
+    CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse,
+    DeleteTopicsRequest, DeleteTopicsResponse, TopicName,
+};
+use kafka_protocol::protocol::{Request, StrBytes};
+
+use super::{Cluster, ClusterKind, TopicChange};
+use crate::error::KafkaError;
+
+const UNKNOWN_SERVER_ERROR: i16 = -1;
+const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
+const TOPIC_ALREADY_EXISTS: i16 = 36;
+
+/// Per-topic outcomes in a topic response, whatever the API.
+trait TopicResults: Default {
+    /// Each topic's name, error code and message, mutable.
+    fn results(&mut self) -> Vec<(String, &mut i16, &mut Option<StrBytes>)>;
+    /// Adds a result for a topic no broker answered for.
+    fn push_failure(&mut self, name: &str, code: i16, message: String);
+}
+
+impl TopicResults for CreateTopicsResponse {
+    fn results(&mut self) -> Vec<(String, &mut i16, &mut Option<StrBytes>)> {
+        self.topics
+            .iter_mut()
+            .map(|t| {
+                (
+                    t.name.0.to_string(),
+                    &mut t.error_code,
+                    &mut t.error_message,
+                )
+            })
+            .collect()
+    }
+    fn push_failure(&mut self, name: &str, code: i16, message: String) {
+        self.topics.push(
+            kafka_protocol::messages::create_topics_response::CreatableTopicResult::default()
+                .with_name(TopicName(StrBytes::from_string(name.to_string())))
+                .with_error_code(code)
+                .with_error_message(Some(StrBytes::from_string(message))),
+        );
+    }
+}
+
+impl TopicResults for DeleteTopicsResponse {
+    fn results(&mut self) -> Vec<(String, &mut i16, &mut Option<StrBytes>)> {
+        self.responses
+            .iter_mut()
+            .map(|t| {
+                let name = t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default();
+                (name, &mut t.error_code, &mut t.error_message)
+            })
+            .collect()
+    }
+    fn push_failure(&mut self, name: &str, code: i16, message: String) {
+        self.responses.push(
+            kafka_protocol::messages::delete_topics_response::DeletableTopicResult::default()
+                .with_name(Some(TopicName(StrBytes::from_string(name.to_string()))))
+                .with_error_code(code)
+                .with_error_message(Some(StrBytes::from_string(message))),
+        );
+    }
+}
+
+impl TopicResults for CreatePartitionsResponse {
+    fn results(&mut self) -> Vec<(String, &mut i16, &mut Option<StrBytes>)> {
+        self.results
+            .iter_mut()
+            .map(|t| {
+                (
+                    t.name.0.to_string(),
+                    &mut t.error_code,
+                    &mut t.error_message,
+                )
+            })
+            .collect()
+    }
+    fn push_failure(&mut self, name: &str, code: i16, message: String) {
+        self.results.push(
+            kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult::default()
+                .with_name(TopicName(StrBytes::from_string(name.to_string())))
+                .with_error_code(code)
+                .with_error_message(Some(StrBytes::from_string(message))),
+        );
+    }
+}
+
+/// Sends `request` to the brokers that must carry it out and merges their
+/// answers into one, topic by topic.
+///
+/// The first broker (node id order) that answers speaks for the cluster. On
+/// tansu the others then carry the same change; a topic whose change failed
+/// on one of them reports that broker's error, except `benign`, the error
+/// that means the broker already was as asked (it is brought in line).
+async fn carry_out<R>(
+    cluster: &Cluster,
+    request: &R,
+    all_brokers: bool,
+    benign: i16,
+    topics: &[String],
+) -> R::Response
+where
+    R: Request,
+    R::Response: TopicResults,
+{
+    let brokers = cluster.brokers();
+    let targets = if all_brokers { brokers.len() } else { 1 };
+    let mut answers: Vec<(i32, Result<R::Response, KafkaError>)> = Vec::new();
+    if all_brokers {
+        let calls = brokers.iter().map(|b| cluster.links.call(b, request));
+        for (b, result) in brokers.iter().zip(join_all(calls).await) {
+            answers.push((b.node_id, result.map(|(_, r)| r)));
+        }
+    } else {
+        // Any one broker reaches the controller; try them in order.
+        for b in &brokers {
+            let result = cluster.links.call(b, request).await.map(|(_, r)| r);
+            let answered = result.is_ok();
+            answers.push((b.node_id, result));
+            if answered {
+                break;
+            }
+        }
+    }
+    let failures: Vec<String> = answers
+        .iter()
+        .filter_map(|(id, r)| r.as_ref().err().map(|e| format!("broker {id}: {e}")))
+        .collect();
+    let mut answered = answers
+        .into_iter()
+        .filter_map(|(id, r)| r.ok().map(|r| (id, r)));
+    let Some((_, mut merged)) = answered.next() else {
+        let mut none = R::Response::default();
+        let why = if targets == 0 {
+            "no live broker".to_string()
+        } else {
+            failures.join("; ")
+        };
+        for topic in topics {
+            none.push_failure(topic, UNKNOWN_SERVER_ERROR, why.clone());
+        }
+        return none;
+    };
+    let mut others: Vec<(i32, R::Response)> = answered.collect();
+    let unreachable = all_brokers && !failures.is_empty();
+    for (name, code, message) in merged.results() {
+        if *code != 0 {
+            continue;
+        }
+        if unreachable {
+            *code = UNKNOWN_SERVER_ERROR;
+            *message = Some(StrBytes::from_string(format!(
+                "not carried out on every broker: {}",
+                failures.join("; ")
+            )));
+            continue;
+        }
+        for (id, other) in others.iter_mut() {
+            let found = other.results().into_iter().find(|(n, _, _)| *n == name);
+            if let Some((_, other_code, other_message)) = found {
+                if *other_code != 0 && *other_code != benign {
+                    *code = *other_code;
+                    let detail = other_message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_default();
+                    *message = Some(StrBytes::from_string(format!("on broker {id}: {detail}")));
+                    break;
+                }
+            }
+        }
+    }
+    merged
+}
+
+fn every_broker(cluster: &Cluster) -> bool {
+    cluster.backend.kind() == ClusterKind::Tansu
+}
+
+/// Names of the topics in `results` that succeeded.
+fn succeeded<T: TopicResults>(response: &mut T) -> Vec<String> {
+    response
+        .results()
+        .into_iter()
+        .filter(|(_, code, _)| **code == 0)
+        .map(|(name, _, _)| name)
+        .collect()
+}
+
+pub(crate) async fn create_topics(
+    cluster: &Cluster,
+    request: CreateTopicsRequest,
+) -> CreateTopicsResponse {
+    let names: Vec<String> = request
+        .topics
+        .iter()
+        .map(|t| t.name.0.to_string())
+        .collect();
+    // Validation changes nothing, so one broker's verdict is the answer.
+    let all = every_broker(cluster) && !request.validate_only;
+    let mut response = carry_out(cluster, &request, all, TOPIC_ALREADY_EXISTS, &names).await;
+    if !request.validate_only {
+        let done = succeeded(&mut response);
+        for topic in request
+            .topics
+            .iter()
+            .filter(|t| done.contains(&t.name.0.to_string()))
+        {
+            cluster.backend.topic_changed(TopicChange::Created {
+                name: t_name(&topic.name),
+                partitions: topic.num_partitions,
+                replication_factor: topic.replication_factor,
+                configs: topic
+                    .configs
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.name.to_string(),
+                            c.value.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+            });
+        }
+    }
+    response
+}
+
+pub(crate) async fn delete_topics(
+    cluster: &Cluster,
+    request: DeleteTopicsRequest,
+) -> DeleteTopicsResponse {
+    // v6 names topics in `topics`, older versions in `topic_names`; brokers
+    // may speak either, so send both.
+    let mut names: Vec<TopicName> = request.topic_names.clone();
+    names.extend(request.topics.iter().filter_map(|t| t.name.clone()));
+    names.dedup();
+    let mut states = request.topics.clone();
+    states.extend(
+        request
+            .topic_names
+            .iter()
+            .map(|n| DeleteTopicState::default().with_name(Some(n.clone()))),
+    );
+    let forwarded = DeleteTopicsRequest::default()
+        .with_topic_names(names.clone())
+        .with_topics(states)
+        .with_timeout_ms(request.timeout_ms);
+    let names: Vec<String> = names.iter().map(t_name).collect();
+    let all = every_broker(cluster);
+    let mut response =
+        carry_out(cluster, &forwarded, all, UNKNOWN_TOPIC_OR_PARTITION, &names).await;
+    for name in succeeded(&mut response) {
+        cluster.backend.topic_changed(TopicChange::Deleted { name });
+    }
+    response
+}
+
+pub(crate) async fn create_partitions(
+    cluster: &Cluster,
+    request: CreatePartitionsRequest,
+) -> CreatePartitionsResponse {
+    let names: Vec<String> = request.topics.iter().map(|t| t_name(&t.name)).collect();
+    let all = every_broker(cluster) && !request.validate_only;
+    // A broker that already has the new count answers INVALID_PARTITIONS; that
+    // is not benign in general, so every broker's error is reported.
+    let mut response = carry_out(cluster, &request, all, 0, &names).await;
+    if !request.validate_only {
+        let done = succeeded(&mut response);
+        for topic in request
+            .topics
+            .iter()
+            .filter(|t| done.contains(&t_name(&t.name)))
+        {
+            cluster
+                .backend
+                .topic_changed(TopicChange::PartitionsIncreased {
+                    name: t_name(&topic.name),
+                    total: topic.count,
+                });
+        }
+    }
+    response
+}
+
+fn t_name(name: &TopicName) -> String {
+    name.0.to_string()
+}

@@ -1,0 +1,251 @@
+//! Test support: real tansu brokers in temporary directories, a
+//! [`ClusterBackend`] listing them, the endpoint started in-process, and a way
+//! to run real Kafka clients (Python, kcat) against it.
+#![allow(dead_code)] // each test binary uses its own part of the support
+
+use std::collections::BTreeSet;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kmesos_kafka::configs::{ConfigChange, ConfigEntry, ConfigSource};
+use kmesos_kafka::endpoint::{
+    AdminEndpoint, ClusterBackend, ClusterKind, EndpointConfig, LiveBroker, TopicChange,
+};
+
+/// Generous: the machine is small and shared.
+pub const WAIT: Duration = Duration::from_secs(60);
+
+pub fn tansu_binary() -> PathBuf {
+    match std::env::var_os("KMESOS_TANSU") {
+        Some(path) => PathBuf::from(path),
+        None => home().join(".cache/kmesos/tools/bin/tansu"),
+    }
+}
+
+pub fn python() -> PathBuf {
+    match std::env::var_os("KMESOS_PYTHON") {
+        Some(path) => PathBuf::from(path),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"),
+    }
+}
+
+fn home() -> PathBuf {
+    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A tansu broker process on the sqlite engine, killed on drop.
+pub struct TansuBroker {
+    pub port: u16,
+    child: Child,
+    _data: tempfile::TempDir,
+}
+
+impl TansuBroker {
+    pub async fn start() -> TansuBroker {
+        let data = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(tansu_binary())
+            .arg("broker")
+            .args(["--listener-url", &url, "--advertised-listener-url", &url])
+            // sqlite:// paths are relative to the working directory.
+            .args(["--storage-engine", "sqlite://tansu.db"])
+            .current_dir(data.path())
+            .env_remove("CLUSTER_ID")
+            .env_remove("STORAGE_ENGINE")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start tansu at {}: {e}", tansu_binary().display()));
+        let broker = TansuBroker {
+            port,
+            child,
+            _data: data,
+        };
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match kmesos_kafka::probe(&broker.addr(), Duration::from_secs(5)).await {
+                Ok(_) => return broker,
+                Err(e) if Instant::now() > deadline => {
+                    panic!("tansu on {} never answered: {e}", broker.addr())
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for TansuBroker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A backend that lists real brokers and records what the endpoint reports.
+pub struct RecordingBackend {
+    pub kind: ClusterKind,
+    pub brokers: Mutex<Vec<LiveBroker>>,
+    pub topic_changes: Mutex<Vec<TopicChange>>,
+    pub config_changes: Mutex<Vec<(Option<i32>, ConfigChange)>>,
+    pub dynamic: BTreeSet<&'static str>,
+}
+
+impl RecordingBackend {
+    /// The effective config kmesos would render for a broker: static ones
+    /// from its properties file, one secret, a default.
+    fn rendered(&self, node_id: i32) -> Vec<ConfigEntry> {
+        let entry = |name: &str, value: &str, source| ConfigEntry {
+            name: name.to_string(),
+            value: Some(value.to_string()),
+            source,
+            sensitive: false,
+            read_only: false,
+        };
+        let mut entries = vec![
+            entry("broker.id", &node_id.to_string(), ConfigSource::Static),
+            entry("log.dirs", "/var/lib/kmesos/data", ConfigSource::Static),
+            entry("ssl.keystore.password", "hunter2", ConfigSource::Static),
+            entry("num.network.threads", "3", ConfigSource::Default),
+            entry("log.retention.ms", "604800000", ConfigSource::Default),
+        ];
+        // Dynamic changes recorded through the endpoint win, as they would on Kafka.
+        for (node, change) in self.config_changes.lock().unwrap().iter() {
+            if node.is_some_and(|n| n != node_id) {
+                continue;
+            }
+            entries.retain(|e| e.name != change.name());
+            if let ConfigChange::Set { name, value } = change {
+                entries.push(entry(name, value, ConfigSource::Dynamic));
+            }
+        }
+        entries
+    }
+}
+
+impl ClusterBackend for RecordingBackend {
+    fn cluster_id(&self) -> String {
+        "kmesos-test".to_string()
+    }
+    fn kind(&self) -> ClusterKind {
+        self.kind
+    }
+    fn brokers(&self) -> Vec<LiveBroker> {
+        self.brokers.lock().unwrap().clone()
+    }
+    fn broker_config(&self, node_id: i32) -> Option<Vec<ConfigEntry>> {
+        self.brokers()
+            .iter()
+            .any(|b| b.node_id == node_id)
+            .then(|| self.rendered(node_id))
+    }
+    fn topic_config(&self, _topic: &str) -> Option<Vec<ConfigEntry>> {
+        None
+    }
+    fn is_dynamic_broker_config(&self, name: &str) -> bool {
+        self.dynamic.contains(name)
+    }
+    fn topic_changed(&self, change: TopicChange) {
+        self.topic_changes.lock().unwrap().push(change);
+    }
+    fn broker_config_changed(&self, node_id: Option<i32>, change: ConfigChange) {
+        self.config_changes.lock().unwrap().push((node_id, change));
+    }
+}
+
+/// Real tansu brokers (kmesos ids 1..=n) behind an endpoint.
+pub struct TestCluster {
+    pub brokers: Vec<TansuBroker>,
+    pub backend: Arc<RecordingBackend>,
+    pub endpoint: AdminEndpoint,
+}
+
+impl TestCluster {
+    pub async fn start(n: usize) -> TestCluster {
+        let mut brokers = Vec::new();
+        for _ in 0..n {
+            brokers.push(TansuBroker::start().await);
+        }
+        let live = brokers
+            .iter()
+            .zip(1..)
+            .map(|(b, id)| LiveBroker {
+                node_id: id,
+                host: "127.0.0.1".into(),
+                port: b.port,
+                rack: None,
+            })
+            .collect();
+        let backend = Arc::new(RecordingBackend {
+            kind: ClusterKind::Tansu,
+            brokers: Mutex::new(live),
+            topic_changes: Mutex::new(Vec::new()),
+            config_changes: Mutex::new(Vec::new()),
+            dynamic: [
+                "log.retention.ms",
+                "log.cleaner.threads",
+                "message.max.bytes",
+            ]
+            .into_iter()
+            .collect(),
+        });
+        let endpoint = AdminEndpoint::start(EndpointConfig::new("127.0.0.1:0"), backend.clone())
+            .await
+            .unwrap();
+        TestCluster {
+            brokers,
+            backend,
+            endpoint,
+        }
+    }
+
+    pub fn bootstrap(&self) -> String {
+        self.endpoint.local_addr().to_string()
+    }
+}
+
+/// Runs a client script from tests/clients with the given arguments, failing
+/// the test with its output if it fails or outlives `WAIT`.
+pub async fn run_client_script(script: &str, args: &[&str]) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(script);
+    let mut command = tokio::process::Command::new(python());
+    command.arg(path).args(args).kill_on_drop(true);
+    finish(command, script).await
+}
+
+/// Runs a command to completion within `WAIT`, returning its stdout.
+pub async fn finish(mut command: tokio::process::Command, what: &str) -> String {
+    command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let output: Output = tokio::time::timeout(WAIT * 2, command.output())
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish"))
+        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\nstdout:\n{stdout}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
