@@ -47,6 +47,8 @@ pub enum CallError {
     },
     #[error("{url} redirected to an unusable location {location:?}")]
     BadRedirect { url: Url, location: String },
+    #[error("no answer from {url} within {after:?}")]
+    Timeout { url: Url, after: Duration },
     #[error("more than {MAX_REDIRECTS} redirects, the last to {url}")]
     TooManyRedirects { url: Url },
     /// A call that needs a subscription was made while there is none.
@@ -157,6 +159,25 @@ pub async fn post(
         return Err(CallError::Status { url, status, body });
     }
     Err(CallError::TooManyRedirects { url })
+}
+
+/// POSTs a SUBSCRIBE, waiting at most `within` for the response headers
+/// (the body, the event stream, has no end and so no overall timeout).
+pub async fn open_stream(
+    client: &reqwest::Client,
+    url: &Url,
+    encoding: Encoding,
+    body: Vec<u8>,
+    within: Duration,
+) -> Result<(Url, Response), CallError> {
+    tokio::time::timeout(within, post(client, url, encoding, body, None, true))
+        .await
+        .unwrap_or_else(|_| {
+            Err(CallError::Timeout {
+                url: url.clone(),
+                after: within,
+            })
+        })
 }
 
 /// A header's value as text ("" when absent or not text).

@@ -14,7 +14,7 @@ use tokio::time::MissedTickBehavior;
 use uuid::Uuid;
 
 use super::client::{is_rejection, ExecutorEvent, Shared};
-use crate::codec::transport::{event_stream, post, Backoff};
+use crate::codec::transport::{event_stream, open_stream, Backoff};
 use crate::proto::executor::{call, event, Event};
 
 /// First wait before resubscribing; doubles up to MESOS_SUBSCRIPTION_BACKOFF_MAX.
@@ -102,7 +102,15 @@ async fn connect_once(
         pending.subscribe()
     });
     let body = config.encoding.encode(&subscribe);
-    let response = match post(client, &shared.url, config.encoding, body, None, true).await {
+    let opened = open_stream(
+        client,
+        &shared.url,
+        config.encoding,
+        body,
+        config.call_timeout,
+    )
+    .await;
+    let response = match opened {
         Ok((_, response)) => response,
         Err(error) if is_rejection(&error) => {
             return Outcome::Refused(format!("SUBSCRIBE refused: {error}"))

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use super::client::Shared;
 use super::config::SchedulerConfig;
 use super::events::SchedulerEvent;
-use crate::codec::transport::{event_stream, header_text, post, Backoff, STREAM_ID_HEADER};
+use crate::codec::transport::{event_stream, header_text, open_stream, Backoff, STREAM_ID_HEADER};
 use crate::proto::scheduler::{call, event, Call, Event};
 use crate::proto::FrameworkId;
 
@@ -71,7 +71,8 @@ async fn subscribe_once(
     let body = shared
         .encoding
         .encode(&subscribe_call(config, framework_id));
-    let (leader, response) = match post(client, url, shared.encoding, body, None, true).await {
+    let opened = open_stream(client, url, shared.encoding, body, config.call_timeout).await;
+    let (leader, response) = match opened {
         Ok(answer) => answer,
         Err(error) if error.is_client_error() => {
             let refusal = format!("SUBSCRIBE refused: {error}");
