@@ -98,16 +98,24 @@ impl BrokerExit {
     }
 }
 
+impl BrokerExit {
+    /// How it ended, in one line: `exited with code 1`.
+    pub fn summary(&self) -> String {
+        match (self.code, self.signal) {
+            (Some(code), _) => format!("exited with code {code}"),
+            (None, Some(signal)) => match Signal::try_from(signal) {
+                Ok(name) => format!("was killed by signal {signal} ({name})"),
+                Err(_) => format!("was killed by signal {signal}"),
+            },
+            (None, None) => "ended with an unknown status".to_string(),
+        }
+    }
+}
+
+/// The summary, then the last log lines.
 impl fmt::Display for BrokerExit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.code, self.signal) {
-            (Some(code), _) => write!(f, "exited with code {code}")?,
-            (None, Some(signal)) => match Signal::try_from(signal) {
-                Ok(name) => write!(f, "was killed by signal {signal} ({name})")?,
-                Err(_) => write!(f, "was killed by signal {signal}")?,
-            },
-            (None, None) => write!(f, "ended with an unknown status")?,
-        }
+        f.write_str(&self.summary())?;
         if !self.last_lines.is_empty() {
             write!(f, "\n{}", self.last_lines)?;
         }
@@ -142,15 +150,13 @@ pub async fn prepare(step: &PrepareStep, logs: &BrokerLogs) -> Result<(), Broker
     if step.marker.exists() {
         return Ok(());
     }
-    let mut child = spawn(&step.command, logs)?;
-    let status = child.wait().await.map_err(|source| BrokerError::Io {
-        path: step.command.program.clone(),
-        source,
-    })?;
-    if !status.success() {
+    // Supervised like the broker, so that a kill during the format stops it.
+    let mut process = Broker::start(&step.command, logs)?;
+    let exit = process.exited().await?;
+    if !exit.success() {
         return Err(BrokerError::PrepareFailed {
             program: step.command.program.clone(),
-            exit: BrokerExit::new(status, logs),
+            exit,
         });
     }
     std::fs::write(&step.marker, b"").map_err(|source| BrokerError::Io {
@@ -324,6 +330,9 @@ fn append(path: &Path) -> Result<File, BrokerError> {
         })
 }
 
+/// Longer lines are cut: a status message should stay a few KiB.
+const MAX_LINE: usize = 400;
+
 /// The last `n` lines of a file, reading at most its final 64 KiB.
 fn last_lines(path: &Path, n: usize) -> io::Result<Vec<String>> {
     use std::io::{Read, Seek, SeekFrom};
@@ -340,6 +349,9 @@ fn last_lines(path: &Path, n: usize) -> io::Result<Vec<String>> {
         .get(start..)
         .unwrap_or_default()
         .iter()
-        .map(|l| l.to_string())
+        .map(|line| match line.char_indices().nth(MAX_LINE) {
+            Some((cut, _)) => format!("{}…", line.get(..cut).unwrap_or(line)),
+            None => line.to_string(),
+        })
         .collect())
 }
