@@ -1,2 +1,46 @@
-//! The kmesos command.
-fn main() {}
+//! The `kmesos` command. Each subcommand lives in its own file under
+//! `commands/`; adding one is a new file plus a variant of [`Command`].
+//! The work happens in the library crates (`engine` for configuration, plans
+//! and rendering); this binary reads files, parses arguments and prints.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "kmesos",
+    version,
+    about = "Kafka on Mesos, Terraform-style: describe clusters in HCL, see the plan, apply it"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Validate(commands::validate::Args),
+    Fmt(commands::fmt::Args),
+    Plan(commands::plan::Args),
+    Show(commands::show::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Fmt(args) => commands::fmt::run(args),
+        Command::Plan(args) => commands::plan::run(args),
+        Command::Show(args) => commands::show::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            commands::report(&e);
+            ExitCode::from(commands::EXIT_ERROR)
+        }
+    }
+}

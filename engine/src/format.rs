@@ -8,7 +8,7 @@
 //! comments and the source text of each expression: comments are carried over
 //! re-indented, and expressions other than maps are kept as written.
 
-use hcl::edit::expr::{Expression, Object};
+use hcl::edit::expr::{Expression, Object, ObjectValueTerminator};
 use hcl::edit::structure::{Attribute, Body, Structure};
 use hcl::edit::{Decorate, Span};
 
@@ -41,15 +41,35 @@ struct Printer<'a> {
     out: String,
 }
 
-/// Comment lines in a piece of whitespace-and-comments, and whether a blank
-/// line precedes the thing it decorates.
-fn comments(decor: &str) -> (Vec<&str>, bool) {
-    let lines: Vec<&str> = decor.split('\n').map(str::trim).collect();
-    let comment_lines: Vec<&str> = lines.iter().copied().filter(|l| !l.is_empty()).collect();
-    // A blank line right before the item (after its comments) or before the comments.
-    let blank = lines.len() > 2 && lines.windows(2).any(|w| w[0].is_empty() && w[1].is_empty())
-        || lines.first().is_some_and(|l| l.is_empty()) && lines.len() > 2;
-    (comment_lines, blank)
+/// A line of the whitespace and comments between two items.
+#[derive(Clone, Copy, PartialEq)]
+enum Trivia<'a> {
+    Comment(&'a str),
+    Blank,
+}
+
+/// The comments and blank lines in decor text, in order, blank lines collapsed
+/// to one.
+fn trivia(decor: &str) -> Vec<Trivia<'_>> {
+    let mut out: Vec<Trivia> = Vec::new();
+    let lines: Vec<&str> = decor.split('\n').collect();
+    let last = lines.len().saturating_sub(1);
+    for (i, line) in lines.iter().enumerate() {
+        let line = line.trim();
+        let item = if line.is_empty() {
+            // The final segment is the indentation before the item itself.
+            if i == last {
+                continue;
+            }
+            Trivia::Blank
+        } else {
+            Trivia::Comment(line)
+        };
+        if !(item == Trivia::Blank && out.last() == Some(&Trivia::Blank)) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 fn decor_str(item: &impl Decorate, prefix: bool) -> &str {
@@ -72,8 +92,9 @@ impl Printer<'_> {
         self.out.push('\n');
     }
 
+    /// A blank line, unless at the start of the file or of a block, or after one.
     fn blank(&mut self) {
-        if !self.out.is_empty() && !self.out.ends_with("\n\n") {
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") && !self.out.ends_with("{\n") {
             self.out.push('\n');
         }
     }
@@ -92,8 +113,12 @@ impl Printer<'_> {
                     // between) shares one `=` column.
                     let mut run = vec![*structure];
                     while let Some(Structure::Attribute(next)) = structures.get(i + run.len()) {
-                        let (cmts, blank) = comments(decor_str(next, true));
-                        if blank || !cmts.is_empty() {
+                        let multi_line = |a: &Attribute| self.text(a.value.span()).contains('\n');
+                        let last = run.last().and_then(|s| s.as_attribute());
+                        if !trivia(decor_str(next, true)).is_empty()
+                            || multi_line(next)
+                            || last.is_some_and(multi_line)
+                        {
                             break;
                         }
                         run.push(structures[i + run.len()]);
@@ -111,20 +136,36 @@ impl Printer<'_> {
                 }
             }
         }
-        let (trailing, _) = comments(decor_str(body, false));
-        for c in trailing {
-            self.line(depth, c);
+        self.trivia(decor_str(body, false), depth);
+    }
+
+    /// Appends a comment to the line just written.
+    fn same_line_comment(&mut self, text: &str) {
+        let text = text.trim();
+        if !text.is_empty() && self.out.ends_with('\n') {
+            self.out.pop();
+            self.out.push(' ');
+            self.out.push_str(text);
+            self.out.push('\n');
+        }
+    }
+
+    /// Writes comments and blank lines, re-indented.
+    fn trivia(&mut self, decor: &str, depth: usize) {
+        for item in trivia(decor) {
+            match item {
+                Trivia::Blank => self.blank(),
+                Trivia::Comment(c) => self.line(depth, c),
+            }
         }
     }
 
     fn structure(&mut self, structure: &Structure, depth: usize, width: usize) {
-        let (leading, blank) = comments(decor_str(structure, true));
-        if blank || matches!(structure, Structure::Block(_)) && self.out.ends_with("}\n") {
+        // Blocks get a blank line after a preceding block.
+        if matches!(structure, Structure::Block(_)) && self.out.ends_with("}\n") {
             self.blank();
         }
-        for c in leading {
-            self.line(depth, c);
-        }
+        self.trivia(decor_str(structure, true), depth);
         let trailing = decor_str(structure, false).trim();
         let trailing = if trailing.is_empty() {
             String::new()
@@ -139,7 +180,7 @@ impl Printer<'_> {
                     head.push(' ');
                     head.push_str(self.text(label.span()));
                 }
-                if block.body.is_empty() && comments(decor_str(&block.body, false)).0.is_empty() {
+                if block.body.is_empty() && trivia(decor_str(&block.body, false)).is_empty() {
                     self.line(depth, &format!("{head} {{}}{trailing}"));
                 } else {
                     self.line(depth, &format!("{head} {{{trailing}"));
@@ -181,13 +222,19 @@ impl Printer<'_> {
             .map(|(k, _)| self.text(k.span()).to_string())
             .collect();
         let width = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+        let mut previous_ended_line = false;
         for ((key, value), key_text) in object.iter().zip(&keys) {
-            let (leading, blank) = comments(decor_str(key, true));
-            if blank {
-                self.blank();
-            }
-            for c in leading {
-                self.line(depth + 1, c);
+            // A key's decor starts on the line of the `{` or of the previous entry
+            // (after its comma), unless that entry ended with its newline.
+            let prefix = decor_str(key, true);
+            let at_line_start = previous_ended_line;
+            previous_ended_line = value.terminator() == ObjectValueTerminator::Newline;
+            match prefix.split_once('\n').filter(|_| !at_line_start) {
+                Some((same_line, rest)) => {
+                    self.same_line_comment(same_line);
+                    self.trivia(rest, depth + 1);
+                }
+                None => self.trivia(prefix, depth + 1),
             }
             self.out.push_str(&INDENT.repeat(depth + 1));
             self.out.push_str(&format!("{key_text:<width$} = "));
@@ -202,10 +249,7 @@ impl Printer<'_> {
             }
             self.out.push('\n');
         }
-        let (trailing, _) = comments(object.trailing());
-        for c in trailing {
-            self.line(depth + 1, c);
-        }
+        self.trivia(object.trailing(), depth + 1);
         self.out.push_str(&INDENT.repeat(depth));
         self.out.push('}');
     }
@@ -219,11 +263,11 @@ mod tests {
         format(&SourceFile::new("t.hcl", text)).unwrap()
     }
 
-    const MESSY: &str = "# kmesos\ncluster   \"c\" {\nkafka {kind=\"tansu\"}\n    config = { \"a.b\" = 1,\n  \"long.name\" = true # why\n }\n\n\n\n  # the brokers\n  broker \"0..2\" {\n  cpus=0.5 # half\n    mem = var.mem\n  }\n  broker \"3\" {}\n}\n";
+    const MESSY: &str = "# kmesos\ncluster   \"c\" {\nkafka {kind=\"tansu\"}\n    config = { # props\n \"a.b\" = 1, # first\n\n  \"long.name\" = true # why\n }\n\n\n\n  # the brokers\n  broker \"0..2\" {\n  cpus=0.5 # half\n    mem = var.mem\n  }\n  broker \"3\" {}\n}\n";
 
     #[test]
     fn lays_out_canonically_and_keeps_comments() {
-        let expected = "# kmesos\ncluster \"c\" {\n  kafka {\n    kind = \"tansu\"\n  }\n  config = {\n    \"a.b\"       = 1\n    \"long.name\" = true # why\n  }\n\n  # the brokers\n  broker \"0..2\" {\n    cpus = 0.5 # half\n    mem  = var.mem\n  }\n\n  broker \"3\" {}\n}\n";
+        let expected = "# kmesos\ncluster \"c\" {\n  kafka {\n    kind = \"tansu\"\n  }\n  config = { # props\n    \"a.b\"       = 1 # first\n\n    \"long.name\" = true # why\n  }\n\n  # the brokers\n  broker \"0..2\" {\n    cpus = 0.5 # half\n    mem  = var.mem\n  }\n\n  broker \"3\" {}\n}\n";
         assert_eq!(fmt(MESSY), expected);
     }
 

@@ -53,6 +53,8 @@ impl AttrDiff {
         get: impl Fn(&S) -> T,
         forces_restart: bool,
     ) {
+        // Only a change to something that exists on both sides can force a restart.
+        let forces_restart = forces_restart && before.is_some() && after.is_some();
         self.value(
             name,
             before.map(&get).as_ref(),
@@ -69,6 +71,7 @@ impl AttrDiff {
         after: Option<&BTreeMap<String, String>>,
         forces_restart: impl Fn(&str) -> bool,
     ) {
+        let both_sides = before.is_some() && after.is_some();
         let empty = BTreeMap::new();
         let (before, after) = (before.unwrap_or(&empty), after.unwrap_or(&empty));
         if before == after {
@@ -78,7 +81,7 @@ impl AttrDiff {
         for key in keys {
             let (b, a) = (before.get(key), after.get(key));
             if b != a {
-                self.entry(name, key, b, a, forces_restart(key));
+                self.entry(name, key, b, a, both_sides && forces_restart(key));
             }
         }
     }

@@ -232,6 +232,13 @@ fn long_value_diff(
 fn value(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) if s == REDACTED => s.clone(),
+        // Whole numbers as written in HCL: 4, not 4.0.
+        serde_json::Value::Number(n)
+            if n.as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 1e15) =>
+        {
+            format!("{}", n.as_f64().unwrap_or_default() as i64)
+        }
         other => other.to_string(),
     }
 }

@@ -1,0 +1,81 @@
+//! `kmesos plan`: compares the configuration with the state and shows what
+//! would change; optionally saves the plan for a later `apply`.
+
+use std::fs;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use engine::State;
+
+use super::VarArgs;
+
+/// Exit status with --detailed-exitcode when the plan has changes.
+const EXIT_CHANGES: u8 = 2;
+
+/// Show what would change to make the clusters match the configuration.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Exit status: 0 success, 1 error; with --detailed-exitcode: 0 no changes,\n1 error, 2 changes present.\n\nExample:\n  kmesos plan examples/quickstart --state state.json --var broker_mem=4096 --out plan.json\n  kmesos show plan.json"
+)]
+pub struct Args {
+    /// A .hcl file, or a directory whose .hcl files are read together.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The state to plan against (as `kmesos state pull` prints it); a missing
+    /// file is an empty state.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    #[command(flatten)]
+    vars: VarArgs,
+    /// Save the plan (JSON) to FILE, for `kmesos show` and `kmesos apply`.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Print the plan as JSON (see docs/plan-format.md).
+    #[arg(long)]
+    json: bool,
+    /// Exit with 2 when there are changes, 0 when there are none.
+    #[arg(long)]
+    detailed_exitcode: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let config = super::load_config(&args.path, &args.vars)?;
+    let state = read_state(args.state.as_ref())?;
+    let plan = engine::diff(&config, &state)?;
+    let json = engine::render::json::render(&plan);
+    if let Some(out) = &args.out {
+        fs::write(out, &json)
+            .with_context(|| format!("cannot write the plan to {}", out.display()))?;
+        eprintln!(
+            "Saved the plan to {}; `kmesos show {}` prints it.",
+            out.display(),
+            out.display()
+        );
+    }
+    if args.json {
+        print!("{json}");
+    } else {
+        print!(
+            "{}",
+            engine::render::text::render(&plan, std::io::stdout().is_terminal())
+        );
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        ExitCode::from(EXIT_CHANGES)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn read_state(path: Option<&PathBuf>) -> Result<State> {
+    let Some(path) = path else {
+        return Ok(State::empty());
+    };
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(State::parse(&text, &path.display().to_string())?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::empty()),
+        Err(e) => Err(e).with_context(|| format!("cannot read the state {}", path.display())),
+    }
+}

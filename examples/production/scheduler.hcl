@@ -1,0 +1,3 @@
+scheduler {
+  address = "http://kmesos-scheduler.internal:7000"
+}

@@ -1,0 +1,40 @@
+# Quickstart: one cluster of three tansu brokers on the `kmesos dev` cluster
+# (three agents, each offering cpus 4, mem 8192 MiB, disk 20480 MiB and ports
+# 31000-31999, on hosts 127.0.0.2-127.0.0.4 in racks r1-r3).
+#
+#   kmesos validate examples/quickstart
+#   kmesos plan examples/quickstart
+
+scheduler {
+  address = "http://127.0.0.1:7000"
+}
+
+cluster "quickstart" {
+  kafka {
+    kind     = "tansu"
+    endpoint = "127.0.0.1:9092" # the scheduler's bootstrap listener for this cluster
+  }
+
+  broker "0..2" {
+    cpus = 0.5
+    mem  = 512
+    disk = 1024
+    port = "31000..31999"
+    constraints = {
+      hostname = "unique" # one broker per agent
+    }
+  }
+
+  topic "orders" {
+    partitions         = 3
+    replication_factor = 1
+  }
+
+  topic "events" {
+    partitions         = 6
+    replication_factor = 1
+    config = {
+      "retention.ms" = 3600000
+    }
+  }
+}
