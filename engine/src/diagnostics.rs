@@ -92,10 +92,15 @@ impl<'a> IntoIterator for &'a Diagnostics {
 
 /// "did you mean" for an unknown name: the closest candidate, if close enough.
 pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    // Close enough: similar overall, or a typo or two away for its length.
+    let close = |c: &str| {
+        strsim::jaro_winkler(name, c) >= 0.8
+            || strsim::damerau_levenshtein(name, c) <= (name.chars().count() / 3).max(1)
+    };
     let best = candidates
         .into_iter()
+        .filter(|c| close(c))
         .map(|c| (strsim::jaro_winkler(name, c), c))
-        .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0));
     match best {
         Some((_, c)) => format!("; did you mean \"{c}\"?"),
@@ -114,6 +119,7 @@ mod tests {
             suggest("partitons", ["partitions", "config"]),
             "; did you mean \"partitions\"?"
         );
+        assert_eq!(suggest("mam", ["mem", "heap"]), "; did you mean \"mem\"?");
         assert_eq!(suggest("zzz", ["cpus", "mem"]), "");
     }
 }

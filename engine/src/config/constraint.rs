@@ -41,8 +41,17 @@ pub struct Pattern {
 
 impl Pattern {
     pub fn new(source: &str) -> Result<Pattern, String> {
-        let anchored = Regex::new(&format!("^(?:{source})$"))
-            .map_err(|e| format!("\"{source}\" is not a valid regular expression: {e}"))?;
+        let anchored = Regex::new(&format!("^(?:{source})$")).map_err(|e| {
+            // regex's syntax errors draw a caret over several lines; keep the last, the reason.
+            let text = e.to_string();
+            let reason = text
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .to_string();
+            format!("\"{source}\" is not a valid regular expression: {reason}")
+        })?;
         Ok(Pattern {
             source: source.to_string(),
             anchored,

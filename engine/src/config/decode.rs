@@ -31,8 +31,12 @@ pub(crate) fn syntax_error(file: &str, e: &hcl::edit::parser::Error) -> Diagnost
 /// Reads one file's blocks into model values.
 pub(crate) struct Decoder<'a> {
     pub file: &'a IndexedFile<'a>,
+    /// `var` holds the variables that have a value.
     ctx: &'a Context<'a>,
+    /// Every declared variable, with or without a value.
     variables: &'a BTreeSet<String>,
+    /// Declared variables without a value.
+    unset: &'a BTreeSet<String>,
     pub diags: Diagnostics,
     pub positions: SourceMap,
 }
@@ -42,11 +46,13 @@ impl<'a> Decoder<'a> {
         file: &'a IndexedFile<'a>,
         ctx: &'a Context<'a>,
         variables: &'a BTreeSet<String>,
+        unset: &'a BTreeSet<String>,
     ) -> Self {
         Decoder {
             file,
             ctx,
             variables,
+            unset,
             diags: Diagnostics::default(),
             positions: SourceMap::default(),
         }
@@ -154,7 +160,9 @@ impl<'a> Decoder<'a> {
         refs.visit_expr(expr);
         let mut ok = true;
         for (name, span) in refs.0 {
-            if !self.variables.contains(&name) {
+            if self.unset.contains(&name) {
+                ok = false; // reported at its variable block
+            } else if !self.variables.contains(&name) {
                 ok = false;
                 let hint = suggest(&name, self.variables.iter().map(String::as_str));
                 let msg = if hint.is_empty() {

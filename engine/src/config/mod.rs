@@ -61,17 +61,25 @@ pub fn load(sources: &[SourceFile], vars: &Vars) -> Result<Config, Diagnostics> 
         }
     }
 
-    let (values, var_diags) = variables::resolve(&bodies, vars);
-    diags.extend(var_diags);
-    let declared: BTreeSet<String> = values.keys().cloned().collect();
+    let variables = variables::resolve(&bodies, vars);
+    diags.extend(variables.diags);
+    let declared = variables.declared;
+    let unset: BTreeSet<String> = declared
+        .iter()
+        .filter(|name| !variables.values.contains_key(*name))
+        .cloned()
+        .collect();
     let mut ctx = hcl::eval::Context::new();
-    ctx.declare_var("var", hcl::Value::Object(values.into_iter().collect()));
+    ctx.declare_var(
+        "var",
+        hcl::Value::Object(variables.values.into_iter().collect()),
+    );
 
     let mut config = Config::default();
     let mut cluster_positions: BTreeMap<String, Position> = BTreeMap::new();
     let mut scheduler_position: Option<Position> = None;
     for (file, body) in &bodies {
-        let mut decoder = Decoder::new(file, &ctx, &declared);
+        let mut decoder = Decoder::new(file, &ctx, &declared, &unset);
         for structure in body.iter() {
             let block = match structure {
                 Structure::Block(block) => block,

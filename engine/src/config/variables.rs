@@ -2,7 +2,7 @@
 //! them from every file and resolves each to the value set from outside
 //! ([`Vars`]) or its default.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use hcl::edit::structure::Body;
 use hcl::edit::Span;
@@ -13,11 +13,16 @@ use super::source::{IndexedFile, Position};
 use super::vars::Vars;
 use crate::diagnostics::{suggest, Diagnostic, Diagnostics};
 
-/// Variable name → value, and the errors found.
-pub(crate) fn resolve(
-    bodies: &[(&IndexedFile, Body)],
-    vars: &Vars,
-) -> (BTreeMap<String, Value>, Diagnostics) {
+/// Variables resolved from their blocks and the values set from outside.
+pub(crate) struct Resolved {
+    /// Name → value, for the variables that have one.
+    pub values: BTreeMap<String, Value>,
+    /// Every declared name (with or without a value).
+    pub declared: BTreeSet<String>,
+    pub diags: Diagnostics,
+}
+
+pub(crate) fn resolve(bodies: &[(&IndexedFile, Body)], vars: &Vars) -> Resolved {
     let mut diags = Diagnostics::default();
     let mut values = BTreeMap::new();
     let mut declared: BTreeMap<String, Position> = BTreeMap::new();
@@ -112,5 +117,9 @@ pub(crate) fn resolve(
             error(&mut diags, set.origin.clone(), &format!("var.{name}"), msg);
         }
     }
-    (values, diags)
+    Resolved {
+        values,
+        declared: declared.into_keys().collect(),
+        diags,
+    }
 }

@@ -9,7 +9,6 @@ use crate::state::{BrokerRuntime, ClusterState};
 
 use super::attrs::AttrDiff;
 use super::broker::{self, BrokerSides};
-use super::dynamic_configs::update_mode;
 use super::{Action, Change, ResourceKind};
 
 fn action(before: bool, after: bool, d: &AttrDiff) -> Action {
@@ -30,16 +29,17 @@ pub(super) fn cluster(
     errors: &mut Diagnostics,
 ) {
     let mut d = AttrDiff::default();
+    // The cluster's settings change in place; the broker restarts a static
+    // change needs show (and count) on each broker.
     let (bk, ak) = (before.map(|b| &b.kafka), after.map(|a| &a.kafka));
-    d.field("kafka.kind", bk, ak, |k| k.kind, true);
-    d.field("kafka.dist", bk, ak, |k| k.dist.clone(), true);
+    d.field("kafka.kind", bk, ak, |k| k.kind, false);
+    d.field("kafka.dist", bk, ak, |k| k.dist.clone(), false);
     d.field("kafka.endpoint", bk, ak, |k| k.endpoint.clone(), false);
-    let static_property = |k: &str| !update_mode(k).is_dynamic();
     d.map(
         "config",
         before.map(|b| &b.config),
         after.map(|a| &a.config),
-        static_property,
+        |_| false,
     );
     let act = action(before.is_some(), after.is_some(), &d);
     changes.push(Change::new(name, ResourceKind::Cluster, name, act, d.0));

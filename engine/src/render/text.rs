@@ -185,10 +185,21 @@ fn attribute_line(attr: &AttrChange, name: &str, p: &Painter, indent: usize) -> 
         attr.after.as_ref().map(value),
     );
     match (before, after) {
-        (Some(b), Some(a)) if !attr.sensitive && (b.len() > LONG_VALUE || a.len() > LONG_VALUE) => {
-            long_value_diff(&lead, &b, &a, indent, p, &note)
-        }
         (Some(_), Some(a)) if attr.sensitive => format!("{lead}{a}{note}\n"),
+        (Some(b), Some(a)) if b.len() > LONG_VALUE || a.len() > LONG_VALUE => {
+            let raw = |v: &Option<serde_json::Value>| match v {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                other => other.as_ref().map(value).unwrap_or_default(),
+            };
+            long_value_diff(
+                &lead,
+                &raw(&attr.before),
+                &raw(&attr.after),
+                indent,
+                p,
+                &note,
+            )
+        }
         (Some(b), Some(a)) => format!("{lead}{b} -> {a}{note}\n"),
         (None, Some(a)) => format!("{lead}{a}{note}\n"),
         (Some(b), None) => format!("{lead}{b}{note}\n"),
@@ -196,7 +207,8 @@ fn attribute_line(attr: &AttrChange, name: &str, p: &Painter, indent: usize) -> 
     }
 }
 
-/// A long value's change as a diff of its parts (comma-separated items, or words).
+/// A long value's change as a diff of its parts (comma-separated items, or
+/// words), unquoted, between parentheses.
 fn long_value_diff(
     lead: &str,
     before: &str,
