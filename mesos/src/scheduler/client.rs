@@ -293,14 +293,17 @@ impl Scheduler {
     /// Removes the framework: all its tasks are killed and its id can never
     /// subscribe again. The client stops resubscribing.
     pub async fn teardown(&self) -> Result<(), CallError> {
+        // Marked before sending: the master may close the stream before its
+        // 202 arrives, and that close must not trigger a resubscription.
+        self.shared.session().torn_down = true;
         let result = self
             .call(Call {
                 r#type: Some(call::Type::Teardown as i32),
                 ..Default::default()
             })
             .await;
-        if result.is_ok() {
-            self.shared.session().torn_down = true;
+        if result.is_err() {
+            self.shared.session().torn_down = false;
         }
         result
     }
