@@ -24,7 +24,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::{Cluster, ClusterKind, LiveBroker, TopicChange};
+use super::{failure_code, Cluster, ClusterKind, LiveBroker, TopicChange};
 use crate::configs::{is_sensitive, ConfigChange, ConfigEntry, ConfigResource, ConfigSource};
 use crate::error::KafkaError;
 
@@ -206,10 +206,7 @@ async fn topic_entries(cluster: &Cluster, topic: &str) -> Result<Vec<ConfigEntry
 }
 
 fn broker_failure(e: KafkaError) -> Refusal {
-    match e.code() {
-        Some(code) => (code, e.to_string()),
-        None => (UNKNOWN_SERVER_ERROR, e.to_string()),
-    }
+    (failure_code(&e), e.to_string())
 }
 
 pub(crate) async fn incremental_alter_configs(

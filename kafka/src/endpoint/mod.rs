@@ -28,6 +28,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::codec::Framed;
 
+use crate::error::KafkaError;
 use crate::frame::{self, decode_request};
 use links::BrokerLinks;
 
@@ -79,6 +80,17 @@ impl Cluster {
         let mut brokers = self.backend.brokers();
         brokers.sort_by_key(|b| b.node_id);
         brokers
+    }
+}
+
+/// The Kafka error code to answer a client with when a call to a broker
+/// failed: the broker's own code if it gave one, UNSUPPORTED_VERSION if it
+/// lacks the API, else UNKNOWN_SERVER_ERROR.
+pub(crate) fn failure_code(e: &KafkaError) -> i16 {
+    match e {
+        KafkaError::Response { code, .. } => *code,
+        KafkaError::Unsupported { .. } => dispatch::UNSUPPORTED_VERSION,
+        _ => -1,
     }
 }
 

@@ -7,16 +7,19 @@ use futures::future::join_all;
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
 use kafka_protocol::messages::{
     CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse,
-    DeleteTopicsRequest, DeleteTopicsResponse, TopicName,
+    DeleteTopicsRequest, DeleteTopicsResponse, MetadataRequest, TopicName,
 };
 use kafka_protocol::protocol::{Request, StrBytes};
 
-use super::{Cluster, ClusterKind, TopicChange};
+use super::{failure_code, Cluster, ClusterKind, TopicChange};
 use crate::error::KafkaError;
 
 const UNKNOWN_SERVER_ERROR: i16 = -1;
 const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
+const INVALID_TOPIC_EXCEPTION: i16 = 17;
 const TOPIC_ALREADY_EXISTS: i16 = 36;
+const INVALID_PARTITIONS: i16 = 37;
+const INVALID_REPLICATION_FACTOR: i16 = 38;
 
 /// Per-topic outcomes in a topic response, whatever the API.
 trait TopicResults: Default {
@@ -129,6 +132,10 @@ where
             }
         }
     }
+    let first_code = answers
+        .iter()
+        .find_map(|(_, r)| r.as_ref().err())
+        .map_or(UNKNOWN_SERVER_ERROR, failure_code);
     let failures: Vec<String> = answers
         .iter()
         .filter_map(|(id, r)| r.as_ref().err().map(|e| format!("broker {id}: {e}")))
@@ -144,7 +151,7 @@ where
             failures.join("; ")
         };
         for topic in topics {
-            none.push_failure(topic, UNKNOWN_SERVER_ERROR, why.clone());
+            none.push_failure(topic, first_code, why.clone());
         }
         return none;
     };
@@ -203,8 +210,11 @@ pub(crate) async fn create_topics(
         .iter()
         .map(|t| t.name.0.to_string())
         .collect();
-    // Validation changes nothing, so one broker's verdict is the answer.
-    let all = every_broker(cluster) && !request.validate_only;
+    if request.validate_only && every_broker(cluster) {
+        // tansu ignores validate_only and creates the topic: validate here.
+        return validate_new_topics(cluster, &request).await;
+    }
+    let all = every_broker(cluster);
     let mut response = carry_out(cluster, &request, all, TOPIC_ALREADY_EXISTS, &names).await;
     if !request.validate_only {
         let done = succeeded(&mut response);
@@ -288,6 +298,92 @@ pub(crate) async fn create_partitions(
         }
     }
     response
+}
+
+/// Checks new topics as a Kafka controller would, without creating them:
+/// a legal name, a partition count and replication factor that are either
+/// given (at least 1) or left to the default (-1), and no such topic yet.
+async fn validate_new_topics(
+    cluster: &Cluster,
+    request: &CreateTopicsRequest,
+) -> CreateTopicsResponse {
+    let existing = existing_topics(cluster).await;
+    let mut response = CreateTopicsResponse::default();
+    for topic in &request.topics {
+        let name = t_name(&topic.name);
+        let refusal = match &existing {
+            Err(why) => Some((UNKNOWN_SERVER_ERROR, why.clone())),
+            Ok(_) if !legal_topic_name(&name) => Some((
+                INVALID_TOPIC_EXCEPTION,
+                format!(
+                    "{name:?} is not a legal topic name: up to 249 of [a-zA-Z0-9._-], not . or .."
+                ),
+            )),
+            Ok(_) if topic.num_partitions == 0 || topic.num_partitions < -1 => Some((
+                INVALID_PARTITIONS,
+                format!(
+                    "Number of partitions must be larger than 0, not {}",
+                    topic.num_partitions
+                ),
+            )),
+            Ok(_) if topic.replication_factor == 0 || topic.replication_factor < -1 => Some((
+                INVALID_REPLICATION_FACTOR,
+                format!(
+                    "Replication factor must be larger than 0, not {}",
+                    topic.replication_factor
+                ),
+            )),
+            Ok(names) if names.contains(&name) => Some((
+                TOPIC_ALREADY_EXISTS,
+                format!("Topic '{name}' already exists."),
+            )),
+            Ok(_) => None,
+        };
+        match refusal {
+            Some((code, message)) => response.push_failure(&name, code, message),
+            None => response.topics.push(
+                kafka_protocol::messages::create_topics_response::CreatableTopicResult::default()
+                    .with_name(topic.name.clone())
+                    .with_num_partitions(topic.num_partitions)
+                    .with_replication_factor(topic.replication_factor),
+            ),
+        }
+    }
+    response
+}
+
+/// Kafka's rule for topic names.
+fn legal_topic_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 249
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// The topics the first broker that answers knows.
+async fn existing_topics(cluster: &Cluster) -> Result<Vec<String>, String> {
+    let mut why = "no live broker".to_string();
+    for broker in cluster.brokers() {
+        match cluster
+            .links
+            .call(&broker, &MetadataRequest::default())
+            .await
+        {
+            Ok((_, metadata)) => {
+                return Ok(metadata
+                    .topics
+                    .iter()
+                    .filter_map(|t| t.name.as_ref())
+                    .map(t_name)
+                    .collect())
+            }
+            Err(e) => why = format!("broker {}: {e}", broker.node_id),
+        }
+    }
+    Err(why)
 }
 
 fn t_name(name: &TopicName) -> String {

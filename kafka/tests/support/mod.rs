@@ -36,6 +36,10 @@ fn home() -> PathBuf {
     PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
 }
 
+pub fn support_cluster_id() -> &'static str {
+    "kmesos-test"
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -62,6 +66,8 @@ impl TansuBroker {
             // sqlite:// paths are relative to the working directory.
             .args(["--storage-engine", "sqlite://tansu.db"])
             .current_dir(data.path())
+            // The cluster id kmesos gives its brokers; clients check it matches the endpoint's.
+            .args(["--cluster-id", support_cluster_id()])
             .env_remove("CLUSTER_ID")
             .env_remove("STORAGE_ENGINE")
             .stdout(Stdio::null())
@@ -140,7 +146,7 @@ impl RecordingBackend {
 
 impl ClusterBackend for RecordingBackend {
     fn cluster_id(&self) -> String {
-        "kmesos-test".to_string()
+        support_cluster_id().to_string()
     }
     fn kind(&self) -> ClusterKind {
         self.kind
