@@ -321,4 +321,65 @@ mod tests {
             vec![second.as_bytes().to_vec(), other.as_bytes().to_vec()]
         );
     }
+
+    fn unreachable_agent() -> ExecutorConfig {
+        let env = ExecutorEnv::from_lookup(|name| {
+            let value = match name {
+                "MESOS_FRAMEWORK_ID" => "F",
+                "MESOS_EXECUTOR_ID" => "E",
+                // Nothing listens on port 1: connections are refused at once.
+                "MESOS_AGENT_ENDPOINT" => "127.0.0.1:1",
+                "MESOS_SANDBOX" => "/tmp",
+                _ => return None,
+            };
+            Some(value.to_string())
+        })
+        .expect("environment");
+        ExecutorConfig::new(env)
+    }
+
+    #[tokio::test]
+    async fn updates_are_stamped_and_kept_until_acknowledged() {
+        let (executor, _events) = Executor::subscribe(unreachable_agent()).expect("client");
+
+        let staging = TaskStatus {
+            task_id: Some(TaskId { value: "t".into() }),
+            state: TaskState::TaskStaging as i32,
+            ..Default::default()
+        };
+        assert!(matches!(
+            executor.update(staging).await,
+            Err(ExecutorError::InvalidUpdate(_))
+        ));
+        assert_eq!(executor.unacknowledged_updates(), 0);
+
+        let running = TaskStatus {
+            task_id: Some(TaskId { value: "t".into() }),
+            state: TaskState::TaskRunning as i32,
+            ..Default::default()
+        };
+        let uuid = executor
+            .update(running)
+            .await
+            .expect("queued despite the agent being away");
+        assert_eq!(uuid.get_version_num(), 4);
+        let pending = executor.shared.pending();
+        let [queued] = pending.updates.as_slice() else {
+            panic!(
+                "expected one queued update, found {}",
+                pending.updates.len()
+            );
+        };
+        let status = queued.update.status.as_ref().expect("status");
+        assert_eq!(status.uuid.as_deref(), Some(&uuid.as_bytes()[..]));
+        assert_eq!(
+            status.source,
+            Some(task_status::Source::SourceExecutor as i32)
+        );
+        assert_eq!(
+            status.executor_id.as_ref().map(|id| id.value.as_str()),
+            Some("E")
+        );
+        assert!(status.timestamp.is_some_and(|t| t > 1.6e9));
+    }
 }
