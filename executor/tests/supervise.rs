@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{free_port, python, tansu_binary, tansu_spec};
+use common::{free_port, kafka_client as client, tansu_binary, tansu_spec};
 use kmesos_executor::broker::{Broker, BrokerError, BrokerLogs};
 use kmesos_executor::launch::LaunchSpec;
 use kmesos_executor::render::render;
@@ -29,26 +29,6 @@ async fn start(spec: &LaunchSpec, sandbox: &Path) -> Broker {
         .await
         .unwrap_or_else(|e| panic!("ready: {e}"));
     broker
-}
-
-/// Runs the Python client; returns its stdout, panicking with its stderr.
-async fn client(args: &[&str]) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kafka_client.py");
-    let run = tokio::process::Command::new(python())
-        .arg(script)
-        .args(args)
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(120), run)
-        .await
-        .unwrap_or_else(|_| panic!("kafka client {args:?} hung"))
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python().display()));
-    assert!(
-        out.status.success(),
-        "kafka client {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[tokio::test]
