@@ -235,4 +235,60 @@ mod tests {
             );
         }
     }
+
+    /// A small deterministic generator, so failures reproduce.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+
+    /// Property: the decoder answers every frame with a request or an error,
+    /// never a panic: random bytes, and valid requests cut short or extended.
+    ///
+    /// Not covered: kafka-protocol 0.18 reserves memory for an array from its
+    /// length prefix before reading the elements, so a body whose array
+    /// length claims billions of elements aborts the process (upstream
+    /// kafka-protocol-rs PRs 152/161/200, unreleased); bit flips inside bodies
+    /// would hit that, so they are left to the fuzz target.
+    #[test]
+    fn decoder_survives_random_and_mutated_frames() {
+        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..20_000 {
+            let len = (rng.next() % 64) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            let _ = decode_request(Bytes::from(bytes));
+        }
+        let seeds = [
+            encode_request(
+                &header(ApiKey::ApiVersions, 3),
+                &ApiVersionsRequest::default(),
+                3,
+            )
+            .unwrap(),
+            encode_request(
+                &header(ApiKey::Metadata, 12),
+                &MetadataRequest::default(),
+                12,
+            )
+            .unwrap(),
+            encode_request(&header(ApiKey::Metadata, 4), &MetadataRequest::default(), 4).unwrap(),
+        ];
+        for seed in &seeds {
+            for _ in 0..20_000 {
+                let mut bytes = seed.to_vec();
+                if rng.next() % 2 == 0 {
+                    bytes.truncate((rng.next() as usize) % bytes.len());
+                } else {
+                    bytes.extend((0..rng.next() % 16).map(|_| rng.next() as u8));
+                }
+                let _ = decode_request(Bytes::from(bytes));
+            }
+        }
+    }
 }

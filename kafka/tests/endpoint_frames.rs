@@ -1,0 +1,193 @@
+//! The endpoint at the byte level: what it advertises, unsupported and
+//! future requests, and malformed or oversized frames closing only their own
+//! connection.
+
+mod support;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
+use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, ProduceRequest, RequestHeader, TopicName,
+};
+use kafka_protocol::protocol::{Request, StrBytes};
+use kmesos_kafka::endpoint::IMPLEMENTED_APIS;
+use kmesos_kafka::frame::{codec, decode_response, encode_request};
+use kmesos_kafka::{probe, BrokerConnection};
+use support::{TestCluster, WAIT};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_util::codec::{Framed, LengthDelimitedCodec};
+
+type Frames = Framed<TcpStream, LengthDelimitedCodec>;
+
+async fn raw(cluster: &TestCluster) -> Frames {
+    Framed::new(
+        TcpStream::connect(cluster.endpoint.local_addr())
+            .await
+            .unwrap(),
+        codec(1 << 20),
+    )
+}
+
+async fn call<R: Request>(
+    frames: &mut Frames,
+    request: &R,
+    version: i16,
+    correlation_id: i32,
+) -> R::Response {
+    let header = RequestHeader::default()
+        .with_request_api_key(R::KEY)
+        .with_request_api_version(version)
+        .with_correlation_id(correlation_id)
+        .with_client_id(Some(StrBytes::from_static_str("frames-test")));
+    frames
+        .send(encode_request(&header, request, version).unwrap())
+        .await
+        .unwrap();
+    let payload = tokio::time::timeout(WAIT, frames.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let (answered, response) = decode_response::<R>(payload.freeze(), version).unwrap();
+    assert_eq!(answered, correlation_id);
+    response
+}
+
+/// Waits for the peer to close: a read returns end of stream.
+async fn assert_closed(stream: &mut TcpStream) {
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(WAIT, stream.read(&mut buf))
+        .await
+        .expect("connection left open");
+    assert!(
+        matches!(read, Ok(0) | Err(_)),
+        "expected the endpoint to close, read {read:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advertises_exactly_the_implemented_apis() {
+    let cluster = TestCluster::start(1).await;
+    let summary = probe(&cluster.bootstrap(), WAIT).await.unwrap();
+    let advertised: Vec<i16> = summary.apis.keys().copied().collect();
+    let mut implemented: Vec<i16> = IMPLEMENTED_APIS.iter().map(|k| *k as i16).collect();
+    implemented.sort();
+    assert_eq!(advertised, implemented);
+    // Current clients open with the flexible ApiVersions v3+; the probe negotiated it.
+    assert!(summary.answered_version >= 3, "{summary:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsupported_requests_get_kafkas_error_and_the_connection_stays_usable() {
+    let cluster = TestCluster::start(1).await;
+    let mut frames = raw(&cluster).await;
+
+    let coordinator = call(
+        &mut frames,
+        &FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g")),
+        3,
+        1,
+    )
+    .await;
+    assert_eq!(coordinator.error_code, 35, "UNSUPPORTED_VERSION expected");
+
+    let produce = ProduceRequest::default()
+        .with_acks(1)
+        .with_timeout_ms(1000)
+        .with_topic_data(vec![TopicProduceData::default()
+            .with_name(TopicName(StrBytes::from_static_str("t")))
+            .with_partition_data(
+                vec![PartitionProduceData::default().with_index(0)],
+            )]);
+    let produced = call(&mut frames, &produce, 9, 2).await;
+    assert_eq!(produced.responses[0].partition_responses[0].error_code, 35);
+
+    // Same connection, still answered.
+    let versions = call(&mut frames, &ApiVersionsRequest::default(), 3, 3).await;
+    assert_eq!(versions.error_code, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_api_versions_than_known_gets_a_v0_answer_to_retry_with() {
+    let cluster = TestCluster::start(1).await;
+    let mut stream = TcpStream::connect(cluster.endpoint.local_addr())
+        .await
+        .unwrap();
+    // ApiVersions v99: key 18, version 99, correlation id 5, client id "x", flexible tail.
+    let body: &[u8] = &[0, 18, 0, 99, 0, 0, 0, 5, 0, 1, b'x', 0];
+    stream
+        .write_all(&(body.len() as u32).to_be_bytes())
+        .await
+        .unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut frames = Framed::new(stream, codec(1 << 20));
+    let payload = tokio::time::timeout(WAIT, frames.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let (correlation_id, answer) =
+        decode_response::<ApiVersionsRequest>(payload.freeze(), 0).unwrap();
+    assert_eq!(correlation_id, 5);
+    assert_eq!(answer.error_code, 35);
+    let own = answer
+        .api_keys
+        .iter()
+        .find(|k| k.api_key == ApiKey::ApiVersions as i16)
+        .unwrap();
+    assert_eq!((own.min_version, own.max_version), (0, 4));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_and_oversized_frames_close_only_their_connection() {
+    let cluster = TestCluster::start(1).await;
+    let mut bystander = BrokerConnection::connect(&cluster.bootstrap(), WAIT)
+        .await
+        .unwrap();
+    assert_eq!(bystander.metadata(None).await.unwrap().brokers.len(), 2);
+
+    let garbage: Vec<(&str, Bytes)> = vec![
+        (
+            "unknown API key",
+            Bytes::from_static(&[0, 0, 0, 8, 0x7f, 0x00, 0, 0, 0, 0, 0, 1]),
+        ),
+        (
+            "frame too short for a header",
+            Bytes::from_static(&[0, 0, 0, 2, 0, 3]),
+        ),
+        // Metadata v12 whose body ends inside the topic array.
+        (
+            "truncated body",
+            Bytes::from_static(&[0, 0, 0, 13, 0, 3, 0, 12, 0, 0, 0, 9, 0, 0, 0, 0x05, 0x01]),
+        ),
+        (
+            "oversized frame",
+            Bytes::from_static(&[0x7f, 0xff, 0xff, 0xff, 0, 18, 0, 3]),
+        ),
+    ];
+    for (what, bytes) in garbage {
+        let mut stream = TcpStream::connect(cluster.endpoint.local_addr())
+            .await
+            .unwrap();
+        stream.write_all(&bytes).await.unwrap();
+        assert_closed(&mut stream).await;
+        // Everyone else is still served, on their existing connection and on new ones.
+        let metadata = bystander
+            .metadata(None)
+            .await
+            .unwrap_or_else(|e| panic!("after {what}: {e}"));
+        assert_eq!(
+            metadata.cluster_id.as_deref(),
+            Some("kmesos-test"),
+            "after {what}"
+        );
+        probe(&cluster.bootstrap(), Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|e| panic!("after {what}: {e}"));
+    }
+}
