@@ -252,6 +252,14 @@ impl Executor {
         Ok(self.shared.send(&call).await?)
     }
 
+    /// An optional keep-alive; the agent answers 202 without checks.
+    pub async fn heartbeat(&self) -> Result<(), ExecutorError> {
+        Ok(self
+            .shared
+            .send(&self.shared.call(call::Type::Heartbeat))
+            .await?)
+    }
+
     /// How many updates the agent has not acknowledged yet.
     pub fn unacknowledged_updates(&self) -> usize {
         self.shared.pending().updates.len()
