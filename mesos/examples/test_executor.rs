@@ -1,0 +1,105 @@
+//! A minimal custom executor on the executor client, launched by
+//! `mesos::local` in the tests. For each task it reports TASK_RUNNING; if the
+//! sandbox has a `data` directory (a persistent volume), the status message
+//! says what an earlier task left in `data/marker` ("found: ...", or "found:
+//! nothing") and the task then writes its own id there. KILL gives
+//! TASK_KILLED; SHUTDOWN kills every task; with no task left it exits.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use kmesos_mesos::executor::{Executor, ExecutorConfig, ExecutorEvent};
+use kmesos_mesos::proto::{TaskId, TaskState, TaskStatus};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let config = match ExecutorConfig::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("test_executor: {e}");
+            std::process::exit(2);
+        }
+    };
+    let sandbox = config.env.sandbox.clone();
+    let (executor, mut events) = match Executor::subscribe(config) {
+        Ok(pair) => pair,
+        Err(e) => {
+            eprintln!("test_executor: {e}");
+            std::process::exit(2);
+        }
+    };
+    let mut tasks: BTreeSet<String> = BTreeSet::new();
+    while let Some(event) = events.recv().await {
+        match event {
+            ExecutorEvent::Launch(task) => {
+                let id = task.task_id.clone().unwrap_or_default();
+                let message = volume_note(&sandbox, &id.value);
+                println!("launched {} ({message})", id.value);
+                tasks.insert(id.value.clone());
+                report(&executor, id, TaskState::TaskRunning, &message).await;
+            }
+            ExecutorEvent::Kill { task_id, .. } => {
+                println!("killing {}", task_id.value);
+                tasks.remove(&task_id.value);
+                report(
+                    &executor,
+                    task_id,
+                    TaskState::TaskKilled,
+                    "killed by the scheduler",
+                )
+                .await;
+                if tasks.is_empty() {
+                    break;
+                }
+            }
+            ExecutorEvent::Shutdown => {
+                for id in std::mem::take(&mut tasks) {
+                    report(
+                        &executor,
+                        TaskId { value: id },
+                        TaskState::TaskKilled,
+                        "executor shut down",
+                    )
+                    .await;
+                }
+                break;
+            }
+            ExecutorEvent::Lost(why) => {
+                eprintln!("test_executor: agent lost: {why}");
+                std::process::exit(1);
+            }
+            _ => {}
+        }
+    }
+    // Leave once the agent has taken over every update.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while executor.unacknowledged_updates() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn report(executor: &Executor, task_id: TaskId, state: TaskState, message: &str) {
+    let status = TaskStatus {
+        task_id: Some(task_id),
+        state: state as i32,
+        message: Some(message.to_string()),
+        ..Default::default()
+    };
+    if let Err(e) = executor.update(status).await {
+        eprintln!("test_executor: update failed: {e}");
+    }
+}
+
+/// What an earlier task left in the volume; then leaves this task's mark.
+fn volume_note(sandbox: &std::path::Path, task_id: &str) -> String {
+    let data = sandbox.join("data");
+    if !data.is_dir() {
+        return "no volume".to_string();
+    }
+    let marker = data.join("marker");
+    let found = std::fs::read_to_string(&marker).unwrap_or_else(|_| "nothing".to_string());
+    if let Err(e) = std::fs::write(&marker, task_id) {
+        return format!("cannot write the volume: {e}");
+    }
+    format!("found: {found}")
+}

@@ -1,0 +1,458 @@
+//! Tasks after launch: status updates relayed from agents to frameworks
+//! (the master fills agent_id, executor_id and timestamp), acknowledgements
+//! relayed back, KILL / SHUTDOWN / MESSAGE to agents, executor exits (FAILURE
+//! for custom executors), and the test hook's agent loss and return.
+
+use axum::http::StatusCode;
+
+use crate::proto::scheduler::{call, event, Event};
+use crate::proto::task_status::{Reason, Source};
+use crate::proto::{AgentId, ExecutorId, TaskId, TaskState, TaskStatus, TimeInfo};
+
+use super::{now_nanos, now_secs, Master};
+use crate::local::http::media::Refusal;
+use crate::local::messages::{AgentCommand, AgentReport, HookAction, LiveTask};
+
+impl Master {
+    pub(super) fn agent_report(&mut self, agent_id: &str, report: AgentReport) {
+        let Some(agent) = self.agents.get_mut(agent_id) else {
+            return;
+        };
+        if agent.unreachable_since.is_some() {
+            // Cut off: the agent's messages do not arrive (it retries updates).
+            return;
+        }
+        match report {
+            AgentReport::StatusUpdate {
+                framework_id,
+                status,
+            } => self.status_update(agent_id, &framework_id, status),
+            AgentReport::ExecutorStarted {
+                framework_id,
+                executor_id,
+                sandbox,
+            } => {
+                if let Some(framework) = self.frameworks.get_mut(&framework_id) {
+                    let tasks = framework
+                        .tasks
+                        .values_mut()
+                        .filter(|t| t.executor_id == executor_id && t.sandbox.is_none());
+                    tasks.for_each(|t| t.sandbox = Some(sandbox.clone()));
+                }
+                if let Some(record) = agent.executors.get_mut(&(framework_id, executor_id)) {
+                    record.sandbox = Some(sandbox);
+                }
+            }
+            AgentReport::ExecutorExited {
+                framework_id,
+                executor_id,
+                status,
+                custom,
+            } => {
+                agent
+                    .executors
+                    .remove(&(framework_id.clone(), executor_id.clone()));
+                if custom {
+                    let failure = Event {
+                        r#type: Some(event::Type::Failure as i32),
+                        failure: Some(event::Failure {
+                            agent_id: Some(AgentId {
+                                value: agent_id.to_string(),
+                            }),
+                            executor_id: Some(ExecutorId { value: executor_id }),
+                            status,
+                        }),
+                        ..Default::default()
+                    };
+                    self.send(&framework_id, failure);
+                }
+            }
+            AgentReport::ExecutorMessage {
+                framework_id,
+                executor_id,
+                data,
+            } => {
+                let message = Event {
+                    r#type: Some(event::Type::Message as i32),
+                    message: Some(event::Message {
+                        agent_id: Some(AgentId {
+                            value: agent_id.to_string(),
+                        }),
+                        executor_id: Some(ExecutorId { value: executor_id }),
+                        data,
+                    }),
+                    ..Default::default()
+                };
+                self.send(&framework_id, message);
+            }
+            AgentReport::Reregistered { tasks } => self.reregistered(agent_id, tasks),
+        }
+    }
+
+    fn status_update(&mut self, agent_id: &str, framework_id: &str, mut status: TaskStatus) {
+        let Some(framework) = self.frameworks.get_mut(framework_id) else {
+            // The framework is gone: nobody will acknowledge, so stop the retries.
+            if let Some(uuid) = status.uuid.clone() {
+                let task_id = status
+                    .task_id
+                    .as_ref()
+                    .map(|t| t.value.clone())
+                    .unwrap_or_default();
+                let framework_id = framework_id.to_string();
+                self.command(
+                    agent_id,
+                    AgentCommand::Acknowledge {
+                        framework_id,
+                        task_id,
+                        uuid,
+                    },
+                );
+            }
+            return;
+        };
+        let task_id = status
+            .task_id
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default();
+        status.agent_id.get_or_insert_with(|| AgentId {
+            value: agent_id.to_string(),
+        });
+        status.timestamp.get_or_insert_with(now_secs);
+        if let Some(task) = framework.tasks.get_mut(&task_id) {
+            status.executor_id.get_or_insert_with(|| ExecutorId {
+                value: task.executor_id.clone(),
+            });
+            task.state = status.state();
+            let mut latest = status.clone();
+            latest.data = None;
+            task.latest = Some(latest);
+        }
+        self.send(framework_id, update_event(status));
+    }
+
+    /// Sends a master-generated update (no uuid, so not to be acknowledged).
+    pub(super) fn send_master_status(&self, framework_id: &str, note: StatusNote<'_>) {
+        self.send(
+            framework_id,
+            update_event(self.master_status(framework_id, note)),
+        );
+    }
+
+    /// A master-generated status, in the states a framework without
+    /// PARTITION_AWARE understands.
+    pub(super) fn master_status(&self, framework_id: &str, note: StatusNote<'_>) -> TaskStatus {
+        let StatusNote {
+            task_id,
+            agent_id,
+            executor_id,
+            state,
+            reason,
+            message,
+        } = note;
+        let partition_aware = self
+            .frameworks
+            .get(framework_id)
+            .is_some_and(|f| f.partition_aware());
+        let state = match state {
+            TaskState::TaskDropped
+            | TaskState::TaskUnreachable
+            | TaskState::TaskGone
+            | TaskState::TaskGoneByOperator
+            | TaskState::TaskUnknown
+                if !partition_aware =>
+            {
+                TaskState::TaskLost
+            }
+            other => other,
+        };
+        let unreachable = self
+            .agents
+            .get(agent_id.unwrap_or_default())
+            .and_then(|a| a.unreachable_since)
+            .filter(|_| {
+                state == TaskState::TaskUnreachable || reason == Reason::ReasonAgentRemoved
+            });
+        TaskStatus {
+            task_id: Some(TaskId {
+                value: task_id.to_string(),
+            }),
+            state: state as i32,
+            message: Some(message.to_string()),
+            agent_id: agent_id.map(|a| AgentId {
+                value: a.to_string(),
+            }),
+            timestamp: Some(now_secs()),
+            executor_id: executor_id.map(|e| ExecutorId {
+                value: e.to_string(),
+            }),
+            source: Some(Source::SourceMaster as i32),
+            reason: Some(reason as i32),
+            unreachable_time: unreachable.map(|nanoseconds| TimeInfo { nanoseconds }),
+            ..Default::default()
+        }
+    }
+
+    pub(super) fn acknowledge(&mut self, framework_id: &str, ack: call::Acknowledge) {
+        let agent_id = ack.agent_id.map(|a| a.value).unwrap_or_default();
+        let task_id = ack.task_id.map(|t| t.value).unwrap_or_default();
+        if let Some(framework) = self.frameworks.get_mut(framework_id) {
+            let terminal_acked = framework.tasks.get(&task_id).is_some_and(|t| {
+                t.state.is_terminal()
+                    && t.latest.as_ref().and_then(|s| s.uuid.as_ref()) == Some(&ack.uuid)
+            });
+            if terminal_acked {
+                framework.complete(&task_id);
+            }
+        }
+        let command = AgentCommand::Acknowledge {
+            framework_id: framework_id.to_string(),
+            task_id,
+            uuid: ack.uuid,
+        };
+        self.command(&agent_id, command);
+    }
+
+    /// KILL: to the task's agent; an unknown task is reconciled instead.
+    pub(super) fn kill(&mut self, framework_id: &str, kill: call::Kill) {
+        let task_id = kill
+            .task_id
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default();
+        let known = self
+            .frameworks
+            .get(framework_id)
+            .and_then(|f| f.tasks.get(&task_id))
+            .map(|t| t.agent_id.clone());
+        match known {
+            Some(agent_id) => {
+                let command = AgentCommand::KillTask {
+                    framework_id: framework_id.to_string(),
+                    task_id,
+                    kill_policy: kill.kill_policy,
+                };
+                self.command(&agent_id, command);
+            }
+            None => {
+                let task = call::reconcile::Task {
+                    task_id: kill.task_id,
+                    agent_id: kill.agent_id,
+                };
+                self.reconcile(framework_id, call::Reconcile { tasks: vec![task] });
+            }
+        }
+    }
+
+    pub(super) fn shutdown_executor(&mut self, framework_id: &str, shutdown: call::Shutdown) {
+        let agent_id = shutdown.agent_id.map(|a| a.value).unwrap_or_default();
+        let executor_id = shutdown.executor_id.map(|e| e.value).unwrap_or_default();
+        self.command(
+            &agent_id,
+            AgentCommand::ShutdownExecutor {
+                framework_id: framework_id.to_string(),
+                executor_id,
+            },
+        );
+    }
+
+    pub(super) fn framework_message(&mut self, framework_id: &str, message: call::Message) {
+        let agent_id = message.agent_id.map(|a| a.value).unwrap_or_default();
+        let executor_id = message.executor_id.map(|e| e.value).unwrap_or_default();
+        let command = AgentCommand::FrameworkMessage {
+            framework_id: framework_id.to_string(),
+            executor_id,
+            data: message.data,
+        };
+        self.command(&agent_id, command);
+    }
+
+    /// The test hook. Partition and removal make the agent unreachable: its
+    /// tasks turn TASK_UNREACHABLE, frameworks get FAILURE{agent_id} and its
+    /// offers are rescinded. Restore brings it back to re-register.
+    pub(super) fn hook(&mut self, agent: &str, action: HookAction) -> Result<String, Refusal> {
+        let agent_id = self
+            .agents
+            .iter()
+            .find(|(id, a)| id.as_str() == agent || a.link.info.hostname == agent)
+            .map(|(id, _)| id.clone())
+            .ok_or_else(|| (StatusCode::NOT_FOUND, format!("No agent '{agent}'")))?;
+        let unreachable = self
+            .agents
+            .get(&agent_id)
+            .is_some_and(|a| a.unreachable_since.is_some());
+        match action {
+            HookAction::Partition | HookAction::Remove if unreachable => Err((
+                StatusCode::CONFLICT,
+                format!("Agent {agent_id} is already unreachable"),
+            )),
+            HookAction::Restore if !unreachable => Err((
+                StatusCode::CONFLICT,
+                format!("Agent {agent_id} is reachable"),
+            )),
+            HookAction::Restore => {
+                if let Some(a) = self.agents.get_mut(&agent_id) {
+                    a.unreachable_since = None;
+                }
+                self.command(&agent_id, AgentCommand::Reregister);
+                Ok(format!("Agent {agent_id} restored"))
+            }
+            HookAction::Partition | HookAction::Remove => {
+                if action == HookAction::Remove {
+                    self.command(&agent_id, AgentCommand::Crash);
+                }
+                self.agent_lost(&agent_id);
+                Ok(format!("Agent {agent_id} is unreachable"))
+            }
+        }
+    }
+
+    fn agent_lost(&mut self, agent_id: &str) {
+        let hostname = match self.agents.get_mut(agent_id) {
+            Some(agent) => {
+                agent.unreachable_since = Some(now_nanos());
+                agent.link.info.hostname.clone()
+            }
+            None => return,
+        };
+        self.rescind_offers_on(agent_id);
+        let mut lost = Vec::new();
+        for (framework_id, framework) in self.frameworks.iter_mut() {
+            for (task_id, task) in framework.tasks.iter_mut() {
+                if task.agent_id == agent_id && !task.state.is_terminal() {
+                    task.state = TaskState::TaskUnreachable;
+                    lost.push((
+                        framework_id.clone(),
+                        task_id.clone(),
+                        task.executor_id.clone(),
+                    ));
+                }
+            }
+        }
+        let message = format!("Agent {hostname} is unreachable");
+        for (framework_id, task_id, executor_id) in &lost {
+            let status = self.master_status(
+                framework_id,
+                StatusNote {
+                    task_id,
+                    agent_id: Some(agent_id),
+                    executor_id: Some(executor_id),
+                    state: TaskState::TaskUnreachable,
+                    reason: Reason::ReasonAgentRemoved,
+                    message: &message,
+                },
+            );
+            self.record_latest(framework_id, task_id, &status);
+            self.send(framework_id, update_event(status));
+        }
+        let failure = Event {
+            r#type: Some(event::Type::Failure as i32),
+            failure: Some(event::Failure {
+                agent_id: Some(AgentId {
+                    value: agent_id.to_string(),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let connected: Vec<String> = self.frameworks.keys().cloned().collect();
+        for framework_id in connected {
+            self.send(&framework_id, failure.clone());
+        }
+    }
+
+    /// A restored agent re-registered with `live` tasks: those come back in
+    /// their reported state; the others it lost are TASK_GONE.
+    fn reregistered(&mut self, agent_id: &str, live: Vec<LiveTask>) {
+        let mut changes = Vec::new();
+        for (framework_id, framework) in self.frameworks.iter() {
+            for (task_id, task) in framework
+                .tasks
+                .iter()
+                .filter(|(_, t)| t.agent_id == agent_id)
+            {
+                if task.state != TaskState::TaskUnreachable {
+                    continue;
+                }
+                let reported = live
+                    .iter()
+                    .find(|l| &l.framework_id == framework_id && &l.task_id == task_id);
+                let state = reported.map(|l| l.state).unwrap_or(TaskState::TaskGone);
+                changes.push((
+                    framework_id.clone(),
+                    task_id.clone(),
+                    task.executor_id.clone(),
+                    state,
+                ));
+            }
+        }
+        if let Some(agent) = self.agents.get_mut(agent_id) {
+            agent
+                .executors
+                .retain(|(fw, _), _| live.iter().any(|l| &l.framework_id == fw));
+        }
+        for (framework_id, task_id, executor_id, state) in changes {
+            let message = if state == TaskState::TaskGone {
+                "Task is gone: its agent re-registered without it"
+            } else {
+                "Agent re-registered; task state reported by the agent"
+            };
+            let status = self.master_status(
+                &framework_id,
+                StatusNote {
+                    task_id: &task_id,
+                    agent_id: Some(agent_id),
+                    executor_id: Some(&executor_id),
+                    state,
+                    reason: Reason::ReasonAgentReregistered,
+                    message,
+                },
+            );
+            if let Some(task) = self
+                .frameworks
+                .get_mut(&framework_id)
+                .and_then(|f| f.tasks.get_mut(&task_id))
+            {
+                task.state = state;
+            }
+            self.record_latest(&framework_id, &task_id, &status);
+            self.send(&framework_id, update_event(status));
+            if state == TaskState::TaskGone {
+                if let Some(framework) = self.frameworks.get_mut(&framework_id) {
+                    framework.complete(&task_id);
+                }
+            }
+        }
+        self.allocate();
+    }
+
+    fn record_latest(&mut self, framework_id: &str, task_id: &str, status: &TaskStatus) {
+        if let Some(task) = self
+            .frameworks
+            .get_mut(framework_id)
+            .and_then(|f| f.tasks.get_mut(task_id))
+        {
+            task.latest = Some(status.clone());
+        }
+    }
+}
+
+/// What the master says about a task in an update it generates.
+pub(super) struct StatusNote<'a> {
+    pub task_id: &'a str,
+    pub agent_id: Option<&'a str>,
+    pub executor_id: Option<&'a str>,
+    pub state: TaskState,
+    pub reason: Reason,
+    pub message: &'a str,
+}
+
+pub(super) fn update_event(status: TaskStatus) -> Event {
+    Event {
+        r#type: Some(event::Type::Update as i32),
+        update: Some(event::Update {
+            status: Some(status),
+        }),
+        ..Default::default()
+    }
+}
