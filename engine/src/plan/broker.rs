@@ -4,11 +4,11 @@
 //! and whether its placement forces a move.
 
 use crate::config::{duration, BrokerSpec, ClusterSpec};
-use crate::state::{BrokerRuntime, BrokerState, ClusterState};
+use crate::state::{BrokerState, ClusterState};
 
 use super::attrs::AttrDiff;
 use super::dynamic_configs::update_mode;
-use super::placement;
+use super::placement::{self, Placements};
 use super::{Action, Change, ResourceKind};
 
 /// A broker before (state) and after (configuration), with their clusters.
@@ -109,7 +109,7 @@ pub(super) fn change(
     cluster: &str,
     id: u32,
     sides: &BrokerSides,
-    peers: &[(u32, &BrokerRuntime)],
+    placements: &Placements,
 ) -> Change {
     let mut d = AttrDiff::default();
     spec_attrs(
@@ -125,7 +125,7 @@ pub(super) fn change(
             let misplaced = bs
                 .runtime
                 .as_ref()
-                .and_then(|here| placement::violation(id, spec, here, peers));
+                .and_then(|here| placement::violation(id, spec, here, placements));
             let forcing = d.forcing();
             if let Some(why) = misplaced {
                 (Action::Move, Some(why))

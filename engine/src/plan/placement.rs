@@ -6,16 +6,44 @@
 //! brokers sharing a host only the later one moves); `groupBy` spreads brokers
 //! at launch and is never a reason to move a running one.
 
+use std::collections::HashMap;
+
 use crate::config::{BrokerSpec, Rule};
 use crate::state::BrokerRuntime;
 
-/// Why the broker `id` cannot stay where it runs, if it cannot. `peers` are the
-/// other running brokers of the cluster that stay, in id order.
+/// Where the running brokers of a cluster that stay are, indexed so that each
+/// broker's check is independent of the cluster's size.
+pub(super) struct Placements<'a> {
+    /// The running broker with the lowest id.
+    lowest: Option<(u32, &'a BrokerRuntime)>,
+    /// (attribute, value) → the lowest id of a broker placed there.
+    first: HashMap<(&'a str, &'a str), u32>,
+}
+
+impl<'a> Placements<'a> {
+    /// `peers` in id order; `attributes` are those constraints mention.
+    pub fn new(peers: &[(u32, &'a BrokerRuntime)], attributes: &[&'a str]) -> Placements<'a> {
+        let mut first = HashMap::new();
+        for (id, runtime) in peers {
+            for attr in attributes {
+                if let Some(value) = runtime.attribute(attr) {
+                    first.entry((*attr, value)).or_insert(*id);
+                }
+            }
+        }
+        Placements {
+            lowest: peers.first().copied(),
+            first,
+        }
+    }
+}
+
+/// Why the broker `id` cannot stay where it runs, if it cannot.
 pub(super) fn violation(
     id: u32,
     spec: &BrokerSpec,
     here: &BrokerRuntime,
-    peers: &[(u32, &BrokerRuntime)],
+    placements: &Placements,
 ) -> Option<String> {
     let host = here.hostname.as_deref().unwrap_or("its agent");
     for constraint in &spec.constraints {
@@ -25,31 +53,24 @@ pub(super) fn violation(
             Some(v) => format!("{attr} is \"{v}\""),
             None => format!("{attr} is not set"),
         };
-        let earlier = peers.iter().filter(|(p, _)| *p < id);
         let problem = match &constraint.rule {
             Rule::Like(p) if !value.is_some_and(|v| p.is_match(v)) => Some(shown()),
             Rule::Unlike(p) if value.is_some_and(|v| p.is_match(v)) => Some(shown()),
             Rule::Cluster(Some(want)) if value != Some(want.as_str()) => Some(shown()),
-            Rule::Unique => earlier
-                .filter(|(_, peer)| value.is_some() && peer.attribute(attr) == value)
-                .map(|(p, _)| {
+            Rule::Unique => value
+                .and_then(|v| placements.first.get(&(attr, v)).map(|first| (v, *first)))
+                .filter(|(_, first)| *first < id)
+                .map(|(v, first)| format!("broker {first} also has {attr} \"{v}\"")),
+            Rule::Cluster(None) => placements
+                .lowest
+                .filter(|(first, peer)| *first < id && peer.attribute(attr) != value)
+                .map(|(first, peer)| {
                     format!(
-                        "broker {p} also has {attr} \"{}\"",
-                        value.unwrap_or_default()
-                    )
-                })
-                .next(),
-            Rule::Cluster(None) => earlier
-                .take(1)
-                .filter(|(_, peer)| peer.attribute(attr) != value)
-                .map(|(p, peer)| {
-                    format!(
-                        "{} while broker {p} has \"{}\"",
+                        "{} while broker {first} has \"{}\"",
                         shown(),
                         peer.attribute(attr).unwrap_or("")
                     )
-                })
-                .next(),
+                }),
             _ => None,
         };
         if let Some(problem) = problem {
@@ -99,16 +120,22 @@ mod tests {
         }
     }
 
+    fn none() -> Placements<'static> {
+        Placements::new(&[], &[])
+    }
+
     #[test]
     fn like_unlike_and_cluster_value_check_the_own_agent() {
         let here = on("h1", "r3");
-        assert!(violation(0, &spec(&[("rack", "like:r[12]")]), &here, &[])
-            .unwrap()
-            .contains("rack is \"r3\""));
-        assert!(violation(0, &spec(&[("rack", "like:r[1-3]")]), &here, &[]).is_none());
-        assert!(violation(0, &spec(&[("hostname", "unlike:h1")]), &here, &[]).is_some());
-        assert!(violation(0, &spec(&[("rack", "cluster:r1")]), &here, &[]).is_some());
-        assert!(violation(0, &spec(&[("zone", "like:.*")]), &here, &[])
+        assert!(
+            violation(0, &spec(&[("rack", "like:r[12]")]), &here, &none())
+                .unwrap()
+                .contains("rack is \"r3\"")
+        );
+        assert!(violation(0, &spec(&[("rack", "like:r[1-3]")]), &here, &none()).is_none());
+        assert!(violation(0, &spec(&[("hostname", "unlike:h1")]), &here, &none()).is_some());
+        assert!(violation(0, &spec(&[("rack", "cluster:r1")]), &here, &none()).is_some());
+        assert!(violation(0, &spec(&[("zone", "like:.*")]), &here, &none())
             .unwrap()
             .contains("zone is not set"));
     }
@@ -116,7 +143,7 @@ mod tests {
     #[test]
     fn unique_moves_only_the_later_broker() {
         let (a, b) = (on("h1", "r1"), on("h1", "r2"));
-        let peers = [(0, &a), (1, &b)];
+        let peers = Placements::new(&[(0, &a), (1, &b)], &["hostname", "rack"]);
         let unique = spec(&[("hostname", "unique")]);
         assert!(violation(0, &unique, &a, &peers).is_none());
         assert!(violation(1, &unique, &b, &peers)

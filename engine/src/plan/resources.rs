@@ -9,6 +9,7 @@ use crate::state::{BrokerRuntime, ClusterState};
 
 use super::attrs::AttrDiff;
 use super::broker::{self, BrokerSides};
+use super::placement::Placements;
 use super::{Action, Change, ResourceKind};
 
 fn action(before: bool, after: bool, d: &AttrDiff) -> Action {
@@ -51,6 +52,14 @@ pub(super) fn cluster(
         .filter(|(id, _)| after.is_some_and(|a| a.brokers.contains_key(id)))
         .filter_map(|(id, b)| b.runtime.as_ref().map(|r| (*id, r)))
         .collect();
+    let mut attributes: Vec<&str> = after
+        .into_iter()
+        .flat_map(|a| a.brokers.values())
+        .flat_map(|b| b.constraints.iter().map(|c| c.attribute.as_str()))
+        .collect();
+    attributes.sort_unstable();
+    attributes.dedup();
+    let placements = Placements::new(&peers, &attributes);
     let ids: BTreeSet<u32> = before
         .into_iter()
         .flat_map(|b| b.brokers.keys())
@@ -62,7 +71,7 @@ pub(super) fn cluster(
             before: before.and_then(|b| b.brokers.get(&id).map(|s| (s, b))),
             after: after.and_then(|a| a.brokers.get(&id).map(|s| (s, a))),
         };
-        changes.push(broker::change(name, id, &sides, &peers));
+        changes.push(broker::change(name, id, &sides, &placements));
     }
 
     let topics: BTreeSet<&String> = before
