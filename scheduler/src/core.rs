@@ -2,16 +2,314 @@
 //! (new state, commands). It does no I/O and never blocks: the async shell
 //! feeds it [`Event`]s and carries out the [`Command`]s it returns, in order.
 //! Everything it must remember across a restart is in [`CoreState`], which it
-//! hands out with [`Command::PersistState`]; a core built from a persisted
-//! `CoreState` carries on (an apply in progress resumes).
+//! hands out with [`Command::PersistState`] (always first in a batch, so the
+//! Mesos calls and acknowledgements after it only happen once it is durable);
+//! a core built from a persisted `CoreState` carries on: an apply in progress
+//! resumes and its tasks are reconciled, never launched twice.
+//!
+//! The pieces: [`offers`] (the OfferMatcher) with [`constraints`] and
+//! [`resources`]; [`launch`] builds the TaskInfo; [`scheduling`] hands offers
+//! to pending brokers; [`tasks`] follows status updates, failover and
+//! reconciliation; [`apply`] runs a change set one safe step at a time;
+//! [`reclaim`] gives back reservations and volumes no longer needed.
 
+mod apply;
 mod commands;
+mod config;
+mod constraints;
 mod events;
+mod ids;
+mod launch;
+mod offers;
+mod reclaim;
 mod record;
+mod resources;
+mod scheduling;
+mod tasks;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use engine::state::{BrokerRuntime, BrokerState, BrokerStatus};
 
 pub use commands::{ApplyRefusal, BrokerPhase, Command, Counts, Progress, TopicOp};
+pub use config::{Artifact, CoreConfig, Program};
+pub use constraints::Site;
 pub use events::Event;
+pub use offers::{Need, OfferMatcher, Placement};
 pub use record::{
     ApplyRun, BrokerRecord, CoreState, SchedulerRecord, Stage, Step, TaskPhase, TaskRecord,
     VolumeRecord,
 };
+
+/// A broker's address: its cluster and id.
+pub type BrokerKey = (String, u32);
+
+/// The decision core. Build it with [`Core::new`], then feed it events.
+#[derive(Debug)]
+pub struct Core {
+    config: CoreConfig,
+    doc: CoreState,
+    /// Subscribed to the master now.
+    connected: bool,
+    /// What the master was last told (unknown after a subscription).
+    suppressed: Option<bool>,
+    /// Next explicit reconciliation retry (unix ms) and its backoff (ms).
+    reconcile_retry: Option<(u64, u64)>,
+    /// Next periodic implicit reconciliation (unix ms).
+    next_implicit: u64,
+    /// Last probe sent per broker (unix ms).
+    probes: BTreeMap<BrokerKey, u64>,
+    /// Apply steps whose Kafka admin call this core sent (addresses); one
+    /// marked started but not sent was in flight when the scheduler stopped.
+    sent: BTreeSet<String>,
+}
+
+/// The commands of one `handle` call, and whether the state changed.
+#[derive(Debug, Default)]
+struct Out {
+    commands: Vec<Command>,
+    dirty: bool,
+}
+
+impl Out {
+    fn push(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+}
+
+const RECONCILE_FIRST_RETRY_MS: u64 = 5_000;
+const RECONCILE_MAX_RETRY_MS: u64 = 60_000;
+
+impl Core {
+    /// A core over a persisted (or fresh) state. Tasks it records are
+    /// reconciled at the next [`Event::Subscribed`] before anything replaces them.
+    pub fn new(config: CoreConfig, state: CoreState) -> Core {
+        Core {
+            config,
+            doc: state,
+            connected: false,
+            suppressed: None,
+            reconcile_retry: None,
+            next_implicit: 0,
+            probes: BTreeMap::new(),
+            sent: BTreeSet::new(),
+        }
+    }
+
+    /// What the core holds now (the last `PersistState` it sent, plus nothing).
+    pub fn state(&self) -> &CoreState {
+        &self.doc
+    }
+
+    /// Handles one event at time `now` and returns the commands to carry
+    /// out, in order.
+    pub fn handle(&mut self, event: Event, now: SystemTime) -> Vec<Command> {
+        let now = unix_ms(now);
+        let mut out = Out::default();
+        match event {
+            Event::Subscribed { framework_id } => self.subscribed(framework_id, now, &mut out),
+            Event::Disconnected => {
+                self.connected = false;
+                self.suppressed = None;
+            }
+            Event::Offers(offers) => scheduling::offers(self, offers, now, &mut out),
+            // Offers are answered as they come, so a rescinded one is not held.
+            Event::Rescinded(_) => {}
+            Event::StatusUpdate(status) => tasks::status(self, status, now, &mut out),
+            // The lost agent's and executor's tasks get their own updates.
+            Event::AgentFailure { .. } | Event::ExecutorFailure { .. } => {}
+            Event::ApplySubmitted {
+                plan,
+                config,
+                holder,
+            } => apply::submit(self, *plan, *config, holder, now, &mut out),
+            Event::ApplyCancelled => apply::cancel(self, &mut out),
+            Event::BrokerRestartRequested {
+                cluster,
+                id,
+                holder,
+            } => apply::restart_broker(self, &cluster, id, holder, now, &mut out),
+            Event::BrokerProbe {
+                cluster,
+                id,
+                healthy,
+                under_replicated,
+            } => apply::probed(self, (cluster, id), healthy, under_replicated, &mut out),
+            Event::DynamicConfigResult {
+                cluster,
+                broker,
+                error,
+            } => apply::dynamic_config_done(self, &cluster, broker, error, &mut out),
+            Event::TopicOpResult {
+                cluster,
+                topic,
+                error,
+            } => apply::topic_done(self, &cluster, &topic, error, &mut out),
+            Event::Tick => tasks::tick(self, now, &mut out),
+        }
+        tasks::expire_delays(self, now, &mut out);
+        apply::advance(self, now, &mut out);
+        self.offer_interest(now, &mut out);
+        if out.dirty {
+            self.doc.state.serial += 1;
+            out.commands
+                .insert(0, Command::PersistState(Box::new(self.doc.clone())));
+        }
+        out.commands
+    }
+
+    fn subscribed(&mut self, framework_id: String, now: u64, out: &mut Out) {
+        self.connected = true;
+        self.suppressed = None;
+        if self.doc.state.framework_id.as_deref() != Some(framework_id.as_str()) {
+            self.doc.state.framework_id = Some(framework_id);
+            out.dirty = true;
+        }
+        tasks::reconcile_all(self, now, out);
+        self.next_implicit = now + millis(self.config.reconcile_interval);
+    }
+
+    /// Revive when a broker waits for an offer (or a volume waits to be
+    /// given back), suppress when nothing does.
+    fn offer_interest(&mut self, now: u64, out: &mut Out) {
+        if !self.connected {
+            return;
+        }
+        let wanted = !scheduling::candidates(self, now).is_empty() || self.has_orphan_volumes();
+        if self.suppressed != Some(!wanted) {
+            out.push(if wanted {
+                Command::Revive
+            } else {
+                Command::Suppress
+            });
+            self.suppressed = Some(!wanted);
+        }
+    }
+
+    /// Records of brokers removed from the state whose volume is not given back yet.
+    fn has_orphan_volumes(&self) -> bool {
+        self.doc.scheduler.brokers.iter().any(|(cluster, records)| {
+            records
+                .iter()
+                .any(|(id, r)| r.volume.is_some() && self.broker(cluster, *id).is_none())
+        })
+    }
+
+    fn broker(&self, cluster: &str, id: u32) -> Option<&BrokerState> {
+        self.doc.state.clusters.get(cluster)?.brokers.get(&id)
+    }
+
+    fn broker_mut(&mut self, cluster: &str, id: u32) -> Option<&mut BrokerState> {
+        self.doc
+            .state
+            .clusters
+            .get_mut(cluster)?
+            .brokers
+            .get_mut(&id)
+    }
+
+    fn record(&self, cluster: &str, id: u32) -> Option<&BrokerRecord> {
+        self.doc.scheduler.brokers.get(cluster)?.get(&id)
+    }
+
+    fn record_mut(&mut self, cluster: &str, id: u32) -> &mut BrokerRecord {
+        self.doc
+            .scheduler
+            .brokers
+            .entry(cluster.to_string())
+            .or_default()
+            .entry(id)
+            .or_default()
+    }
+
+    /// Every broker in the state, in (cluster, id) order.
+    fn broker_keys(&self) -> Vec<BrokerKey> {
+        self.doc
+            .state
+            .clusters
+            .iter()
+            .flat_map(|(c, cs)| cs.brokers.keys().map(move |id| (c.clone(), *id)))
+            .collect()
+    }
+
+    /// Sets a broker's recorded status (and its time), and tells a running
+    /// apply.
+    fn set_status(
+        &mut self,
+        key: &BrokerKey,
+        status: BrokerStatus,
+        phase: BrokerPhase,
+        now: u64,
+        out: &mut Out,
+    ) {
+        let Some(broker) = self.broker_mut(&key.0, key.1) else {
+            return;
+        };
+        let runtime = broker.runtime.get_or_insert_with(|| BrokerRuntime {
+            task_id: None,
+            agent_id: None,
+            hostname: None,
+            attributes: BTreeMap::new(),
+            port: None,
+            status: None,
+            updated_at: None,
+        });
+        if runtime.status != Some(status) {
+            runtime.status = Some(status);
+            runtime.updated_at = Some(rfc3339(now));
+            out.dirty = true;
+        }
+        self.progress_broker(key, phase, None, out);
+    }
+
+    fn progress_broker(
+        &self,
+        key: &BrokerKey,
+        phase: BrokerPhase,
+        detail: Option<String>,
+        out: &mut Out,
+    ) {
+        if let Some(run) = &self.doc.scheduler.apply {
+            out.push(Command::ApplyProgress(Progress::Broker {
+                apply_id: run.id.clone(),
+                cluster: key.0.clone(),
+                id: key.1,
+                phase,
+                detail,
+            }));
+        }
+    }
+
+    /// `host:port` of a broker whose task runs.
+    fn endpoint(&self, cluster: &str, id: u32) -> Option<String> {
+        let running = self
+            .record(cluster, id)
+            .and_then(|r| r.task.as_ref())
+            .is_some_and(|t| t.phase == TaskPhase::Running);
+        let runtime = self.broker(cluster, id)?.runtime.as_ref()?;
+        match (running, &runtime.hostname, runtime.port) {
+            (true, Some(host), Some(port)) => Some(format!("{host}:{port}")),
+            _ => None,
+        }
+    }
+
+    /// Any running broker of the cluster, for Kafka admin calls.
+    fn any_endpoint(&self, cluster: &str) -> Option<String> {
+        let cs = self.doc.state.clusters.get(cluster)?;
+        cs.brokers.keys().find_map(|id| self.endpoint(cluster, *id))
+    }
+}
+
+pub(crate) fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+pub(crate) fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+pub(crate) fn rfc3339(ms: u64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+}

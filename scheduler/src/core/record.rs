@@ -117,8 +117,6 @@ pub struct ApplyRun {
     pub steps: Vec<Step>,
     #[serde(default)]
     pub counts: Counts,
-    #[serde(default)]
-    pub cancelled: bool,
 }
 
 /// One resource's change within an apply.
@@ -130,6 +128,10 @@ pub struct Step {
     pub name: String,
     pub action: Action,
     pub stage: Stage,
+    /// Dynamic Kafka properties this step sets (`None`: deletes), worked
+    /// out when the apply was submitted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dynamic: BTreeMap<String, Option<String>>,
 }
 
 /// How far a step got.

@@ -1,0 +1,151 @@
+//! Building a broker's LAUNCH: the TaskInfo with its ExecutorInfo (the agent
+//! fetches the executor and the broker program from the scheduler; the
+//! executor's sha256 is checked by the command before it runs, the broker's
+//! by the executor) and the launch contract in `TaskInfo.data`.
+
+use engine::config::{BrokerSpec, KafkaKind};
+use engine::state::ClusterState;
+use kmesos_executor::launch::{BrokerProgram, LaunchSpec, TansuProgram, LAUNCH_VERSION};
+use mesos::proto::command_info::Uri;
+use mesos::proto::{
+    environment, executor_info, AgentId, CommandInfo, DurationInfo, Environment, ExecutorId,
+    ExecutorInfo, FrameworkId, KillPolicy, Resource, TaskId, TaskInfo,
+};
+
+use super::config::{CoreConfig, Program};
+use super::resources::VOLUME_PATH;
+
+/// The executor's file name in the sandbox.
+const EXECUTOR_FILE: &str = "kmesos-executor";
+/// The tansu binary's file name in the sandbox, when fetched.
+const TANSU_FILE: &str = "tansu";
+
+/// One broker launch, placed on an offer.
+pub struct Launch<'a> {
+    pub cluster: &'a str,
+    pub cluster_state: &'a ClusterState,
+    pub cluster_id: &'a str,
+    pub id: u32,
+    pub spec: &'a BrokerSpec,
+    pub task_id: &'a str,
+    pub agent_id: &'a str,
+    pub framework_id: Option<&'a str>,
+    pub hostname: &'a str,
+    pub rack: Option<&'a str>,
+    pub port: u16,
+    pub resources: Vec<Resource>,
+}
+
+/// The TaskInfo for `launch`, or why it cannot be built.
+pub fn task_info(config: &CoreConfig, launch: Launch) -> Result<TaskInfo, String> {
+    let (program, fetch) = broker_program(config, launch.cluster_state)?;
+    let contract = LaunchSpec {
+        version: LAUNCH_VERSION,
+        cluster: launch.cluster.to_string(),
+        cluster_id: launch.cluster_id.to_string(),
+        broker_id: launch.id,
+        port: launch.port,
+        advertised_host: launch.hostname.to_string(),
+        rack: launch.rack.map(str::to_string),
+        properties: launch.spec.effective_config(&launch.cluster_state.config),
+        data_dir: VOLUME_PATH.to_string(),
+        broker: program,
+    };
+    contract
+        .check()
+        .map_err(|e| format!("broker {} of cluster {}: {e}", launch.id, launch.cluster))?;
+    let data = contract.to_bytes().map_err(|e| e.to_string())?;
+    let grace = DurationInfo {
+        nanoseconds: i64::try_from(config.kill_grace.as_nanos()).unwrap_or(i64::MAX),
+    };
+    let mut uris = vec![Uri {
+        value: config.executor.uri.clone(),
+        executable: Some(true),
+        extract: Some(false),
+        cache: None,
+        output_file: Some(EXECUTOR_FILE.to_string()),
+    }];
+    uris.extend(fetch);
+    let sha = &config.executor.sha256;
+    // The agent runs this with /bin/sh in the sandbox: nothing runs unless
+    // the fetched executor is the file the scheduler served.
+    let command = format!(
+        "if echo '{sha}  {EXECUTOR_FILE}' | sha256sum -c --status -; then exec ./{EXECUTOR_FILE}; \
+         else echo '{EXECUTOR_FILE}: sha256 is not {sha}, the one the scheduler announced' >&2; exit 1; fi"
+    );
+    let executor = ExecutorInfo {
+        executor_id: Some(ExecutorId {
+            value: launch.task_id.to_string(),
+        }),
+        framework_id: launch.framework_id.map(|f| FrameworkId {
+            value: f.to_string(),
+        }),
+        name: Some(format!("kmesos broker {} of {}", launch.id, launch.cluster)),
+        r#type: Some(executor_info::Type::Custom as i32),
+        command: Some(CommandInfo {
+            uris,
+            environment: Some(Environment {
+                variables: vec![environment::Variable {
+                    name: "KMESOS_EXECUTOR_SHA256".to_string(),
+                    value: Some(sha.clone()),
+                    r#type: None,
+                }],
+            }),
+            value: Some(command),
+            shell: Some(true),
+            ..Default::default()
+        }),
+        shutdown_grace_period: Some(grace.clone()),
+        ..Default::default()
+    };
+    Ok(TaskInfo {
+        name: format!("{}.broker-{}", launch.cluster, launch.id),
+        task_id: Some(TaskId {
+            value: launch.task_id.to_string(),
+        }),
+        agent_id: Some(AgentId {
+            value: launch.agent_id.to_string(),
+        }),
+        resources: launch.resources,
+        executor: Some(executor),
+        data: Some(data),
+        kill_policy: Some(KillPolicy {
+            grace_period: Some(grace),
+        }),
+        ..Default::default()
+    })
+}
+
+/// The broker program for the launch contract, and what the agent fetches for it.
+fn broker_program(
+    config: &CoreConfig,
+    cluster: &ClusterState,
+) -> Result<(BrokerProgram, Vec<Uri>), String> {
+    match cluster.kafka.kind {
+        KafkaKind::Tansu => Ok(match &config.tansu {
+            Program::Installed(path) => (
+                BrokerProgram::Tansu(TansuProgram {
+                    binary: path.clone(),
+                    sha256: None,
+                }),
+                Vec::new(),
+            ),
+            Program::Fetched(artifact) => (
+                BrokerProgram::Tansu(TansuProgram {
+                    binary: TANSU_FILE.to_string(),
+                    sha256: Some(artifact.sha256.clone()),
+                }),
+                vec![Uri {
+                    value: artifact.uri.clone(),
+                    executable: Some(true),
+                    extract: Some(false),
+                    cache: None,
+                    output_file: Some(TANSU_FILE.to_string()),
+                }],
+            ),
+        }),
+        KafkaKind::Apache => Err(
+            "apache clusters need a KRaft controller quorum, which this scheduler does not place yet; use kind = \"tansu\"".to_string(),
+        ),
+    }
+}

@@ -1,0 +1,224 @@
+//! The OfferMatcher: does one offer fit one broker, and with which
+//! resources? A broker with a volume on the offer's agent is relaunched on
+//! the reserved resources and the volume exactly as offered (reserving only
+//! what its spec grew by); otherwise it is placed on free resources, which
+//! are reserved, and a fresh volume is created from the reserved disk.
+
+use engine::config::{BrokerSpec, PortSpec};
+use mesos::proto::{Offer, Resource};
+
+use super::constraints::{violation, Site};
+use super::ids::broker_label;
+use super::record::VolumeRecord;
+use super::resources::{
+    attributes, holder, one_port, persistence_id, quantize, scalar, with_amount, Holder,
+    ResourceWriter,
+};
+
+/// The broker an offer is matched for.
+pub struct Need<'a> {
+    pub cluster: &'a str,
+    pub id: u32,
+    pub spec: &'a BrokerSpec,
+    /// Its volume, if it has one.
+    pub volume: Option<&'a VolumeRecord>,
+    /// Only the agent holding the volume will do (within stickiness).
+    pub sticky: bool,
+}
+
+/// What an accepted offer does for the broker.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    pub port: u16,
+    /// RESERVE these first (empty when everything is already reserved).
+    pub reserve: Vec<Resource>,
+    /// Then CREATE these volumes (empty when the volume exists).
+    pub create: Vec<Resource>,
+    /// The task's resources.
+    pub task_resources: Vec<Resource>,
+    /// The volume the task runs on.
+    pub volume: VolumeRecord,
+}
+
+/// Matches offers against brokers for one framework role.
+pub struct OfferMatcher<'a> {
+    pub role: &'a str,
+    pub principal: Option<&'a str>,
+}
+
+impl OfferMatcher<'_> {
+    /// A placement of `need` on `offer`, or why it does not fit. `peers` are
+    /// where the cluster's other brokers run; `fresh_volume_id` names the
+    /// volume to create if one is needed.
+    pub fn place(
+        &self,
+        offer: &Offer,
+        need: &Need,
+        peers: &[Site],
+        fresh_volume_id: &str,
+    ) -> Result<Placement, String> {
+        let attrs = attributes(&offer.attributes);
+        let site = Site {
+            hostname: &offer.hostname,
+            attributes: &attrs,
+        };
+        if let Some(why) = violation(&need.spec.constraints, site, peers) {
+            return Err(format!("constraint {why}"));
+        }
+        let existing = need.volume.and_then(|v| {
+            offer.resources.iter().find(|r| {
+                persistence_id(r) == Some(v.persistence_id.as_str())
+                    && matches!(holder(r, self.role), Holder::Ours(_))
+            })
+        });
+        if existing.is_none() && need.sticky {
+            return Err("waiting for the agent that holds its volume".into());
+        }
+        let (port_resource, port) = pick_port(offer, self.role, need.spec.port)
+            .ok_or_else(|| format!("no port {} offered", need.spec.port))?;
+        let writer = ResourceWriter::for_offer(self.role, self.principal, offer);
+        let label = broker_label(need.cluster, need.id);
+        let mut placement = match existing {
+            Some(volume) => self.on_volume(offer, need, &writer, &label, volume)?,
+            None => self.fresh(offer, need, &writer, &label, fresh_volume_id)?,
+        };
+        placement.port = port;
+        placement.task_resources.push(one_port(port_resource, port));
+        Ok(placement)
+    }
+
+    /// Relaunch on the agent that holds the volume.
+    fn on_volume(
+        &self,
+        offer: &Offer,
+        need: &Need,
+        writer: &ResourceWriter,
+        label: &str,
+        volume: &Resource,
+    ) -> Result<Placement, String> {
+        let mut reserve = Vec::new();
+        let mut task_resources = Vec::new();
+        for (name, wanted) in [("cpus", need.spec.cpus), ("mem", need.spec.mem as f64)] {
+            let mine: Vec<&Resource> = offer
+                .resources
+                .iter()
+                .filter(|r| r.name == name && r.disk.is_none())
+                .filter(|r| holder(r, self.role) == Holder::Ours(Some(label.to_string())))
+                .collect();
+            let have: f64 = mine.iter().map(|r| scalar(r)).sum();
+            let shortfall = quantize(wanted - have);
+            match mine.first() {
+                Some(first) if shortfall <= 0.0 => task_resources.push(with_amount(first, wanted)),
+                _ => {
+                    if free(offer, self.role, name) + 1e-9 < shortfall {
+                        return Err(format!(
+                            "{name}: {wanted} wanted, {have} reserved and not enough free"
+                        ));
+                    }
+                    reserve.push(writer.reserved(name, shortfall, label));
+                    task_resources.push(writer.reserved(name, wanted, label));
+                }
+            }
+        }
+        task_resources.push(volume.clone());
+        let record = VolumeRecord {
+            persistence_id: persistence_id(volume).unwrap_or_default().to_string(),
+            agent_id: agent(offer),
+            hostname: offer.hostname.clone(),
+            disk: scalar(volume).round() as u64,
+        };
+        Ok(Placement {
+            port: 0,
+            reserve,
+            create: Vec::new(),
+            task_resources,
+            volume: record,
+        })
+    }
+
+    /// First placement on this agent: reserve, create a volume, launch.
+    fn fresh(
+        &self,
+        offer: &Offer,
+        need: &Need,
+        writer: &ResourceWriter,
+        label: &str,
+        volume_id: &str,
+    ) -> Result<Placement, String> {
+        let wants = [
+            ("cpus", need.spec.cpus),
+            ("mem", need.spec.mem as f64),
+            ("disk", need.spec.disk as f64),
+        ];
+        for (name, wanted) in wants {
+            let offered = free(offer, self.role, name);
+            if offered + 1e-9 < quantize(wanted) {
+                return Err(format!("{name}: {wanted} wanted, {offered} offered"));
+            }
+        }
+        let reserve: Vec<Resource> = wants
+            .iter()
+            .map(|(name, wanted)| writer.reserved(name, *wanted, label))
+            .collect();
+        let volume = writer.volume(need.spec.disk as f64, label, volume_id);
+        let task_resources = vec![
+            writer.reserved("cpus", need.spec.cpus, label),
+            writer.reserved("mem", need.spec.mem as f64, label),
+            volume.clone(),
+        ];
+        Ok(Placement {
+            port: 0,
+            reserve,
+            create: vec![volume],
+            task_resources,
+            volume: VolumeRecord {
+                persistence_id: volume_id.to_string(),
+                agent_id: agent(offer),
+                hostname: offer.hostname.clone(),
+                disk: need.spec.disk,
+            },
+        })
+    }
+}
+
+fn agent(offer: &Offer) -> String {
+    offer
+        .agent_id
+        .as_ref()
+        .map(|a| a.value.clone())
+        .unwrap_or_default()
+}
+
+/// Unreserved scalar `name` in the offer (volumes and other disks excluded).
+fn free(offer: &Offer, role: &str, name: &str) -> f64 {
+    offer
+        .resources
+        .iter()
+        .filter(|r| r.name == name && r.disk.is_none() && holder(r, role) == Holder::Free)
+        .map(scalar)
+        .sum()
+}
+
+/// The lowest offered port the spec allows, with the resource it comes from.
+fn pick_port<'o>(offer: &'o Offer, role: &str, spec: PortSpec) -> Option<(&'o Resource, u16)> {
+    offer
+        .resources
+        .iter()
+        .filter(|r| r.name == "ports" && holder(r, role) != Holder::Other)
+        .find_map(|r| {
+            let ranges = r.ranges.as_ref()?;
+            ranges.range.iter().find_map(|range| {
+                let begin = u16::try_from(range.begin).ok()?;
+                let end = u16::try_from(range.end.min(u64::from(u16::MAX))).ok()?;
+                let port = match spec {
+                    PortSpec::Any => Some(begin),
+                    PortSpec::Fixed(p) => (begin..=end).contains(&p).then_some(p),
+                    PortSpec::Range { from, to } => {
+                        let low = begin.max(from);
+                        (low <= end.min(to)).then_some(low)
+                    }
+                };
+                port.filter(|p| *p != 0).map(|p| (r, p))
+            })
+        })
+}

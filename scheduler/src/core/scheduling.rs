@@ -1,0 +1,283 @@
+//! Answering offers: each offer first gives back what the core no longer
+//! needs on that agent, then goes to the first pending broker it fits (one
+//! broker per offer per round, so `unique` and `groupBy` see the brokers
+//! placed before). Offers that serve nothing are declined with a refuse
+//! filter sized to when they could next be useful.
+
+use engine::state::{BrokerRuntime, BrokerStatus};
+use mesos::proto::{Filters, Offer};
+use mesos::scheduler::operations;
+
+use super::constraints::Site;
+use super::ids;
+use super::launch::{task_info, Launch};
+use super::offers::{Need, OfferMatcher};
+use super::reclaim::{reclaim, Keep};
+use super::resources::attributes;
+use super::{millis, rfc3339, BrokerKey, BrokerPhase, Command, Core, Out, TaskPhase, TaskRecord};
+
+/// Brokers that can be launched now, in (cluster, id) order: in the state,
+/// without a task, not held, not given up, past their failover delay, and
+/// with no earlier task that may still run (being killed, or unconfirmed).
+pub(super) fn candidates(core: &Core, now: u64) -> Vec<BrokerKey> {
+    if !core.connected {
+        return Vec::new();
+    }
+    core.broker_keys()
+        .into_iter()
+        .filter(|(cluster, id)| match core.record(cluster, *id) {
+            None => true,
+            Some(r) => {
+                r.task.is_none()
+                    && !r.held
+                    && !r.gave_up
+                    && r.relaunch_at.is_none_or(|at| at <= now)
+                    && r.doomed.iter().all(|t| t.phase == TaskPhase::Unreachable)
+            }
+        })
+        .collect()
+}
+
+/// Keeps the volumes of brokers in the state, and their reservations on the
+/// agent holding their volume.
+struct StateKeep<'a>(&'a Core);
+
+impl Keep for StateKeep<'_> {
+    fn volume(&self, persistence_id: &str) -> bool {
+        self.0.broker_keys().iter().any(|(c, id)| {
+            self.0
+                .record(c, *id)
+                .and_then(|r| r.volume.as_ref())
+                .is_some_and(|v| v.persistence_id == persistence_id)
+        })
+    }
+
+    fn reservation(&self, cluster: &str, id: u32, agent_id: &str) -> bool {
+        self.0.broker(cluster, id).is_some()
+            && self
+                .0
+                .record(cluster, id)
+                .and_then(|r| r.volume.as_ref())
+                .is_some_and(|v| v.agent_id == agent_id)
+    }
+}
+
+pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Out) {
+    let mut pending = candidates(core, now);
+    for offer in offers {
+        let Some(offer_id) = offer.id.clone() else {
+            continue;
+        };
+        let (mut operations, destroyed) = reclaim(&offer, &core.config.role, &StateKeep(core));
+        if !destroyed.is_empty() {
+            for records in core.doc.scheduler.brokers.values_mut() {
+                for record in records.values_mut() {
+                    if record
+                        .volume
+                        .as_ref()
+                        .is_some_and(|v| destroyed.contains(&v.persistence_id))
+                    {
+                        record.volume = None;
+                    }
+                }
+            }
+            forget_orphans(core);
+            out.dirty = true;
+        }
+        let placed = pending
+            .iter()
+            .position(|key| place(core, key, &offer, now, &mut operations, out));
+        if let Some(i) = placed {
+            pending.remove(i);
+        }
+        if operations.is_empty() {
+            let refuse = if pending.is_empty() {
+                core.config.refuse_idle
+            } else {
+                core.config.refuse_unfit
+            };
+            out.push(Command::Decline {
+                offer_ids: vec![offer_id],
+                refuse_seconds: refuse.as_secs_f64(),
+            });
+        } else {
+            // What the launch leaves over goes back; soon if more brokers wait.
+            let refuse = if pending.is_empty() {
+                core.config.refuse_idle.as_secs_f64()
+            } else {
+                1.0
+            };
+            out.push(Command::Accept {
+                offer_ids: vec![offer_id],
+                operations,
+                filters: Filters {
+                    refuse_seconds: Some(refuse),
+                },
+            });
+        }
+    }
+}
+
+/// Records of brokers no longer in the state, once their volume is given back.
+fn forget_orphans(core: &mut Core) {
+    let state = &core.doc.state;
+    for (cluster, records) in core.doc.scheduler.brokers.iter_mut() {
+        records.retain(|id, r| {
+            r.volume.is_some()
+                || state
+                    .clusters
+                    .get(cluster)
+                    .is_some_and(|c| c.brokers.contains_key(id))
+        });
+    }
+    core.doc
+        .scheduler
+        .brokers
+        .retain(|_, records| !records.is_empty());
+}
+
+/// Places broker `key` on `offer` if it fits, adding the RESERVE, CREATE and
+/// LAUNCH operations; true if it did.
+fn place(
+    core: &mut Core,
+    key: &BrokerKey,
+    offer: &Offer,
+    now: u64,
+    operations: &mut Vec<mesos::proto::offer::Operation>,
+    out: &mut Out,
+) -> bool {
+    let (cluster, id) = (key.0.as_str(), key.1);
+    let Some(broker) = core.broker(cluster, id) else {
+        return false;
+    };
+    let spec = broker.spec.clone();
+    let record = core.record(cluster, id).cloned().unwrap_or_default();
+    let sticky = record.volume.is_some()
+        && record
+            .stopped_at
+            .is_some_and(|at| now < at + millis(spec.stickiness));
+    let peers = peer_sites(core, key);
+    let lineage = core.doc.state.lineage.clone();
+    let sequence = core.doc.scheduler.sequence + 1;
+    let fresh_volume = ids::persistence_id(cluster, id, &lineage, sequence);
+    let matcher = OfferMatcher {
+        role: &core.config.role,
+        principal: core.config.principal.as_deref(),
+    };
+    let need = Need {
+        cluster,
+        id,
+        spec: &spec,
+        volume: record.volume.as_ref(),
+        sticky,
+    };
+    let peer_sites: Vec<Site> = peers
+        .iter()
+        .map(|(host, attrs)| Site {
+            hostname: host,
+            attributes: attrs,
+        })
+        .collect();
+    let Ok(placement) = matcher.place(offer, &need, &peer_sites, &fresh_volume) else {
+        return false;
+    };
+    let agent_id = placement.volume.agent_id.clone();
+    let attrs = attributes(&offer.attributes);
+    let task_id = ids::task_id(cluster, id, &lineage, sequence);
+    let cluster_id = core
+        .doc
+        .scheduler
+        .cluster_ids
+        .entry(cluster.to_string())
+        .or_insert_with(|| ids::kafka_cluster_id(cluster, &lineage, sequence))
+        .clone();
+    let Some(cluster_state) = core.doc.state.clusters.get(cluster) else {
+        return false;
+    };
+    let built = task_info(
+        &core.config,
+        Launch {
+            cluster,
+            cluster_state,
+            cluster_id: &cluster_id,
+            id,
+            spec: &spec,
+            task_id: &task_id,
+            agent_id: &agent_id,
+            framework_id: core.doc.state.framework_id.as_deref(),
+            hostname: &offer.hostname,
+            rack: attrs.get("rack").map(String::as_str),
+            port: placement.port,
+            resources: placement.task_resources.clone(),
+        },
+    );
+    out.dirty = true;
+    let task = match built {
+        Ok(task) => task,
+        Err(why) => {
+            // The configuration cannot be launched at all: stop trying.
+            core.record_mut(cluster, id).gave_up = true;
+            core.set_status(key, BrokerStatus::Failed, BrokerPhase::Failed, now, out);
+            core.progress_broker(key, BrokerPhase::Failed, Some(why), out);
+            return false;
+        }
+    };
+    core.doc.scheduler.sequence = sequence;
+    if !placement.reserve.is_empty() {
+        operations.push(operations::reserve(placement.reserve));
+    }
+    if !placement.create.is_empty() {
+        operations.push(operations::create(placement.create));
+    }
+    operations.push(operations::launch(vec![task]));
+    let record = core.record_mut(cluster, id);
+    record.task = Some(TaskRecord {
+        task_id: task_id.clone(),
+        agent_id: agent_id.clone(),
+        phase: TaskPhase::Launched,
+    });
+    record.volume = Some(placement.volume);
+    record.stopped_at = None;
+    record.running_since = None;
+    if let Some(broker) = core.broker_mut(cluster, id) {
+        broker.runtime = Some(BrokerRuntime {
+            task_id: Some(task_id),
+            agent_id: Some(agent_id),
+            hostname: Some(offer.hostname.clone()),
+            attributes: attrs,
+            port: Some(placement.port),
+            status: Some(BrokerStatus::Starting),
+            updated_at: Some(rfc3339(now)),
+        });
+    }
+    core.progress_broker(
+        key,
+        BrokerPhase::Launching,
+        Some(offer.hostname.clone()),
+        out,
+    );
+    true
+}
+
+/// Where the cluster's other brokers run (or will, once launched or relaunched).
+fn peer_sites(
+    core: &Core,
+    key: &BrokerKey,
+) -> Vec<(String, std::collections::BTreeMap<String, String>)> {
+    let Some(cluster) = core.doc.state.clusters.get(&key.0) else {
+        return Vec::new();
+    };
+    cluster
+        .brokers
+        .iter()
+        .filter(|(id, _)| **id != key.1)
+        .filter(|(id, _)| {
+            core.record(&key.0, **id)
+                .is_some_and(|r| r.task.is_some() || r.volume.is_some())
+        })
+        .filter_map(|(_, b)| {
+            let runtime = b.runtime.as_ref()?;
+            Some((runtime.hostname.clone()?, runtime.attributes.clone()))
+        })
+        .collect()
+}

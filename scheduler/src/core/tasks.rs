@@ -1,0 +1,338 @@
+//! Following tasks: status updates (recorded, then acknowledged), failover
+//! of brokers whose task failed or was lost (relaunch after a delay that
+//! doubles up to `max_delay`, up to `max_tries`), and reconciliation after
+//! every subscription (explicit for the tasks the state knows, retried with
+//! backoff, then implicit), which adopts running tasks the state owns and
+//! kills the ones it does not.
+
+use mesos::proto::task_status::Reason;
+use mesos::proto::{AgentId, TaskId, TaskState, TaskStatus};
+
+use engine::state::BrokerStatus;
+
+use super::{millis, BrokerKey, BrokerPhase, Command, Core, Out, TaskPhase, TaskRecord};
+use super::{RECONCILE_FIRST_RETRY_MS, RECONCILE_MAX_RETRY_MS};
+
+/// States after which a task will not run (UNKNOWN: the master has no record of it).
+fn gone(state: TaskState) -> bool {
+    state.is_terminal() || state == TaskState::TaskUnknown
+}
+
+/// Where a task id is in the core's records.
+enum Owner {
+    Current(BrokerKey),
+    Doomed(BrokerKey),
+    Stranger,
+}
+
+fn owner(core: &Core, task_id: &str) -> Owner {
+    for (cluster, records) in &core.doc.scheduler.brokers {
+        for (id, record) in records {
+            let key = || (cluster.clone(), *id);
+            if record.task.as_ref().is_some_and(|t| t.task_id == task_id) {
+                return Owner::Current(key());
+            }
+            if record.doomed.iter().any(|t| t.task_id == task_id) {
+                return Owner::Doomed(key());
+            }
+        }
+    }
+    Owner::Stranger
+}
+
+fn kill(task_id: &str, agent_id: Option<&str>, grace: Option<std::time::Duration>) -> Command {
+    Command::Kill {
+        task_id: TaskId {
+            value: task_id.to_string(),
+        },
+        agent_id: agent_id.map(|a| AgentId {
+            value: a.to_string(),
+        }),
+        grace,
+    }
+}
+
+pub(super) fn status(core: &mut Core, status: TaskStatus, now: u64, out: &mut Out) {
+    let Some(task_id) = status.task_id.as_ref().map(|t| t.value.clone()) else {
+        return;
+    };
+    let state = TaskState::try_from(status.state).unwrap_or(TaskState::TaskUnknown);
+    let agent = status.agent_id.as_ref().map(|a| a.value.clone());
+    match owner(core, &task_id) {
+        Owner::Current(key) => current_task(core, &key, &status, state, now, out),
+        Owner::Doomed(key) => {
+            let record = core.record_mut(&key.0, key.1);
+            if gone(state) {
+                record.doomed.retain(|t| t.task_id != task_id);
+                out.dirty = true;
+            } else if let Some(task) = record.doomed.iter_mut().find(|t| t.task_id == task_id) {
+                // A lost task came back: it is not the broker's task any more.
+                if state != TaskState::TaskUnreachable {
+                    task.phase = TaskPhase::Killing;
+                    out.dirty = true;
+                    out.push(kill(&task_id, agent.as_deref(), None));
+                }
+            }
+        }
+        Owner::Stranger => {
+            if !gone(state) && state != TaskState::TaskUnreachable {
+                out.push(kill(&task_id, agent.as_deref(), None));
+            }
+        }
+    }
+    if let (Some(uuid), Some(agent_id)) = (status.uuid, status.agent_id) {
+        out.push(Command::Acknowledge {
+            agent_id,
+            task_id: TaskId { value: task_id },
+            uuid,
+        });
+    }
+}
+
+fn current_task(
+    core: &mut Core,
+    key: &BrokerKey,
+    status: &TaskStatus,
+    state: TaskState,
+    now: u64,
+    out: &mut Out,
+) {
+    let record = core.record_mut(&key.0, key.1);
+    let Some(task) = record.task.clone() else {
+        return;
+    };
+    let killing = task.phase == TaskPhase::Killing;
+    match state {
+        TaskState::TaskStaging | TaskState::TaskStarting if !killing => {
+            set_phase(core, key, TaskPhase::Starting, out);
+            core.set_status(key, BrokerStatus::Starting, BrokerPhase::Starting, now, out);
+        }
+        TaskState::TaskRunning if !killing => {
+            set_phase(core, key, TaskPhase::Running, out);
+            let record = core.record_mut(&key.0, key.1);
+            if record.running_since.is_none() {
+                record.running_since = Some(now);
+                out.dirty = true;
+            }
+            core.set_status(key, BrokerStatus::Running, BrokerPhase::Running, now, out);
+        }
+        // Still alive while being killed: wait for the terminal update.
+        TaskState::TaskStaging
+        | TaskState::TaskStarting
+        | TaskState::TaskRunning
+        | TaskState::TaskKilling => {
+            if !killing {
+                set_phase(core, key, TaskPhase::Killing, out);
+            }
+        }
+        TaskState::TaskUnreachable => {
+            // Its agent is gone, maybe for good: the broker is relaunched
+            // after the failover delay, and the task is killed should it
+            // come back.
+            let record = core.record_mut(&key.0, key.1);
+            record.task = None;
+            record.doomed.push(TaskRecord {
+                phase: TaskPhase::Unreachable,
+                ..task.clone()
+            });
+            out.push(kill(&task.task_id, Some(&task.agent_id), None));
+            ended(core, key, !killing, now, out);
+        }
+        _ => {
+            // Terminal (or unknown to the master). A launch on an offer that
+            // was gone before the ACCEPT reached the master is not the
+            // broker's fault.
+            let invalid_offer = status.reason == Some(Reason::ReasonInvalidOffers as i32);
+            core.record_mut(&key.0, key.1).task = None;
+            ended(core, key, !killing && !invalid_offer, now, out);
+        }
+    }
+}
+
+fn set_phase(core: &mut Core, key: &BrokerKey, phase: TaskPhase, out: &mut Out) {
+    if let Some(task) = core.record_mut(&key.0, key.1).task.as_mut() {
+        if task.phase != phase {
+            task.phase = phase;
+            out.dirty = true;
+        }
+    }
+}
+
+/// The broker's task ended; `failed` when it was not stopped on purpose.
+fn ended(core: &mut Core, key: &BrokerKey, failed: bool, now: u64, out: &mut Out) {
+    out.dirty = true;
+    let Some(spec) = core.broker(&key.0, key.1).map(|b| b.spec.clone()) else {
+        return;
+    };
+    let record = core.record_mut(&key.0, key.1);
+    record.stopped_at = Some(now);
+    let ran_stably = record
+        .running_since
+        .take()
+        .is_some_and(|since| now.saturating_sub(since) >= millis(spec.failover.max_delay));
+    if !failed {
+        let held = record.held;
+        let (status, phase) = if held {
+            (BrokerStatus::Stopped, BrokerPhase::Stopped)
+        } else {
+            (BrokerStatus::Pending, BrokerPhase::WaitingForOffer)
+        };
+        core.set_status(key, status, phase, now, out);
+        return;
+    }
+    if ran_stably {
+        record.failures = 0;
+    }
+    record.failures += 1;
+    let failures = record.failures;
+    let max_tries = spec.failover.max_tries;
+    let detail = if max_tries > 0 && failures > max_tries {
+        record.gave_up = true;
+        record.relaunch_at = None;
+        format!("failed {failures} times in a row; not relaunched (max_tries = {max_tries})")
+    } else {
+        let delay = backoff(&spec.failover, failures);
+        record.relaunch_at = Some(now + delay);
+        format!(
+            "failed; relaunch in {}",
+            humantime::format_duration(std::time::Duration::from_millis(delay))
+        )
+    };
+    core.set_status(key, BrokerStatus::Failed, BrokerPhase::Failed, now, out);
+    core.progress_broker(key, BrokerPhase::Failed, Some(detail), out);
+}
+
+/// The failover delay before relaunch number `failures` (1 = first): `delay`
+/// doubled for each earlier failure, at most `max_delay`.
+pub(super) fn backoff(failover: &engine::config::Failover, failures: u32) -> u64 {
+    let first = millis(failover.delay);
+    let doubled = first.saturating_mul(1u64 << failures.saturating_sub(1).min(40));
+    doubled.min(millis(failover.max_delay).max(first))
+}
+
+/// Brokers whose failover delay ran out wait for an offer again.
+pub(super) fn expire_delays(core: &mut Core, now: u64, out: &mut Out) {
+    for key in core.broker_keys() {
+        let record = core.record_mut(&key.0, key.1);
+        if record.relaunch_at.is_some_and(|at| at <= now) {
+            record.relaunch_at = None;
+            out.dirty = true;
+            core.set_status(
+                &key,
+                BrokerStatus::Pending,
+                BrokerPhase::WaitingForOffer,
+                now,
+                out,
+            );
+        }
+    }
+}
+
+/// After a (re)subscription: every task the state knows is unconfirmed until
+/// the master answers for it; ask explicitly, then implicitly for the rest.
+pub(super) fn reconcile_all(core: &mut Core, now: u64, out: &mut Out) {
+    let mut kills = Vec::new();
+    for records in core.doc.scheduler.brokers.values_mut() {
+        for record in records.values_mut() {
+            if let Some(task) = record.task.as_mut() {
+                match task.phase {
+                    TaskPhase::Killing => kills.push(task.clone()),
+                    TaskPhase::Unconfirmed => {}
+                    _ => {
+                        task.phase = TaskPhase::Unconfirmed;
+                        out.dirty = true;
+                    }
+                }
+            }
+            kills.extend(
+                record
+                    .doomed
+                    .iter()
+                    .filter(|t| t.phase == TaskPhase::Killing)
+                    .cloned(),
+            );
+        }
+    }
+    explicit(core, out);
+    out.push(Command::Reconcile { tasks: Vec::new() });
+    for task in kills {
+        out.push(kill(
+            &task.task_id,
+            Some(&task.agent_id),
+            Some(core.config.kill_grace),
+        ));
+    }
+    core.reconcile_retry = Some((now + RECONCILE_FIRST_RETRY_MS, RECONCILE_FIRST_RETRY_MS));
+}
+
+/// RECONCILE the tasks still waiting for an answer; false if none is.
+fn explicit(core: &Core, out: &mut Out) -> bool {
+    let tasks: Vec<(TaskId, Option<AgentId>)> = core
+        .doc
+        .scheduler
+        .brokers
+        .values()
+        .flat_map(|records| records.values())
+        .flat_map(|r| {
+            r.task
+                .iter()
+                .filter(|t| t.phase == TaskPhase::Unconfirmed)
+                .chain(&r.doomed)
+        })
+        .map(|t| {
+            (
+                TaskId {
+                    value: t.task_id.clone(),
+                },
+                Some(AgentId {
+                    value: t.agent_id.clone(),
+                }),
+            )
+        })
+        .collect();
+    if tasks.is_empty() {
+        return false;
+    }
+    out.push(Command::Reconcile { tasks });
+    true
+}
+
+/// Time-driven work: reconciliation retries and the periodic implicit one.
+pub(super) fn tick(core: &mut Core, now: u64, out: &mut Out) {
+    if !core.connected {
+        return;
+    }
+    if let Some((at, backoff)) = core.reconcile_retry {
+        if now >= at {
+            core.reconcile_retry = if explicit(core, out) {
+                let next = (backoff * 2).min(RECONCILE_MAX_RETRY_MS);
+                Some((now + next, next))
+            } else {
+                None
+            };
+        }
+    }
+    if now >= core.next_implicit {
+        out.push(Command::Reconcile { tasks: Vec::new() });
+        core.next_implicit = now + millis(core.config.reconcile_interval);
+    }
+}
+
+/// Kills the broker's task gracefully (restart, move, destroy); true if
+/// there was a live one.
+pub(super) fn stop(core: &mut Core, key: &BrokerKey, now: u64, out: &mut Out) -> bool {
+    let grace = core.config.kill_grace;
+    let record = core.record_mut(&key.0, key.1);
+    record.held = true;
+    record.relaunch_at = None;
+    out.dirty = true;
+    let Some(task) = record.task.as_mut() else {
+        core.set_status(key, BrokerStatus::Stopped, BrokerPhase::Stopped, now, out);
+        return false;
+    };
+    task.phase = TaskPhase::Killing;
+    let command = kill(&task.task_id, Some(&task.agent_id), Some(grace));
+    out.push(command);
+    core.set_status(key, BrokerStatus::Stopping, BrokerPhase::Stopping, now, out);
+    true
+}

@@ -1,0 +1,635 @@
+//! Drives the scheduler's decision core through event sequences the way a
+//! Mesos master would produce them: agents with resources that RESERVE,
+//! CREATE, LAUNCH, DESTROY and UNRESERVE really change, tasks whose status
+//! updates the test chooses to deliver (in order, twice, or out of order),
+//! and a clock the test moves. After every command batch it checks the
+//! invariant: never a LAUNCH for a broker that has another live task.
+
+#![allow(dead_code)] // each test file uses a different part of the driver
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kmesos_executor::launch::LaunchSpec;
+use kmesos_scheduler::core::{Artifact, Command, Core, CoreConfig, CoreState, Event, Program};
+use mesos::proto::offer::operation;
+use mesos::proto::resource::AllocationInfo;
+use mesos::proto::{
+    value, AgentId, Attribute, FrameworkId, Offer, OfferId, Resource, TaskId, TaskState, TaskStatus,
+};
+
+pub const ROLE: &str = "kafka";
+
+/// A simulated agent: free resources and what the framework reserved on it.
+pub struct Agent {
+    pub id: String,
+    pub hostname: String,
+    pub attributes: BTreeMap<String, String>,
+    pub free: BTreeMap<String, f64>,
+    pub ports: BTreeSet<u16>,
+    /// Reserved resources not in use, by (name, label, persistence id).
+    pub reserved: BTreeMap<(String, Option<String>, Option<String>), (Resource, f64)>,
+    pub reachable: bool,
+}
+
+/// A launched task, as the master knows it.
+pub struct SimTask {
+    pub task_id: String,
+    pub broker: (String, u32),
+    pub agent: usize,
+    pub state: TaskState,
+    pub resources: Vec<Resource>,
+    pub launch: LaunchSpec,
+}
+
+impl SimTask {
+    /// Can it be serving (as far as the master can tell)?
+    pub fn live(&self) -> bool {
+        !self.state.is_terminal()
+            && self.state != TaskState::TaskUnreachable
+            && self.state != TaskState::TaskUnknown
+    }
+}
+
+pub struct Sim {
+    pub core: Core,
+    pub now: SystemTime,
+    pub agents: Vec<Agent>,
+    pub tasks: BTreeMap<String, SimTask>,
+    pub persisted: Option<CoreState>,
+    /// Every command the core gave, in order.
+    pub log: Vec<Command>,
+    /// Probes, dynamic configs and topic operations not answered yet.
+    pub asked: Vec<Command>,
+    /// Kills not yet delivered.
+    pub kills: Vec<String>,
+    next_offer: u64,
+    next_uuid: u8,
+}
+
+pub fn config() -> CoreConfig {
+    let executor = Artifact {
+        uri: "http://scheduler:7000/artifacts/kmesos-executor".into(),
+        sha256: "a".repeat(64),
+    };
+    let tansu = Program::Fetched(Artifact {
+        uri: "http://scheduler:7000/artifacts/tansu".into(),
+        sha256: "b".repeat(64),
+    });
+    CoreConfig::new(ROLE, executor, tansu)
+}
+
+pub fn t0() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_800_000_000)
+}
+
+impl Sim {
+    /// Agents `agent-1`.. with the given hostnames and racks, each with 4
+    /// cpus, 8 GiB, 20 GiB of disk and ports 31000-31009.
+    pub fn new(hosts: &[(&str, &str)]) -> Sim {
+        Sim::with_state(
+            hosts,
+            CoreState::from_state(engine::State::new("lineage-1")),
+        )
+    }
+
+    pub fn with_state(hosts: &[(&str, &str)], state: CoreState) -> Sim {
+        let agents = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, (host, rack))| Agent {
+                id: format!("agent-{}", i + 1),
+                hostname: host.to_string(),
+                attributes: BTreeMap::from([("rack".to_string(), rack.to_string())]),
+                free: BTreeMap::from([
+                    ("cpus".to_string(), 4.0),
+                    ("mem".to_string(), 8192.0),
+                    ("disk".to_string(), 20480.0),
+                ]),
+                ports: (31000..31010).collect(),
+                reserved: BTreeMap::new(),
+                reachable: true,
+            })
+            .collect();
+        Sim {
+            core: Core::new(config(), state),
+            now: t0(),
+            agents,
+            tasks: BTreeMap::new(),
+            persisted: None,
+            log: Vec::new(),
+            asked: Vec::new(),
+            kills: Vec::new(),
+            next_offer: 0,
+            next_uuid: 0,
+        }
+    }
+
+    /// A new core built from the last persisted state (a scheduler restart),
+    /// subscribed again.
+    pub fn restart_scheduler(&mut self) -> Vec<Command> {
+        let state = self
+            .persisted
+            .clone()
+            .expect("the core persisted its state");
+        self.core = Core::new(config(), state);
+        self.asked.clear();
+        self.handle(Event::Subscribed {
+            framework_id: "fw-1".into(),
+        })
+    }
+
+    pub fn handle(&mut self, event: Event) -> Vec<Command> {
+        let commands = self.core.handle(event, self.now);
+        for command in &commands {
+            self.execute(command);
+        }
+        self.log.extend(commands.iter().cloned());
+        commands
+    }
+
+    pub fn subscribe(&mut self) -> Vec<Command> {
+        self.handle(Event::Subscribed {
+            framework_id: "fw-1".into(),
+        })
+    }
+
+    pub fn advance(&mut self, by: Duration) -> Vec<Command> {
+        self.now += by;
+        self.handle(Event::Tick)
+    }
+
+    fn execute(&mut self, command: &Command) {
+        match command {
+            Command::PersistState(state) => {
+                if let Some(before) = &self.persisted {
+                    assert!(state.state.serial > before.state.serial, "serial goes up");
+                }
+                self.persisted = Some((**state).clone());
+            }
+            Command::Accept {
+                offer_ids,
+                operations,
+                ..
+            } => {
+                assert_eq!(offer_ids.len(), 1, "one offer per ACCEPT");
+                let agent = agent_of(&offer_ids[0]);
+                for op in operations {
+                    self.operate(agent, op);
+                }
+            }
+            Command::Kill { task_id, .. } => self.kills.push(task_id.value.clone()),
+            Command::ProbeBroker { .. }
+            | Command::ApplyDynamicConfig { .. }
+            | Command::TopicOp { .. } => self.asked.push(command.clone()),
+            _ => {}
+        }
+    }
+
+    fn operate(&mut self, agent: usize, op: &mesos::proto::offer::Operation) {
+        let kind = op.r#type.and_then(|t| operation::Type::try_from(t).ok());
+        let a = &mut self.agents[agent];
+        match kind {
+            Some(operation::Type::Reserve) => {
+                for r in &op.reserve.as_ref().unwrap().resources {
+                    let amount = r.scalar.as_ref().unwrap().value;
+                    let free = a.free.get_mut(&r.name).unwrap();
+                    assert!(
+                        *free + 1e-9 >= amount,
+                        "RESERVE {} {amount} of {free} free",
+                        r.name
+                    );
+                    *free -= amount;
+                    add(&mut a.reserved, r, amount);
+                }
+            }
+            Some(operation::Type::Create) => {
+                for v in &op.create.as_ref().unwrap().volumes {
+                    let amount = v.scalar.as_ref().unwrap().value;
+                    let mut plain = v.clone();
+                    plain.disk = None;
+                    take(&mut a.reserved, &plain, amount);
+                    add(&mut a.reserved, v, amount);
+                }
+            }
+            Some(operation::Type::Destroy) => {
+                for v in &op.destroy.as_ref().unwrap().volumes {
+                    let amount = v.scalar.as_ref().unwrap().value;
+                    take(&mut a.reserved, v, amount);
+                    let mut plain = v.clone();
+                    plain.disk = None;
+                    add(&mut a.reserved, &plain, amount);
+                }
+            }
+            Some(operation::Type::Unreserve) => {
+                for r in &op.unreserve.as_ref().unwrap().resources {
+                    let amount = r.scalar.as_ref().unwrap().value;
+                    take(&mut a.reserved, r, amount);
+                    *a.free.get_mut(&r.name).unwrap() += amount;
+                }
+            }
+            Some(operation::Type::Launch) => {
+                for task in &op.launch.as_ref().unwrap().task_infos {
+                    let launch = LaunchSpec::decode(task.data.as_deref().unwrap())
+                        .expect("a valid launch contract");
+                    let broker = (launch.cluster.clone(), launch.broker_id);
+                    let others: Vec<&String> = self
+                        .tasks
+                        .values()
+                        .filter(|t| t.broker == broker && t.live())
+                        .map(|t| &t.task_id)
+                        .collect();
+                    assert!(
+                        others.is_empty(),
+                        "INVARIANT: broker {broker:?} launched while {others:?} live"
+                    );
+                    for r in &task.resources {
+                        if r.name == "ports" {
+                            let port = r.ranges.as_ref().unwrap().range[0].begin as u16;
+                            assert!(
+                                a.ports.remove(&port),
+                                "port {port} not free on {}",
+                                a.hostname
+                            );
+                        } else {
+                            take(&mut a.reserved, r, r.scalar.as_ref().unwrap().value);
+                        }
+                    }
+                    let task_id = task.task_id.as_ref().unwrap().value.clone();
+                    assert!(
+                        !self.tasks.contains_key(&task_id),
+                        "task id {task_id} reused"
+                    );
+                    self.tasks.insert(
+                        task_id.clone(),
+                        SimTask {
+                            task_id,
+                            broker,
+                            agent,
+                            state: TaskState::TaskStaging,
+                            resources: task.resources.clone(),
+                            launch,
+                        },
+                    );
+                }
+            }
+            other => panic!("unexpected operation {other:?}"),
+        }
+    }
+
+    /// One offer per reachable agent, holding all its free resources and
+    /// the framework's reservations not in use.
+    pub fn offers(&mut self) -> Vec<Offer> {
+        let mut offers = Vec::new();
+        for (i, a) in self.agents.iter().enumerate().filter(|(_, a)| a.reachable) {
+            self.next_offer += 1;
+            let mut resources: Vec<Resource> = a
+                .free
+                .iter()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(name, v)| scalar(name, *v))
+                .collect();
+            let mut ports: Vec<value::Range> = Vec::new();
+            for p in &a.ports {
+                match ports.last_mut() {
+                    Some(r) if r.end + 1 == u64::from(*p) => r.end += 1,
+                    _ => ports.push(value::Range {
+                        begin: (*p).into(),
+                        end: (*p).into(),
+                    }),
+                }
+            }
+            if !ports.is_empty() {
+                resources.push(Resource {
+                    name: "ports".into(),
+                    r#type: value::Type::Ranges as i32,
+                    ranges: Some(value::Ranges { range: ports }),
+                    ..Default::default()
+                });
+            }
+            for (r, amount) in a.reserved.values() {
+                if *amount > 1e-9 {
+                    let mut r = r.clone();
+                    r.scalar = Some(value::Scalar { value: *amount });
+                    resources.push(r);
+                }
+            }
+            for r in &mut resources {
+                r.allocation_info = Some(AllocationInfo {
+                    role: Some(ROLE.into()),
+                });
+            }
+            offers.push(Offer {
+                id: Some(OfferId {
+                    value: format!("O-{i}-{}", self.next_offer),
+                }),
+                framework_id: Some(FrameworkId {
+                    value: "fw-1".into(),
+                }),
+                agent_id: Some(AgentId {
+                    value: a.id.clone(),
+                }),
+                hostname: a.hostname.clone(),
+                resources,
+                attributes: a
+                    .attributes
+                    .iter()
+                    .map(|(k, v)| Attribute {
+                        name: k.clone(),
+                        r#type: value::Type::Text as i32,
+                        text: Some(value::Text { value: v.clone() }),
+                        ..Default::default()
+                    })
+                    .collect(),
+                allocation_info: Some(AllocationInfo {
+                    role: Some(ROLE.into()),
+                }),
+                ..Default::default()
+            });
+        }
+        offers
+    }
+
+    pub fn offer_all(&mut self) -> Vec<Command> {
+        let offers = self.offers();
+        self.handle(Event::Offers(offers))
+    }
+
+    /// A status update as an executor or agent sends it (with a uuid), or as
+    /// the master makes it (`reliable = false`: no uuid).
+    pub fn status(&mut self, task_id: &str, state: TaskState, reliable: bool) -> TaskStatus {
+        self.next_uuid = self.next_uuid.wrapping_add(1);
+        let agent = self
+            .tasks
+            .get(task_id)
+            .map(|t| self.agents[t.agent].id.clone());
+        TaskStatus {
+            task_id: Some(TaskId {
+                value: task_id.into(),
+            }),
+            state: state as i32,
+            agent_id: agent.map(|value| AgentId { value }),
+            uuid: reliable.then(|| vec![self.next_uuid; 16]),
+            ..Default::default()
+        }
+    }
+
+    /// The task changes state (the master's view) and the update is sent.
+    pub fn update(&mut self, task_id: &str, state: TaskState) -> Vec<Command> {
+        self.set_state(task_id, state);
+        let status = self.status(task_id, state, true);
+        self.handle(Event::StatusUpdate(status))
+    }
+
+    pub fn set_state(&mut self, task_id: &str, state: TaskState) {
+        let Some(task) = self.tasks.get_mut(task_id) else {
+            return;
+        };
+        let was_live = !task.state.is_terminal();
+        task.state = state;
+        if was_live && state.is_terminal() {
+            let a = &mut self.agents[task.agent];
+            for r in &task.resources {
+                if r.name == "ports" {
+                    a.ports
+                        .insert(r.ranges.as_ref().unwrap().range[0].begin as u16);
+                } else {
+                    add(&mut a.reserved, r, r.scalar.as_ref().unwrap().value);
+                }
+            }
+        }
+    }
+
+    /// The agent disappears: its tasks become unreachable (master-made updates).
+    pub fn lose_agent(&mut self, index: usize) -> Vec<Command> {
+        self.agents[index].reachable = false;
+        let ids: Vec<String> = self
+            .tasks
+            .values()
+            .filter(|t| t.agent == index && !t.state.is_terminal())
+            .map(|t| t.task_id.clone())
+            .collect();
+        let mut commands = self.handle(Event::AgentFailure {
+            agent_id: self.agents[index].id.clone(),
+        });
+        for id in ids {
+            self.set_state(&id, TaskState::TaskUnreachable);
+            let status = self.status(&id, TaskState::TaskUnreachable, false);
+            commands.extend(self.handle(Event::StatusUpdate(status)));
+        }
+        commands
+    }
+
+    /// Runs the cluster until nothing changes: offers go round, launched
+    /// tasks start and run, kills are carried out, probes, dynamic configs
+    /// and topic operations succeed.
+    pub fn settle(&mut self) {
+        for _ in 0..50 {
+            let before = self.log.len();
+            self.offer_all();
+            let staging: Vec<String> = self
+                .tasks
+                .values()
+                .filter(|t| t.state == TaskState::TaskStaging && self.agents[t.agent].reachable)
+                .map(|t| t.task_id.clone())
+                .collect();
+            for id in staging {
+                self.update(&id, TaskState::TaskStarting);
+                self.update(&id, TaskState::TaskRunning);
+            }
+            self.deliver_kills();
+            self.answer_all(true, 0);
+            let quiet = self.log[before..].iter().all(|c| {
+                matches!(
+                    c,
+                    Command::Decline { .. } | Command::Suppress | Command::Revive
+                )
+            });
+            if quiet && self.asked.is_empty() {
+                return;
+            }
+        }
+        panic!("the cluster does not settle");
+    }
+
+    pub fn deliver_kills(&mut self) {
+        for id in std::mem::take(&mut self.kills) {
+            let reachable = self
+                .tasks
+                .get(&id)
+                .is_some_and(|t| self.agents[t.agent].reachable);
+            if reachable && self.tasks.get(&id).is_some_and(|t| !t.state.is_terminal()) {
+                self.update(&id, TaskState::TaskKilled);
+            }
+        }
+    }
+
+    /// Answers the probes, dynamic config changes and topic operations asked.
+    pub fn answer_all(&mut self, healthy: bool, under_replicated: u32) {
+        for asked in std::mem::take(&mut self.asked) {
+            let event = match asked {
+                Command::ProbeBroker { cluster, id, .. } => Event::BrokerProbe {
+                    cluster,
+                    id,
+                    healthy,
+                    under_replicated,
+                },
+                Command::ApplyDynamicConfig {
+                    cluster, broker, ..
+                } => Event::DynamicConfigResult {
+                    cluster,
+                    broker,
+                    error: None,
+                },
+                Command::TopicOp { cluster, op, .. } => {
+                    let topic = match op {
+                        kmesos_scheduler::core::TopicOp::Create { name, .. }
+                        | kmesos_scheduler::core::TopicOp::Update { name, .. }
+                        | kmesos_scheduler::core::TopicOp::Delete { name } => name,
+                    };
+                    Event::TopicOpResult {
+                        cluster,
+                        topic,
+                        error: None,
+                    }
+                }
+                _ => continue,
+            };
+            self.handle(event);
+        }
+    }
+
+    /// Submits the plan from the state the core holds to the configuration in `hcl`.
+    pub fn apply(&mut self, hcl: &str) -> Vec<Command> {
+        let config = load(hcl);
+        let plan = engine::diff(&config, &self.core.state().state).expect("a plan");
+        self.handle(Event::ApplySubmitted {
+            plan: Box::new(plan),
+            config: Box::new(config),
+            holder: "tester".into(),
+        })
+    }
+
+    /// Live tasks by broker.
+    pub fn live(&self) -> BTreeMap<(String, u32), Vec<&SimTask>> {
+        let mut by_broker: BTreeMap<(String, u32), Vec<&SimTask>> = BTreeMap::new();
+        for t in self.tasks.values().filter(|t| t.live()) {
+            by_broker.entry(t.broker.clone()).or_default().push(t);
+        }
+        by_broker
+    }
+
+    /// The live task of a broker (exactly one).
+    pub fn task_of(&self, cluster: &str, id: u32) -> &SimTask {
+        let live = self.live();
+        let tasks = live
+            .get(&(cluster.to_string(), id))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        assert_eq!(
+            tasks.len(),
+            1,
+            "broker {id}: live tasks {:?}",
+            tasks.iter().map(|t| &t.task_id).collect::<Vec<_>>()
+        );
+        tasks[0]
+    }
+
+    pub fn since(&self, mark: usize) -> &[Command] {
+        &self.log[mark..]
+    }
+
+    pub fn apply_running(&self) -> bool {
+        self.core.state().scheduler.apply.is_some()
+    }
+}
+
+pub fn load(hcl: &str) -> engine::Config {
+    let files = [engine::SourceFile::new("main.hcl", hcl)];
+    engine::load(&files, &engine::Vars::new()).unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+fn scalar(name: &str, v: f64) -> Resource {
+    Resource {
+        name: name.into(),
+        r#type: value::Type::Scalar as i32,
+        scalar: Some(value::Scalar { value: v }),
+        ..Default::default()
+    }
+}
+
+fn key(r: &Resource) -> (String, Option<String>, Option<String>) {
+    let label = r
+        .reservation
+        .as_ref()
+        .and_then(|i| i.labels.as_ref())
+        .and_then(|l| l.labels.first())
+        .and_then(|l| l.value.clone());
+    let pid = r
+        .disk
+        .as_ref()
+        .and_then(|d| d.persistence.as_ref())
+        .map(|p| p.id.clone());
+    (r.name.clone(), label, pid)
+}
+
+fn add(
+    pool: &mut BTreeMap<(String, Option<String>, Option<String>), (Resource, f64)>,
+    r: &Resource,
+    amount: f64,
+) {
+    let entry = pool.entry(key(r)).or_insert_with(|| (r.clone(), 0.0));
+    entry.1 += amount;
+}
+
+fn take(
+    pool: &mut BTreeMap<(String, Option<String>, Option<String>), (Resource, f64)>,
+    r: &Resource,
+    amount: f64,
+) {
+    let k = key(r);
+    let entry = pool
+        .get_mut(&k)
+        .unwrap_or_else(|| panic!("{k:?} is not reserved"));
+    assert!(
+        entry.1 + 1e-9 >= amount,
+        "{k:?}: {amount} wanted, {} reserved",
+        entry.1
+    );
+    entry.1 -= amount;
+}
+
+fn agent_of(offer: &OfferId) -> usize {
+    offer
+        .value
+        .split('-')
+        .nth(1)
+        .and_then(|i| i.parse().ok())
+        .expect("a simulated offer id")
+}
+
+/// Commands of one kind.
+pub fn launches(commands: &[Command]) -> Vec<mesos::proto::TaskInfo> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Accept { operations, .. } => Some(operations),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|op| op.launch.as_ref())
+        .flat_map(|l| l.task_infos.clone())
+        .collect()
+}
+
+pub fn op_types(commands: &[Command]) -> Vec<operation::Type> {
+    commands
+        .iter()
+        .filter_map(|c| match c {
+            Command::Accept { operations, .. } => Some(operations),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|op| op.r#type.and_then(|t| operation::Type::try_from(t).ok()))
+        .collect()
+}
