@@ -1,16 +1,23 @@
 //! The scheduler client against the embedded master (`mesos::local`), over
 //! real HTTP: both encodings, offer calls, the master's refusals as errors,
 //! failover and teardown ending a subscription, and resubscription as the
-//! same framework after the master goes away and comes back. Deadlines are
+//! same framework after the master goes away and comes back; and the
+//! executor client, in protobuf, against a real agent. Deadlines are
 //! generous (a loaded 2-core machine); nothing waits by sleeping.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+use kmesos_mesos::codec::transport::Events as ClientEvents;
 use kmesos_mesos::codec::Encoding;
+use kmesos_mesos::executor::{Executor, ExecutorConfig, ExecutorEnv, ExecutorEvent};
 use kmesos_mesos::local::{LocalCluster, LocalConfig};
-use kmesos_mesos::proto::{Filters, FrameworkId, TaskId, TaskState, TaskStatus};
+use kmesos_mesos::proto::{
+    executor_info, value, CommandInfo, ExecutorId, ExecutorInfo, Filters, FrameworkId, Offer,
+    Resource, TaskId, TaskInfo, TaskState, TaskStatus,
+};
+use kmesos_mesos::scheduler::operations;
 use kmesos_mesos::scheduler::{
     long_running_framework, CallError, Events, Scheduler, SchedulerConfig, SchedulerEvent,
 };
@@ -262,4 +269,211 @@ async fn resubscribes_as_the_same_framework_when_the_master_returns() {
     let offer = offers(&mut events).await;
     assert!(!offer.is_empty());
     restarted.shutdown().await;
+}
+
+fn scalar(offer: &Offer, name: &str, amount: f64) -> Resource {
+    Resource {
+        name: name.into(),
+        r#type: value::Type::Scalar as i32,
+        scalar: Some(value::Scalar { value: amount }),
+        allocation_info: offer.allocation_info.clone(),
+        ..Default::default()
+    }
+}
+
+/// The next executor event matching `wanted`, skipping others.
+async fn next_executor_event(
+    events: &mut ClientEvents<ExecutorEvent>,
+    what: &str,
+    wanted: impl Fn(&ExecutorEvent) -> bool,
+) -> ExecutorEvent {
+    let search = async {
+        loop {
+            match events.recv().await {
+                Some(event) if wanted(&event) => return event,
+                Some(_) => continue,
+                None => panic!("executor events ended while waiting for {what}"),
+            }
+        }
+    };
+    tokio::time::timeout(DEADLINE, search)
+        .await
+        .unwrap_or_else(|_| panic!("no {what} within {DEADLINE:?}"))
+}
+
+async fn scheduler_update(events: &mut Events, state: TaskState) -> TaskStatus {
+    let wanted = |e: &SchedulerEvent| matches!(e, SchedulerEvent::Update(s) if s.state() == state);
+    match next_matching(events, state.as_str_name(), wanted).await {
+        SchedulerEvent::Update(status) => status,
+        other => unreachable!("matched {other:?}"),
+    }
+}
+
+/// The agent starts `sleep` as the executor process; this test subscribes
+/// in its place, in-process, with the executor's ids, as the real
+/// executor would from its environment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn executor_client_in_protobuf_against_a_real_agent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cluster = start_cluster(dir.path()).await;
+    let (scheduler, mut events) =
+        Scheduler::subscribe(client_config(&cluster.master_url(), None, Encoding::Json))
+            .expect("client");
+    let (framework_id, _) = subscribed(&mut events).await;
+    let offer = offers(&mut events)
+        .await
+        .into_iter()
+        .next()
+        .expect("an offer");
+
+    let executor_id = ExecutorId {
+        value: "stand-in".into(),
+    };
+    let task = TaskInfo {
+        name: "t1".into(),
+        task_id: Some(TaskId { value: "t1".into() }),
+        agent_id: offer.agent_id.clone(),
+        resources: vec![scalar(&offer, "cpus", 0.5), scalar(&offer, "mem", 64.0)],
+        executor: Some(ExecutorInfo {
+            executor_id: Some(executor_id.clone()),
+            r#type: Some(executor_info::Type::Custom as i32),
+            command: Some(CommandInfo {
+                value: Some("sleep 600".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        data: Some(b"payload".to_vec()),
+        ..Default::default()
+    };
+    let offer_id = offer.id.clone().expect("offer id");
+    scheduler
+        .accept(vec![offer_id], vec![operations::launch(vec![task])], None)
+        .await
+        .expect("ACCEPT");
+
+    let agent = cluster.agents().first().expect("one agent");
+    let env = ExecutorEnv::from_lookup(|name| {
+        let value = match name {
+            "MESOS_FRAMEWORK_ID" => framework_id.value.clone(),
+            "MESOS_EXECUTOR_ID" => executor_id.value.clone(),
+            "MESOS_AGENT_ENDPOINT" => agent.address.to_string(),
+            "MESOS_SANDBOX" => dir.path().display().to_string(),
+            "MESOS_CHECKPOINT" => "1".into(),
+            _ => return None,
+        };
+        Some(value)
+    })
+    .expect("environment");
+    let mut config = ExecutorConfig::new(env);
+    config.encoding = Encoding::Protobuf;
+
+    // Until the agent has launched the executor it answers "Executor cannot
+    // be found"; poll, as a process started a moment too early would.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    let (executor, mut executor_events) = loop {
+        let (executor, mut executor_events) = Executor::subscribe(config.clone()).expect("client");
+        match next_executor_event(&mut executor_events, "SUBSCRIBED or Lost", |e| {
+            matches!(e, ExecutorEvent::Subscribed(_) | ExecutorEvent::Lost(_))
+        })
+        .await
+        {
+            ExecutorEvent::Subscribed(subscribed) => {
+                let framework = subscribed.framework_info.expect("framework_info");
+                assert_eq!(framework.id.as_ref(), Some(&framework_id));
+                let info = subscribed.executor_info.expect("executor_info");
+                assert_eq!(info.executor_id.as_ref(), Some(&executor_id));
+                assert!(subscribed.agent_info.is_some());
+                break (executor, executor_events);
+            }
+            ExecutorEvent::Lost(reason) => {
+                assert!(reason.contains("cannot be found"), "{reason}");
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "executor never launched"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => unreachable!("matched {other:?}"),
+        }
+    };
+
+    let launched = next_executor_event(&mut executor_events, "LAUNCH", |e| {
+        matches!(e, ExecutorEvent::Launch(_))
+    })
+    .await;
+    let ExecutorEvent::Launch(task) = launched else {
+        unreachable!()
+    };
+    assert_eq!(task.data.as_deref(), Some(&b"payload"[..]));
+
+    // A reliable update: acknowledged by the agent, delivered with its uuid.
+    let running = TaskStatus {
+        task_id: task.task_id.clone(),
+        state: TaskState::TaskRunning as i32,
+        message: Some("up".into()),
+        ..Default::default()
+    };
+    let uuid = executor.update(running).await.expect("UPDATE");
+    let acknowledged = next_executor_event(&mut executor_events, "ACKNOWLEDGED", |e| {
+        matches!(e, ExecutorEvent::Acknowledged { .. })
+    })
+    .await;
+    assert_eq!(
+        acknowledged,
+        ExecutorEvent::Acknowledged {
+            task_id: TaskId { value: "t1".into() },
+            uuid
+        }
+    );
+    assert_eq!(executor.unacknowledged_updates(), 0);
+    let status = scheduler_update(&mut events, TaskState::TaskRunning).await;
+    assert_eq!(status.uuid.as_deref(), Some(&uuid.as_bytes()[..]));
+    assert_eq!(status.message.as_deref(), Some("up"));
+    assert_eq!(scheduler.acknowledge(&status).await.ok(), Some(true));
+
+    // Messages both ways.
+    let agent_id = offer.agent_id.clone().expect("agent id");
+    scheduler
+        .message(agent_id.clone(), executor_id.clone(), b"ping".to_vec())
+        .await
+        .expect("MESSAGE to the executor");
+    let ping = next_executor_event(&mut executor_events, "MESSAGE", |e| {
+        matches!(e, ExecutorEvent::Message(_))
+    })
+    .await;
+    assert_eq!(ping, ExecutorEvent::Message(b"ping".to_vec()));
+    executor
+        .message(b"pong".to_vec())
+        .await
+        .expect("MESSAGE to the scheduler");
+    let pong = next_matching(&mut events, "MESSAGE", |e| {
+        matches!(e, SchedulerEvent::Message(_))
+    })
+    .await;
+    let SchedulerEvent::Message(pong) = pong else {
+        unreachable!()
+    };
+    assert_eq!(pong.data, b"pong");
+    executor.heartbeat().await.expect("HEARTBEAT");
+
+    // KILL reaches the executor; its TASK_KILLED reaches the scheduler.
+    scheduler
+        .kill(TaskId { value: "t1".into() }, Some(agent_id), None)
+        .await
+        .expect("KILL");
+    let kill = next_executor_event(&mut executor_events, "KILL", |e| {
+        matches!(e, ExecutorEvent::Kill { .. })
+    })
+    .await;
+    assert!(matches!(kill, ExecutorEvent::Kill { task_id, .. } if task_id.value == "t1"));
+    let killed = TaskStatus {
+        task_id: Some(TaskId { value: "t1".into() }),
+        state: TaskState::TaskKilled as i32,
+        ..Default::default()
+    };
+    executor.update(killed).await.expect("UPDATE");
+    let status = scheduler_update(&mut events, TaskState::TaskKilled).await;
+    assert_eq!(scheduler.acknowledge(&status).await.ok(), Some(true));
+    cluster.shutdown().await;
 }
