@@ -1,6 +1,7 @@
 //! Canonical layout of HCL files for `kmesos fmt`: two-space indentation, one
 //! attribute or block per line, `=` aligned across adjacent attributes,
-//! multi-line maps one entry per line, at most one blank line in a row.
+//! multi-line maps one entry per line, blank lines kept but at most one in a
+//! row.
 //!
 //! hcl-rs's own formatter (`hcl::format`) works on `hcl::Body`, which has no
 //! comments, so it would delete every comment in the file. This printer walks
@@ -161,10 +162,6 @@ impl Printer<'_> {
     }
 
     fn structure(&mut self, structure: &Structure, depth: usize, width: usize) {
-        // Blocks get a blank line after a preceding block.
-        if matches!(structure, Structure::Block(_)) && self.out.ends_with("}\n") {
-            self.blank();
-        }
         self.trivia(decor_str(structure, true), depth);
         let trailing = decor_str(structure, false).trim();
         let trailing = if trailing.is_empty() {
@@ -267,7 +264,7 @@ mod tests {
 
     #[test]
     fn lays_out_canonically_and_keeps_comments() {
-        let expected = "# kmesos\ncluster \"c\" {\n  kafka {\n    kind = \"tansu\"\n  }\n  config = { # props\n    \"a.b\"       = 1 # first\n\n    \"long.name\" = true # why\n  }\n\n  # the brokers\n  broker \"0..2\" {\n    cpus = 0.5 # half\n    mem  = var.mem\n  }\n\n  broker \"3\" {}\n}\n";
+        let expected = "# kmesos\ncluster \"c\" {\n  kafka {\n    kind = \"tansu\"\n  }\n  config = { # props\n    \"a.b\"       = 1 # first\n\n    \"long.name\" = true # why\n  }\n\n  # the brokers\n  broker \"0..2\" {\n    cpus = 0.5 # half\n    mem  = var.mem\n  }\n  broker \"3\" {}\n}\n";
         assert_eq!(fmt(MESSY), expected);
     }
 
