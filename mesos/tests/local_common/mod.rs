@@ -146,7 +146,13 @@ impl TestFramework {
             .next(|e| matches!(e, SchedulerEvent::Offers(o) if !o.is_empty()))
             .await
         {
-            SchedulerEvent::Offers(mut offers) => offers.remove(0),
+            SchedulerEvent::Offers(mut offers) => {
+                let first = offers.remove(0);
+                if !offers.is_empty() {
+                    self.backlog.push(SchedulerEvent::Offers(offers));
+                }
+                first
+            }
             _ => unreachable!(),
         }
     }

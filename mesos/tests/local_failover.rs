@@ -1,0 +1,92 @@
+//! Scheduler failover on the embedded cluster: a framework that goes away
+//! keeps its tasks for its failover timeout; resubscribing with its id, it
+//! reconciles and still owns its running task. A second subscription with
+//! the same id ends the first with "Framework failed over".
+
+mod local_common;
+
+use kmesos_mesos::proto::task_status::Reason;
+use kmesos_mesos::proto::{TaskId, TaskState};
+use kmesos_mesos::scheduler::{operations, SchedulerEvent};
+use local_common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarted_framework_reconciles_and_still_owns_its_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start(1, dir.path()).await;
+    let url = serve_file(executor_binary(), "test-executor").await;
+    let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
+    let offer = fw.offer().await;
+    let resources = allocated(vec![scalar("cpus", 0.5), scalar("mem", 64.0)], &offer);
+    let task = executor_task(&offer, "kept", &url, resources);
+    fw.scheduler
+        .accept(
+            vec![offer.id.clone().unwrap()],
+            vec![operations::launch(vec![task])],
+            None,
+        )
+        .await
+        .unwrap();
+    fw.update("kept", TaskState::TaskRunning).await;
+    let id = fw.framework_id.clone().unwrap();
+    drop(fw); // the scheduler process "crashes": its stream closes
+
+    let mut again = TestFramework::subscribe(&cluster.master_url(), Some(id.clone())).await;
+    assert_eq!(again.framework_id.as_ref(), Some(&id));
+    again
+        .scheduler
+        .reconcile(vec![(
+            TaskId {
+                value: "kept".into(),
+            },
+            offer.agent_id.clone(),
+        )])
+        .await
+        .unwrap();
+    let answer = again
+        .next(|e| matches!(e, SchedulerEvent::Update(s) if s.reason() == Reason::ReasonReconciliation))
+        .await;
+    let SchedulerEvent::Update(status) = answer else {
+        unreachable!()
+    };
+    assert_eq!(status.state(), TaskState::TaskRunning);
+    assert!(
+        status.uuid.is_none(),
+        "reconciliation answers are not acknowledged"
+    );
+
+    again.scheduler.reconcile(vec![]).await.unwrap();
+    let implicit = again.update("kept", TaskState::TaskRunning).await;
+    assert_eq!(implicit.reason(), Reason::ReasonReconciliation);
+
+    again
+        .scheduler
+        .kill(
+            TaskId {
+                value: "kept".into(),
+            },
+            offer.agent_id.clone(),
+            None,
+        )
+        .await
+        .unwrap();
+    again.update("kept", TaskState::TaskKilled).await;
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_subscription_fails_the_first_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start(1, dir.path()).await;
+    let mut first = TestFramework::subscribe(&cluster.master_url(), None).await;
+    let id = first.framework_id.clone().unwrap();
+    let second = TestFramework::subscribe(&cluster.master_url(), Some(id.clone())).await;
+    assert_eq!(second.framework_id, Some(id));
+    let ended = first.next(|e| matches!(e, SchedulerEvent::Error(_))).await;
+    assert_eq!(ended, SchedulerEvent::Error("Framework failed over".into()));
+    assert!(
+        second.scheduler.revive(vec![]).await.is_ok(),
+        "the new subscription serves calls"
+    );
+    cluster.shutdown().await;
+}
