@@ -60,6 +60,8 @@ pub struct Core {
     next_implicit: u64,
     /// Last probe sent per broker (unix ms).
     probes: BTreeMap<BrokerKey, u64>,
+    /// Attribute values seen on offered agents (for `groupBy`).
+    known_values: constraints::KnownValues,
     /// Apply steps whose Kafka admin call this core sent (addresses); one
     /// marked started but not sent was in flight when the scheduler stopped.
     sent: BTreeSet<String>,
@@ -94,6 +96,7 @@ impl Core {
             next_implicit: 0,
             probes: BTreeMap::new(),
             sent: BTreeSet::new(),
+            known_values: BTreeMap::new(),
         }
     }
 

@@ -1,9 +1,13 @@
 //! Placement constraints checked against an offer's agent, in the meaning of
 //! mesos/kafka: `like`/`unlike` match the agent's own value, `unique` and
 //! `cluster` compare it with where the cluster's other brokers run, `groupBy`
-//! spreads brokers evenly over the values.
+//! spreads brokers evenly over the values (`groupBy:N`: over N values;
+//! `groupBy`: over the values the agents offered so far have).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Attribute name (and `hostname`) → every value seen on an offered agent.
+pub type KnownValues = BTreeMap<String, BTreeSet<String>>;
 
 use engine::config::{Constraint, Rule};
 
@@ -24,14 +28,25 @@ impl<'a> Site<'a> {
 }
 
 /// Why `candidate` does not satisfy `constraints` given the `peers` (the
-/// other brokers of the cluster that are placed), if it does not.
-pub fn violation(constraints: &[Constraint], candidate: Site, peers: &[Site]) -> Option<String> {
+/// other brokers of the cluster that are placed) and the values agents are
+/// `known` to have, if it does not.
+pub fn violation(
+    constraints: &[Constraint],
+    candidate: Site,
+    peers: &[Site],
+    known: &KnownValues,
+) -> Option<String> {
     constraints
         .iter()
-        .find_map(|c| check(c, candidate, peers).map(|why| format!("{c}: {why}")))
+        .find_map(|c| check(c, candidate, peers, known).map(|why| format!("{c}: {why}")))
 }
 
-fn check(constraint: &Constraint, candidate: Site, peers: &[Site]) -> Option<String> {
+fn check(
+    constraint: &Constraint,
+    candidate: Site,
+    peers: &[Site],
+    known: &KnownValues,
+) -> Option<String> {
     let attr = constraint.attribute.as_str();
     let Some(value) = candidate.value(attr) else {
         // Only `unlike` is satisfied by an agent without the attribute.
@@ -53,6 +68,13 @@ fn check(constraint: &Constraint, candidate: Site, peers: &[Site]) -> Option<Str
             .map(|v| format!("the cluster runs with {attr} \"{v}\"")),
         Rule::GroupBy(groups) => {
             let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            if groups.is_none() {
+                // Every value an agent is known to have is a group, used or not.
+                for v in known.get(attr).into_iter().flatten() {
+                    counts.insert(v, 0);
+                }
+                counts.entry(value).or_default();
+            }
             for v in peer_values() {
                 *counts.entry(v).or_default() += 1;
             }
@@ -100,13 +122,21 @@ mod tests {
             hostname: "b",
             attributes: a,
         };
+        let mut known = KnownValues::new();
+        known.entry("rack".into()).or_default().insert("r1".into());
         assert!(
-            violation(&by_rack, on(&r1), &placed).is_none(),
+            violation(&by_rack, on(&r1), &placed, &known).is_none(),
             "one group so far"
         );
+        known.entry("rack".into()).or_default().insert("r2".into());
+        assert!(
+            violation(&by_rack, on(&r1), &placed, &known).is_some(),
+            "r2 is emptier"
+        );
+        assert!(violation(&by_rack, on(&r2), &placed, &known).is_none());
         let two = [constraint("rack", "groupBy:2")];
-        assert!(violation(&two, on(&r1), &placed).is_some());
-        assert!(violation(&two, on(&r2), &placed).is_none());
+        assert!(violation(&two, on(&r1), &placed, &known).is_some());
+        assert!(violation(&two, on(&r2), &placed, &known).is_none());
     }
 
     #[test]
@@ -116,7 +146,19 @@ mod tests {
             hostname: "h",
             attributes: &none,
         };
-        assert!(violation(&[constraint("rack", "unlike:r1")], site, &[]).is_none());
-        assert!(violation(&[constraint("rack", "like:r1")], site, &[]).is_some());
+        assert!(violation(
+            &[constraint("rack", "unlike:r1")],
+            site,
+            &[],
+            &KnownValues::new()
+        )
+        .is_none());
+        assert!(violation(
+            &[constraint("rack", "like:r1")],
+            site,
+            &[],
+            &KnownValues::new()
+        )
+        .is_some());
     }
 }

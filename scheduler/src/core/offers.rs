@@ -7,7 +7,7 @@
 use engine::config::{BrokerSpec, PortSpec};
 use mesos::proto::{Offer, Resource};
 
-use super::constraints::{violation, Site};
+use super::constraints::{violation, KnownValues, Site};
 use super::ids::broker_label;
 use super::record::VolumeRecord;
 use super::resources::{
@@ -48,13 +48,15 @@ pub struct OfferMatcher<'a> {
 
 impl OfferMatcher<'_> {
     /// A placement of `need` on `offer`, or why it does not fit. `peers` are
-    /// where the cluster's other brokers run; `fresh_volume_id` names the
-    /// volume to create if one is needed.
+    /// where the cluster's other brokers run; `known` the attribute values
+    /// agents have (for `groupBy`); `fresh_volume_id` names the volume to
+    /// create if one is needed.
     pub fn place(
         &self,
         offer: &Offer,
         need: &Need,
         peers: &[Site],
+        known: &KnownValues,
         fresh_volume_id: &str,
     ) -> Result<Placement, String> {
         let attrs = attributes(&offer.attributes);
@@ -62,7 +64,7 @@ impl OfferMatcher<'_> {
             hostname: &offer.hostname,
             attributes: &attrs,
         };
-        if let Some(why) = violation(&need.spec.constraints, site, peers) {
+        if let Some(why) = violation(&need.spec.constraints, site, peers, known) {
             return Err(format!("constraint {why}"));
         }
         let existing = need.volume.and_then(|v| {

@@ -63,6 +63,13 @@ impl Keep for StateKeep<'_> {
 }
 
 pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Out) {
+    for offer in &offers {
+        let values = std::iter::once(("hostname".to_string(), offer.hostname.clone()))
+            .chain(attributes(&offer.attributes));
+        for (name, value) in values {
+            core.known_values.entry(name).or_default().insert(value);
+        }
+    }
     let mut pending = candidates(core, now);
     for offer in offers {
         let Some(offer_id) = offer.id.clone() else {
@@ -178,7 +185,8 @@ fn place(
             attributes: attrs,
         })
         .collect();
-    let Ok(placement) = matcher.place(offer, &need, &peer_sites, &fresh_volume) else {
+    let Ok(placement) = matcher.place(offer, &need, &peer_sites, &core.known_values, &fresh_volume)
+    else {
         return false;
     };
     let agent_id = placement.volume.agent_id.clone();

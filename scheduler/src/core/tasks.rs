@@ -103,7 +103,11 @@ fn current_task(
     };
     let killing = task.phase == TaskPhase::Killing;
     match state {
-        TaskState::TaskStaging | TaskState::TaskStarting if !killing => {
+        // Updates for one task come in order, but reconciliation answers
+        // and redeliveries may repeat an older state: never go back.
+        TaskState::TaskStaging | TaskState::TaskStarting
+            if matches!(task.phase, TaskPhase::Launched | TaskPhase::Unconfirmed) =>
+        {
             set_phase(core, key, TaskPhase::Starting, out);
             core.set_status(key, BrokerStatus::Starting, BrokerPhase::Starting, now, out);
         }
