@@ -17,7 +17,7 @@ use base64::Engine as _;
 use serde_json::{Map, Number, Value};
 
 /// A JSON object as read from or written to the wire.
-pub type Object = Map<String, Value>;
+pub(crate) type Object = Map<String, Value>;
 
 /// Conversion between a message and its Mesos JSON form.
 pub trait JsonMessage: Sized {
@@ -104,12 +104,12 @@ impl fmt::Display for FieldError {
 impl std::error::Error for FieldError {}
 
 /// The JSON key of a field: its proto name (Rust raw identifiers lose `r#`).
-pub fn key(rust_name: &'static str) -> &'static str {
+pub(crate) fn key(rust_name: &'static str) -> &'static str {
     rust_name.strip_prefix("r#").unwrap_or(rust_name)
 }
 
 /// The object a message is read from.
-pub fn expect_object(value: &Value) -> Result<&Object, FieldError> {
+pub(crate) fn expect_object(value: &Value) -> Result<&Object, FieldError> {
     value
         .as_object()
         .ok_or_else(|| FieldError::new(format!("expected a JSON object, found {}", kind_of(value))))
@@ -138,7 +138,7 @@ fn expect_array<'a>(value: &'a Value, key: &str) -> Result<&'a Vec<Value>, Field
 }
 
 /// A scalar proto type (string, bytes, bool, the number types) in JSON.
-pub trait JsonScalar: Sized {
+pub(crate) trait JsonScalar: Sized {
     fn to_json(&self) -> Value;
     fn from_json(value: &Value) -> Result<Self, FieldError>;
 }
@@ -257,7 +257,7 @@ fn enum_from_json<E: ProtoEnum>(value: &Value) -> Result<Option<i32>, FieldError
     Ok(E::number_of(name))
 }
 
-pub mod required_message {
+pub(crate) mod required_message {
     use super::*;
 
     pub fn put<M: JsonMessage>(object: &mut Object, key: &str, field: &Option<M>) {
@@ -277,7 +277,7 @@ pub mod required_message {
     }
 }
 
-pub mod optional_message {
+pub(crate) mod optional_message {
     use super::*;
 
     pub use super::required_message::put;
@@ -293,7 +293,7 @@ pub mod optional_message {
     }
 }
 
-pub mod repeated_message {
+pub(crate) mod repeated_message {
     use super::*;
 
     pub fn put<M: JsonMessage>(object: &mut Object, key: &str, field: &[M]) {
@@ -322,7 +322,7 @@ pub mod repeated_message {
 }
 
 /// `map<string, Message>` fields: a JSON object keyed by the map key.
-pub mod map_message {
+pub(crate) mod map_message {
     use super::*;
 
     pub fn put<M: JsonMessage>(object: &mut Object, key: &str, field: &BTreeMap<String, M>) {
@@ -361,7 +361,7 @@ pub mod map_message {
     }
 }
 
-pub mod required_enum {
+pub(crate) mod required_enum {
     use super::*;
 
     pub fn put<E: ProtoEnum>(object: &mut Object, key: &str, field: &i32) {
@@ -376,12 +376,14 @@ pub mod required_enum {
             Err(e) => Err(e.within(key)),
         }
     }
+    // Generic like `put` and `take`, so that `message!` calls all three alike.
+    #[allow(clippy::extra_unused_type_parameters)]
     pub fn check<E: ProtoEnum>(_key: &str, _field: &i32) -> Result<(), FieldError> {
         Ok(())
     }
 }
 
-pub mod optional_enum {
+pub(crate) mod optional_enum {
     use super::*;
 
     pub fn put<E: ProtoEnum>(object: &mut Object, key: &str, field: &Option<i32>) {
@@ -396,37 +398,13 @@ pub mod optional_enum {
             None => Ok(None),
         }
     }
+    #[allow(clippy::extra_unused_type_parameters)]
     pub fn check<E: ProtoEnum>(_key: &str, _field: &Option<i32>) -> Result<(), FieldError> {
         Ok(())
     }
 }
 
-pub mod repeated_enum {
-    use super::*;
-
-    pub fn put<E: ProtoEnum>(object: &mut Object, key: &str, field: &[i32]) {
-        if !field.is_empty() {
-            let items = field.iter().map(|n| enum_to_json::<E>(*n)).collect();
-            object.insert(key.to_string(), Value::Array(items));
-        }
-    }
-    pub fn take<E: ProtoEnum>(object: &Object, key: &str) -> Result<Vec<i32>, FieldError> {
-        let Some(value) = present(object, key) else {
-            return Ok(Vec::new());
-        };
-        let mut numbers = Vec::new();
-        for (i, item) in expect_array(value, key)?.iter().enumerate() {
-            let known = enum_from_json::<E>(item).map_err(|e| e.within_index(i).within(key))?;
-            numbers.extend(known);
-        }
-        Ok(numbers)
-    }
-    pub fn check<E: ProtoEnum>(_key: &str, _field: &[i32]) -> Result<(), FieldError> {
-        Ok(())
-    }
-}
-
-pub mod required_scalar {
+pub(crate) mod required_scalar {
     use super::*;
 
     pub fn put<T: JsonScalar>(object: &mut Object, key: &str, field: &T) {
@@ -441,7 +419,7 @@ pub mod required_scalar {
     }
 }
 
-pub mod optional_scalar {
+pub(crate) mod optional_scalar {
     use super::*;
 
     pub fn put<T: JsonScalar>(object: &mut Object, key: &str, field: &Option<T>) {
@@ -459,7 +437,7 @@ pub mod optional_scalar {
     }
 }
 
-pub mod repeated_scalar {
+pub(crate) mod repeated_scalar {
     use super::*;
 
     pub fn put<T: JsonScalar>(object: &mut Object, key: &str, field: &[T]) {

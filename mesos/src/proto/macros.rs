@@ -17,7 +17,8 @@
 //! enumeration! { pub enum Mode { Rw = 1 => "RW", Ro = 2 => "RO", } }
 //! ```
 //! Labels: `required`, `optional`, `repeated` (and `map` for string-keyed
-//! message maps). Kinds: `message Path`, `enumeration Path`, or a scalar
+//! message maps; enums are never repeated here). Kinds: `message Path`,
+//! `enumeration Path`, or a scalar
 //! proto type (`string bytes bool double int32 int64 uint32 uint64`).
 //! Repeated scalars are written unpacked, as proto2 does by default. Message
 //! fields are `Option`s, required or not (as prost-build makes them): prost
@@ -71,12 +72,6 @@ macro_rules! message {
         $(#[$fa:meta])* $f:ident : optional enumeration $($t:ident)::+ = $tag:tt, $($rest:tt)*) => {
         message!(@munch $head [$($done)* [$(#[$fa])* $f (::std::option::Option<i32>)
             {enumeration($($t)::+), optional, tag = $tag} optional_enum (::<$($t)::+>)]] $($rest)*);
-    };
-    (@munch $head:tt [$($done:tt)*]
-        $(#[$fa:meta])* $f:ident : repeated enumeration $($t:ident)::+ = $tag:tt, $($rest:tt)*) => {
-        message!(@munch $head [$($done)* [$(#[$fa])* $f (::std::vec::Vec<i32>)
-            {enumeration($($t)::+), repeated, packed = "false", tag = $tag}
-            repeated_enum (::<$($t)::+>)]] $($rest)*);
     };
     (@munch $head:tt [$($done:tt)*]
         $(#[$fa:meta])* $f:ident : required $kind:ident = $tag:tt, $($rest:tt)*) => {
