@@ -113,7 +113,10 @@ impl Printer<'_> {
                     // A run of adjacent attributes (no blank line, comment or block
                     // between) shares one `=` column.
                     let mut run = vec![*structure];
-                    while let Some(Structure::Attribute(next)) = structures.get(i + run.len()) {
+                    while let Some(candidate) = structures.get(i + run.len()) {
+                        let Structure::Attribute(next) = candidate else {
+                            break;
+                        };
                         let multi_line = |a: &Attribute| self.text(a.value.span()).contains('\n');
                         let last = run.last().and_then(|s| s.as_attribute());
                         if !trivia(decor_str(next, true)).is_empty()
@@ -122,7 +125,7 @@ impl Printer<'_> {
                         {
                             break;
                         }
-                        run.push(structures[i + run.len()]);
+                        run.push(*candidate);
                     }
                     let width = run
                         .iter()

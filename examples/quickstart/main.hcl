@@ -3,7 +3,12 @@
 # 31000-31999, on hosts 127.0.0.2-127.0.0.4 in racks r1-r3).
 #
 #   kmesos validate examples/quickstart
-#   kmesos plan examples/quickstart
+#   kmesos plan examples/quickstart --var broker_mem=1024
+
+variable "broker_mem" {
+  default     = 512
+  description = "MiB per broker"
+}
 
 scheduler {
   address = "http://127.0.0.1:7000"
@@ -17,7 +22,7 @@ cluster "quickstart" {
 
   broker "0..2" {
     cpus = 0.5
-    mem  = 512
+    mem  = var.broker_mem
     disk = 1024
     port = "31000..31999"
     constraints = {

@@ -231,3 +231,26 @@ fn checks_topics_clients_and_heap_against_the_cluster() {
         ]
     );
 }
+
+#[test]
+fn expressions_are_evaluated_with_variables_in_scope() {
+    let config = load_one(
+        r#"variable "base" { default = 512 }
+variable "host" { default = "10.0.0.1" }
+cluster "c" {
+  kafka {
+    kind     = "tansu"
+    endpoint = "${var.host}:9092"
+  }
+  broker "0" {
+    mem  = var.base * 2
+    disk = var.base > 100 ? 4096 : 1024
+  }
+}
+"#,
+    )
+    .unwrap();
+    let c = &config.clusters["c"];
+    assert_eq!(c.kafka.endpoint.as_deref(), Some("10.0.0.1:9092"));
+    assert_eq!((c.brokers[&0].mem, c.brokers[&0].disk), (1024, 4096));
+}

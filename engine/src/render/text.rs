@@ -132,7 +132,9 @@ fn render_map(
     p: &Painter,
 ) {
     let sign = match action {
-        Action::Create | Action::Destroy => entry_sign(entries[0]),
+        Action::Create | Action::Destroy => {
+            entries.first().map_or(Sign::Changed, |e| entry_sign(e))
+        }
         _ => Sign::Changed,
     };
     let _ = writeln!(out, "      {} {} = {{", p.sign(sign), pad(name, width));
