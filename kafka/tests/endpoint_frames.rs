@@ -191,3 +191,120 @@ async fn malformed_and_oversized_frames_close_only_their_connection() {
             .unwrap_or_else(|e| panic!("after {what}: {e}"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_advertised_version_of_every_api_is_answered() {
+    use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+    use kafka_protocol::messages::*;
+    use kafka_protocol::protocol::Message;
+
+    let cluster = TestCluster::start(1).await;
+    let mut frames = raw(&cluster).await;
+    let mut correlation_id = 100;
+    let mut next = || {
+        correlation_id += 1;
+        correlation_id
+    };
+    for v in ApiVersionsRequest::VERSIONS.min..=ApiVersionsRequest::VERSIONS.max {
+        let r = call(&mut frames, &ApiVersionsRequest::default(), v, next()).await;
+        assert_eq!(r.api_keys.len(), IMPLEMENTED_APIS.len(), "ApiVersions v{v}");
+    }
+    for v in MetadataRequest::VERSIONS.min..=MetadataRequest::VERSIONS.max {
+        // v0 has no "all topics" form: an empty list means all.
+        let request =
+            MetadataRequest::default().with_topics(if v == 0 { Some(vec![]) } else { None });
+        let r = call(&mut frames, &request, v, next()).await;
+        assert_eq!(r.brokers.len(), 2, "Metadata v{v}");
+    }
+    for v in DescribeClusterRequest::VERSIONS.min..=DescribeClusterRequest::VERSIONS.max {
+        let r = call(&mut frames, &DescribeClusterRequest::default(), v, next()).await;
+        assert_eq!(r.brokers.len(), 2, "DescribeCluster v{v}");
+    }
+    for v in CreateTopicsRequest::VERSIONS.min..=CreateTopicsRequest::VERSIONS.max {
+        let request = CreateTopicsRequest::default()
+            .with_validate_only(true)
+            .with_topics(vec![create_topics_request::CreatableTopic::default()
+                .with_name(TopicName(StrBytes::from_static_str("sweep")))
+                .with_num_partitions(0)
+                .with_replication_factor(1)]);
+        let r = call(&mut frames, &request, v, next()).await;
+        assert_eq!(
+            r.topics[0].error_code, 37,
+            "CreateTopics v{v}: INVALID_PARTITIONS for 0 partitions"
+        );
+    }
+    for v in DeleteTopicsRequest::VERSIONS.min..=DeleteTopicsRequest::VERSIONS.max {
+        let name = TopicName(StrBytes::from_static_str("absent"));
+        let request = DeleteTopicsRequest::default()
+            .with_topic_names(if v <= 5 { vec![name.clone()] } else { vec![] })
+            .with_topics(if v >= 6 {
+                vec![delete_topics_request::DeleteTopicState::default().with_name(Some(name))]
+            } else {
+                vec![]
+            });
+        let r = call(&mut frames, &request, v, next()).await;
+        assert_eq!(
+            r.responses[0].error_code, 3,
+            "DeleteTopics v{v}: UNKNOWN_TOPIC_OR_PARTITION"
+        );
+    }
+    for v in DescribeConfigsRequest::VERSIONS.min..=DescribeConfigsRequest::VERSIONS.max {
+        let request = DescribeConfigsRequest::default().with_resources(vec![
+            DescribeConfigsResource::default()
+                .with_resource_type(4)
+                .with_resource_name(StrBytes::from_static_str("1"))
+                .with_configuration_keys(None),
+        ]);
+        let r = call(&mut frames, &request, v, next()).await;
+        assert_eq!(r.results[0].error_code, 0, "DescribeConfigs v{v}");
+        assert!(!r.results[0].configs.is_empty(), "DescribeConfigs v{v}");
+    }
+    for v in
+        IncrementalAlterConfigsRequest::VERSIONS.min..=IncrementalAlterConfigsRequest::VERSIONS.max
+    {
+        let request = IncrementalAlterConfigsRequest::default()
+            .with_validate_only(true)
+            .with_resources(vec![
+                incremental_alter_configs_request::AlterConfigsResource::default()
+                    .with_resource_type(4)
+                    .with_resource_name(StrBytes::from_static_str("1"))
+                    .with_configs(vec![
+                        incremental_alter_configs_request::AlterableConfig::default()
+                            .with_name(StrBytes::from_static_str("broker.id"))
+                            .with_value(Some(StrBytes::from_static_str("7"))),
+                    ]),
+            ]);
+        let r = call(&mut frames, &request, v, next()).await;
+        assert_eq!(
+            r.responses[0].error_code, 42,
+            "IncrementalAlterConfigs v{v}: static refused"
+        );
+    }
+    for v in AlterConfigsRequest::VERSIONS.min..=AlterConfigsRequest::VERSIONS.max {
+        let request = AlterConfigsRequest::default()
+            .with_validate_only(true)
+            .with_resources(vec![alter_configs_request::AlterConfigsResource::default()
+                .with_resource_type(4)
+                .with_resource_name(StrBytes::from_static_str("1"))
+                .with_configs(vec![alter_configs_request::AlterableConfig::default()
+                    .with_name(StrBytes::from_static_str("log.retention.ms"))
+                    .with_value(Some(StrBytes::from_static_str("1000")))])]);
+        let r = call(&mut frames, &request, v, next()).await;
+        assert_eq!(
+            r.responses[0].error_code, 0,
+            "AlterConfigs v{v}: dynamic, validate only"
+        );
+    }
+    for v in CreatePartitionsRequest::VERSIONS.min..=CreatePartitionsRequest::VERSIONS.max {
+        let request = CreatePartitionsRequest::default().with_topics(vec![
+            create_partitions_request::CreatePartitionsTopic::default()
+                .with_name(TopicName(StrBytes::from_static_str("absent")))
+                .with_count(3),
+        ]);
+        let r = call(&mut frames, &request, v, next()).await;
+        // tansu 0.6 has no CreatePartitions: the endpoint says so in Kafka's words.
+        assert_eq!(r.results[0].error_code, 35, "CreatePartitions v{v}");
+    }
+    // validate_only changes were never recorded.
+    assert!(cluster.backend.config_changes.lock().unwrap().is_empty());
+}
