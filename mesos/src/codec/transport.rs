@@ -1,4 +1,5 @@
-//! How the clients carry encoded messages over HTTP: POST one call (with
+//! How the clients carry encoded messages over HTTP (crate-internal but for
+//! the error type, the event channel and the backoff): POST one call (with
 //! the `Mesos-Stream-Id` rules and 307 redirects from non-leading masters
 //! followed), turn a non-2xx answer into an error carrying the master's
 //! plain-text reason, read a SUBSCRIBE response as a stream of typed events
@@ -77,7 +78,7 @@ impl CallError {
 
 /// Why an event stream ended abnormally.
 #[derive(Debug, thiserror::Error)]
-pub enum StreamError {
+pub(crate) enum StreamError {
     #[error(transparent)]
     Framing(#[from] RecordIoError),
     #[error("undecodable event: {0}")]
@@ -86,7 +87,7 @@ pub enum StreamError {
 
 /// The API endpoint under a base URL given as `host:port`, `http://host:port`
 /// or with a path prefix (`http://proxy/mesos/`).
-pub fn endpoint(base: &str, path: &str) -> Result<Url, String> {
+pub(crate) fn endpoint(base: &str, path: &str) -> Result<Url, String> {
     let trimmed = base.trim();
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_string()
@@ -107,7 +108,7 @@ pub fn endpoint(base: &str, path: &str) -> Result<Url, String> {
 
 /// Where a redirect leads. Mesos sends a protocol-relative `Location`
 /// (`//leader:5050/api/v1/scheduler`), resolved with the current scheme.
-pub fn resolve_redirect(from: &Url, location: &str) -> Option<Url> {
+pub(crate) fn resolve_redirect(from: &Url, location: &str) -> Option<Url> {
     from.join(location)
         .ok()
         .filter(|url| matches!(url.scheme(), "http" | "https"))
@@ -116,7 +117,7 @@ pub fn resolve_redirect(from: &Url, location: &str) -> Option<Url> {
 /// One POST of an encoded call. `accept` asks for an event stream in the
 /// same encoding (SUBSCRIBE). Returns the URL that finally answered (the
 /// leader, after redirects) and its 2xx response.
-pub async fn post(
+pub(crate) async fn post(
     client: &reqwest::Client,
     url: &Url,
     encoding: Encoding,
@@ -163,7 +164,7 @@ pub async fn post(
 
 /// POSTs a SUBSCRIBE, waiting at most `within` for the response headers
 /// (the body, the event stream, has no end and so no overall timeout).
-pub async fn open_stream(
+pub(crate) async fn open_stream(
     client: &reqwest::Client,
     url: &Url,
     encoding: Encoding,
@@ -181,7 +182,7 @@ pub async fn open_stream(
 }
 
 /// A header's value as text ("" when absent or not text).
-pub fn header_text(headers: &HeaderMap, name: &str) -> String {
+pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> String {
     headers
         .get(name)
         .and_then(|value| value.to_str().ok())
@@ -204,7 +205,7 @@ async fn error_body(response: Response) -> String {
 
 /// The events of a SUBSCRIBE response, decoded in the encoding its
 /// `Content-Type` names (falling back to the one requested).
-pub fn event_stream<M: Codec + 'static>(
+pub(crate) fn event_stream<M: Codec + 'static>(
     response: Response,
     requested: Encoding,
     max_record: usize,
