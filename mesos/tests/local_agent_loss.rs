@@ -5,25 +5,9 @@
 mod local_common;
 
 use kmesos_mesos::proto::task_status::Reason;
-use kmesos_mesos::proto::{Offer, TaskId, TaskState};
-use kmesos_mesos::scheduler::{operations, SchedulerEvent};
+use kmesos_mesos::proto::{TaskId, TaskState};
+use kmesos_mesos::scheduler::SchedulerEvent;
 use local_common::*;
-
-async fn launch(fw: &mut TestFramework, url: &str, task_id: &str) -> Offer {
-    let offer = fw.offer().await;
-    let resources = allocated(vec![scalar("cpus", 0.5), scalar("mem", 64.0)], &offer);
-    let task = executor_task(&offer, task_id, url, resources);
-    fw.scheduler
-        .accept(
-            vec![offer.id.clone().unwrap()],
-            vec![operations::launch(vec![task])],
-            None,
-        )
-        .await
-        .unwrap();
-    fw.update(task_id, TaskState::TaskRunning).await;
-    offer
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removed_agent_tasks_become_unreachable_then_gone() {
@@ -31,7 +15,7 @@ async fn removed_agent_tasks_become_unreachable_then_gone() {
     let cluster = start(1, dir.path()).await;
     let url = serve_file(executor_binary(), "test-executor").await;
     let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
-    let offer = launch(&mut fw, &url, "doomed").await;
+    let (offer, _) = fw.launch_executor_task(&url, "doomed").await;
     let agent = agent_of(&offer);
 
     assert_eq!(
@@ -78,7 +62,7 @@ async fn partitioned_agent_tasks_come_back_running() {
     let cluster = start(2, dir.path()).await;
     let url = serve_file(executor_binary(), "test-executor").await;
     let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
-    let offer = launch(&mut fw, &url, "survivor").await;
+    let (offer, _) = fw.launch_executor_task(&url, "survivor").await;
     let agent = agent_of(&offer);
 
     assert_eq!(

@@ -7,7 +7,7 @@ mod local_common;
 
 use kmesos_mesos::proto::task_status::Reason;
 use kmesos_mesos::proto::{TaskId, TaskState};
-use kmesos_mesos::scheduler::{operations, SchedulerEvent};
+use kmesos_mesos::scheduler::SchedulerEvent;
 use local_common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -16,18 +16,7 @@ async fn restarted_framework_reconciles_and_still_owns_its_task() {
     let cluster = start(1, dir.path()).await;
     let url = serve_file(executor_binary(), "test-executor").await;
     let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
-    let offer = fw.offer().await;
-    let resources = allocated(vec![scalar("cpus", 0.5), scalar("mem", 64.0)], &offer);
-    let task = executor_task(&offer, "kept", &url, resources);
-    fw.scheduler
-        .accept(
-            vec![offer.id.clone().unwrap()],
-            vec![operations::launch(vec![task])],
-            None,
-        )
-        .await
-        .unwrap();
-    fw.update("kept", TaskState::TaskRunning).await;
+    let (offer, _) = fw.launch_executor_task(&url, "kept").await;
     let id = fw.framework_id.clone().unwrap();
     drop(fw); // the scheduler process "crashes": its stream closes
 

@@ -16,19 +16,7 @@ async fn custom_executor_runs_then_is_killed() {
     let url = serve_file(executor_binary(), "test-executor").await;
     let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
 
-    let offer = fw.offer().await;
-    let resources = allocated(vec![scalar("cpus", 0.5), scalar("mem", 64.0)], &offer);
-    let task = executor_task(&offer, "t1", &url, resources);
-    fw.scheduler
-        .accept(
-            vec![offer.id.clone().unwrap()],
-            vec![operations::launch(vec![task])],
-            None,
-        )
-        .await
-        .unwrap();
-
-    let running = fw.update("t1", TaskState::TaskRunning).await;
+    let (offer, running) = fw.launch_executor_task(&url, "t1").await;
     assert!(running.uuid.is_some(), "executor updates are reliable");
     assert_eq!(running.agent_id, offer.agent_id);
     assert_eq!(running.executor_id.as_ref().unwrap().value, "t1-executor");

@@ -174,6 +174,21 @@ impl TestFramework {
         }
     }
 
+    /// Launches the test executor (fetched from `url`) with one task on the
+    /// next offer; returns that offer and the task's TASK_RUNNING status.
+    pub async fn launch_executor_task(&mut self, url: &str, task_id: &str) -> (Offer, TaskStatus) {
+        let offer = self.offer().await;
+        let resources = allocated(vec![scalar("cpus", 0.5), scalar("mem", 64.0)], &offer);
+        let task = executor_task(&offer, task_id, url, resources);
+        let launch = kmesos_mesos::scheduler::operations::launch(vec![task]);
+        self.scheduler
+            .accept(vec![offer.id.clone().unwrap()], vec![launch], None)
+            .await
+            .unwrap();
+        let running = self.update(task_id, TaskState::TaskRunning).await;
+        (offer, running)
+    }
+
     /// Waits for `task` to reach `state`, returning the status.
     pub async fn update(&mut self, task: &str, state: TaskState) -> TaskStatus {
         let event = self
