@@ -1,7 +1,8 @@
 //! The scheduler client against the embedded master (`mesos::local`), over
 //! real HTTP: both encodings, offer calls, the master's refusals as errors,
 //! failover and teardown ending a subscription, and resubscription as the
-//! same framework after the master goes away and comes back; and the
+//! same framework after the master goes away and comes back or its stream
+//! goes silent (heartbeats missed); and the
 //! executor client, in protobuf, against a real agent. Deadlines are
 //! generous (a loaded 2-core machine); nothing waits by sleeping.
 
@@ -475,5 +476,85 @@ async fn executor_client_in_protobuf_against_a_real_agent() {
     executor.update(killed).await.expect("UPDATE");
     let status = scheduler_update(&mut events, TaskState::TaskKilled).await;
     assert_eq!(scheduler.acknowledge(&status).await.ok(), Some(true));
+    cluster.shutdown().await;
+}
+
+/// A TCP relay to the master whose existing connections can be frozen:
+/// bytes stop flowing but nothing is closed, as in a network partition.
+/// Connections made after the freeze flow normally.
+struct Relay {
+    address: SocketAddr,
+    freeze: tokio::sync::watch::Sender<u64>,
+}
+
+impl Relay {
+    async fn start(target: SocketAddr) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("relay binds");
+        let address = listener.local_addr().expect("relay address");
+        let (freeze, frozen) = tokio::sync::watch::channel(0u64);
+        tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let generation = *frozen.borrow();
+                let mut frozen = frozen.clone();
+                tokio::spawn(async move {
+                    let Ok(outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let (mut a, mut b) = (inbound, outbound);
+                    let frozen_later = async move {
+                        let _ = frozen.wait_for(|g| *g > generation).await.map(|_| ());
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut a, &mut b) => {}
+                        _ = frozen_later => {
+                            // Hold both sockets open, silent, until the test ends.
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                });
+            }
+        });
+        Relay { address, freeze }
+    }
+
+    /// Freezes every connection made so far.
+    fn freeze(&self) {
+        self.freeze.send_modify(|generation| *generation += 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resubscribes_when_heartbeats_stop_arriving() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cluster = start_cluster(dir.path()).await;
+    let relay = Relay::start(cluster.master_addr()).await;
+    let mut config = client_config(&format!("http://{}", relay.address), None, Encoding::Json);
+    config.missed_heartbeats = 3;
+    let (scheduler, mut events) = Scheduler::subscribe(config).expect("client");
+    let (framework_id, heartbeat) = subscribed(&mut events).await;
+    assert_eq!(heartbeat, Duration::from_secs(1));
+    next_matching(&mut events, "HEARTBEAT", |e| {
+        *e == SchedulerEvent::Heartbeat
+    })
+    .await;
+
+    relay.freeze();
+    let lost = next_matching(&mut events, "Disconnected", |e| {
+        matches!(e, SchedulerEvent::Disconnected(_))
+    })
+    .await;
+    assert_eq!(
+        lost,
+        SchedulerEvent::Disconnected("no event from the master for 3s".into())
+    );
+    let (again, _) = subscribed(&mut events).await;
+    assert_eq!(again, framework_id);
+    assert!(scheduler.is_subscribed());
+    scheduler
+        .revive(vec![])
+        .await
+        .expect("calls work on the new subscription");
     cluster.shutdown().await;
 }
