@@ -265,3 +265,29 @@ fn unanswered_reconciliation_is_asked_again_with_backoff() {
     }
     assert_eq!(asked_at, vec![5, 15, 35], "5 s, then doubling");
 }
+
+#[test]
+fn a_launch_the_master_never_saw_is_found_by_reconciliation_and_replaced() {
+    let mut sim = Sim::new(&[("node-1", "r1")]);
+    sim.subscribe();
+    sim.apply(&cluster("0..0", 0, "10m"));
+    // The ACCEPT is lost on its way to the master.
+    let offers = sim.offers();
+    let lost = launches(&sim.core.handle(Event::Offers(offers), sim.now));
+    let lost_id = lost[0].task_id.as_ref().unwrap().value.clone();
+    let mut asked = None;
+    for _ in 0..10 {
+        let out = sim.advance(Duration::from_secs(1));
+        asked = asked.or(out.into_iter().find_map(|c| match c {
+            Command::Reconcile { tasks } if !tasks.is_empty() => Some(tasks),
+            _ => None,
+        }));
+    }
+    let asked = asked.expect("the silent task is reconciled");
+    assert_eq!(asked[0].0.value, lost_id);
+    // The master does not know it.
+    let unknown = sim.status(&lost_id, TaskState::TaskGone, false);
+    sim.handle(Event::StatusUpdate(unknown));
+    assert!(seconds_until_relaunch(&mut sim, 60).is_some());
+    assert_ne!(sim.task_of("c", 0).task_id, lost_id);
+}

@@ -102,6 +102,7 @@ fn current_task(
         return;
     };
     let killing = task.phase == TaskPhase::Killing;
+    let started = task.phase != TaskPhase::Launched;
     match state {
         // Updates for one task come in order, but reconciliation answers
         // and redeliveries may repeat an older state: never go back.
@@ -140,7 +141,7 @@ fn current_task(
                 ..task.clone()
             });
             out.push(kill(&task.task_id, Some(&task.agent_id), None));
-            ended(core, key, !killing, now, out);
+            ended(core, key, !killing, started, now, out);
         }
         _ => {
             // Terminal (or unknown to the master). A launch on an offer that
@@ -148,7 +149,7 @@ fn current_task(
             // broker's fault.
             let invalid_offer = status.reason == Some(Reason::ReasonInvalidOffers as i32);
             core.record_mut(&key.0, key.1).task = None;
-            ended(core, key, !killing && !invalid_offer, now, out);
+            ended(core, key, !killing && !invalid_offer, started, now, out);
         }
     }
 }
@@ -163,13 +164,15 @@ fn set_phase(core: &mut Core, key: &BrokerKey, phase: TaskPhase, out: &mut Out) 
 }
 
 /// The broker's task ended; `failed` when it was not stopped on purpose.
-fn ended(core: &mut Core, key: &BrokerKey, failed: bool, now: u64, out: &mut Out) {
+/// `started`: it had reported STARTING or RUNNING, so its volume exists and
+/// the broker prefers that agent for `stickiness`.
+fn ended(core: &mut Core, key: &BrokerKey, failed: bool, started: bool, now: u64, out: &mut Out) {
     out.dirty = true;
     let Some(spec) = core.broker(&key.0, key.1).map(|b| b.spec.clone()) else {
         return;
     };
     let record = core.record_mut(&key.0, key.1);
-    record.stopped_at = Some(now);
+    record.stopped_at = started.then_some(now);
     let ran_stably = record
         .running_since
         .take()
@@ -269,10 +272,10 @@ pub(super) fn reconcile_all(core: &mut Core, now: u64, out: &mut Out) {
     core.reconcile_retry = Some((now + RECONCILE_FIRST_RETRY_MS, RECONCILE_FIRST_RETRY_MS));
 }
 
-/// RECONCILE the tasks still waiting for an answer; false if none is.
-fn explicit(core: &Core, out: &mut Out) -> bool {
-    let tasks: Vec<(TaskId, Option<AgentId>)> = core
-        .doc
+/// Tasks whose state the core is not sure of: launched without an update
+/// yet, unconfirmed since a subscription, being killed, or lost.
+fn unsettled(core: &Core) -> impl Iterator<Item = &TaskRecord> {
+    core.doc
         .scheduler
         .brokers
         .values()
@@ -280,9 +283,19 @@ fn explicit(core: &Core, out: &mut Out) -> bool {
         .flat_map(|r| {
             r.task
                 .iter()
-                .filter(|t| t.phase == TaskPhase::Unconfirmed)
+                .filter(|t| {
+                    matches!(
+                        t.phase,
+                        TaskPhase::Launched | TaskPhase::Unconfirmed | TaskPhase::Killing
+                    )
+                })
                 .chain(&r.doomed)
         })
+}
+
+/// RECONCILE the unsettled tasks; false if there are none.
+fn explicit(core: &Core, out: &mut Out) -> bool {
+    let tasks: Vec<(TaskId, Option<AgentId>)> = unsettled(core)
         .map(|t| {
             (
                 TaskId {
@@ -306,14 +319,31 @@ pub(super) fn tick(core: &mut Core, now: u64, out: &mut Out) {
     if !core.connected {
         return;
     }
-    if let Some((at, backoff)) = core.reconcile_retry {
-        if now >= at {
+    match core.reconcile_retry {
+        Some((at, backoff)) if now >= at => {
             core.reconcile_retry = if explicit(core, out) {
+                // A KILL may have been lost as well as an update.
+                for task in unsettled(core).filter(|t| t.phase == TaskPhase::Killing) {
+                    out.push(kill(
+                        &task.task_id,
+                        Some(&task.agent_id),
+                        Some(core.config.kill_grace),
+                    ));
+                }
                 let next = (backoff * 2).min(RECONCILE_MAX_RETRY_MS);
                 Some((now + next, next))
             } else {
                 None
             };
+        }
+        Some(_) => {}
+        None => {
+            // A launch whose ACCEPT never reached the master, or a kill that
+            // got lost, would otherwise wait forever for an update.
+            if unsettled(core).next().is_some() {
+                core.reconcile_retry =
+                    Some((now + RECONCILE_FIRST_RETRY_MS, RECONCILE_FIRST_RETRY_MS));
+            }
         }
     }
     if now >= core.next_implicit {

@@ -20,6 +20,11 @@ use mesos::proto::{
 
 pub const ROLE: &str = "kafka";
 
+/// A reservation's identity on an agent: resource name, broker label, persistence id.
+type ReservedKey = (String, Option<String>, Option<String>);
+/// Reserved resources not in use: a template and the amount.
+type Pool = BTreeMap<ReservedKey, (Resource, f64)>;
+
 /// A simulated agent: free resources and what the framework reserved on it.
 pub struct Agent {
     pub id: String,
@@ -28,7 +33,7 @@ pub struct Agent {
     pub free: BTreeMap<String, f64>,
     pub ports: BTreeSet<u16>,
     /// Reserved resources not in use, by (name, label, persistence id).
-    pub reserved: BTreeMap<(String, Option<String>, Option<String>), (Resource, f64)>,
+    pub reserved: Pool,
     pub reachable: bool,
 }
 
@@ -558,7 +563,7 @@ fn scalar(name: &str, v: f64) -> Resource {
     }
 }
 
-fn key(r: &Resource) -> (String, Option<String>, Option<String>) {
+fn key(r: &Resource) -> ReservedKey {
     let label = r
         .reservation
         .as_ref()
@@ -573,20 +578,12 @@ fn key(r: &Resource) -> (String, Option<String>, Option<String>) {
     (r.name.clone(), label, pid)
 }
 
-fn add(
-    pool: &mut BTreeMap<(String, Option<String>, Option<String>), (Resource, f64)>,
-    r: &Resource,
-    amount: f64,
-) {
+fn add(pool: &mut Pool, r: &Resource, amount: f64) {
     let entry = pool.entry(key(r)).or_insert_with(|| (r.clone(), 0.0));
     entry.1 += amount;
 }
 
-fn take(
-    pool: &mut BTreeMap<(String, Option<String>, Option<String>), (Resource, f64)>,
-    r: &Resource,
-    amount: f64,
-) {
+fn take(pool: &mut Pool, r: &Resource, amount: f64) {
     let k = key(r);
     let entry = pool
         .get_mut(&k)
