@@ -4,6 +4,9 @@
 //! says what an earlier task left in `data/marker` ("found: ...", or "found:
 //! nothing") and the task then writes its own id there. KILL gives
 //! TASK_KILLED; SHUTDOWN kills every task; with no task left it exits.
+//! Task data changes that, to test the agent: `crash` makes the executor
+//! exit with status 3 once its TASK_RUNNING is acknowledged, and
+//! `ignore-shutdown` makes it ignore SHUTDOWN.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -29,6 +32,7 @@ async fn main() {
         }
     };
     let mut tasks: BTreeSet<String> = BTreeSet::new();
+    let mut ignore_shutdown = false;
     while let Some(event) = events.recv().await {
         match event {
             ExecutorEvent::Launch(task) => {
@@ -37,7 +41,17 @@ async fn main() {
                 println!("launched {} ({message})", id.value);
                 tasks.insert(id.value.clone());
                 report(&executor, id, TaskState::TaskRunning, &message).await;
+                match task.data.as_deref() {
+                    Some(b"crash") => {
+                        settle(&executor).await;
+                        println!("crashing");
+                        std::process::exit(3);
+                    }
+                    Some(b"ignore-shutdown") => ignore_shutdown = true,
+                    _ => {}
+                }
             }
+            ExecutorEvent::Shutdown if ignore_shutdown => println!("ignoring shutdown"),
             ExecutorEvent::Kill { task_id, .. } => {
                 println!("killing {}", task_id.value);
                 tasks.remove(&task_id.value);
@@ -53,6 +67,7 @@ async fn main() {
                 }
             }
             ExecutorEvent::Shutdown => {
+                println!("shutting down");
                 for id in std::mem::take(&mut tasks) {
                     report(
                         &executor,
@@ -71,7 +86,11 @@ async fn main() {
             _ => {}
         }
     }
-    // Leave once the agent has taken over every update.
+    settle(&executor).await;
+}
+
+/// Waits until the agent has taken over every update.
+async fn settle(executor: &Executor) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while executor.unacknowledged_updates() > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;

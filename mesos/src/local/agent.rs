@@ -71,6 +71,11 @@ pub enum AgentMsg {
         key: ExecutorKey,
         container_id: String,
     },
+    /// A shut-down executor's grace period is over: kill it if it is still there.
+    GraceExpired {
+        key: ExecutorKey,
+        container_id: String,
+    },
     /// Cluster shutdown: kill every process group, then answer.
     Shutdown {
         reply: oneshot::Sender<()>,
@@ -210,6 +215,16 @@ impl Agent {
             AgentMsg::RegistrationTimeout { key, container_id } => {
                 self.registration_timeout(key, &container_id)
             }
+            AgentMsg::GraceExpired { key, container_id } => {
+                let run = self
+                    .executors
+                    .get(&key)
+                    .filter(|r| r.container_id == container_id);
+                if let Some(group) = run.and_then(|r| r.group) {
+                    tracing::info!(agent = %self.id, executor = %key.1, "grace period over: killing the executor");
+                    group.signal(nix::sys::signal::Signal::SIGKILL);
+                }
+            }
             AgentMsg::Shutdown { .. } => {}
         }
     }
@@ -230,8 +245,9 @@ impl Agent {
                 framework_id,
                 executor_id,
             } => {
+                // As on Mesos: tasks the executor did not end itself fail with it.
                 let reason = (
-                    TaskState::TaskKilled,
+                    TaskState::TaskFailed,
                     Reason::ReasonExecutorTerminated,
                     "Executor shut down".to_string(),
                 );
@@ -408,6 +424,14 @@ impl Agent {
                 group.signal(nix::sys::signal::Signal::SIGKILL);
             }
         }
+    }
+}
+
+impl Drop for Agent {
+    /// An agent dropped without a shutdown (its task aborted, the runtime
+    /// gone) still takes its processes with it.
+    fn drop(&mut self) {
+        self.kill_all();
     }
 }
 

@@ -173,7 +173,10 @@ impl Agent {
                         container_id: container_id.clone(),
                         result: Ok(spawned.group),
                     };
-                    let _ = inbox.send(started);
+                    if inbox.send(started).is_err() {
+                        // The agent is gone: nobody would ever stop this process.
+                        spawned.group.signal(Signal::SIGKILL);
+                    }
                     let status = spawned.child.wait().await.ok().map(wait_status);
                     let _ = inbox.send(AgentMsg::Exited {
                         key,
@@ -282,9 +285,11 @@ impl Agent {
                     r#type: Some(crate::proto::executor::event::Type::Shutdown as i32),
                     ..Default::default()
                 });
+                let (inbox, key, container_id) =
+                    (self.inbox.clone(), key.clone(), run.container_id.clone());
                 tokio::spawn(async move {
                     tokio::time::sleep(grace).await;
-                    group.signal(Signal::SIGKILL);
+                    let _ = inbox.send(AgentMsg::GraceExpired { key, container_id });
                 });
             }
             (ExecutorKind::Custom, None) => group.signal(Signal::SIGKILL),

@@ -93,7 +93,9 @@ pub fn spawn(
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(sandbox.join("stdout"))?)
         .stderr(std::fs::File::create(sandbox.join("stderr"))?)
-        .process_group(0);
+        .process_group(0)
+        // Should the watcher be dropped with the runtime, the child dies too.
+        .kill_on_drop(true);
     let child = cmd.spawn()?;
     let pid = child
         .id()
