@@ -266,6 +266,17 @@ impl Core {
         self.progress_broker(key, phase, None, out);
     }
 
+    /// The broker waits for an offer.
+    fn set_pending(&mut self, key: &BrokerKey, now: u64, out: &mut Out) {
+        self.set_status(
+            key,
+            BrokerStatus::Pending,
+            BrokerPhase::WaitingForOffer,
+            now,
+            out,
+        );
+    }
+
     fn progress_broker(
         &self,
         key: &BrokerKey,

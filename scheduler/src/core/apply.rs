@@ -500,13 +500,7 @@ fn broker_step(core: &mut Core, i: usize, step: &Step, key: BrokerKey, now: u64,
                 },
             );
             *core.record_mut(cluster, id) = Default::default();
-            core.set_status(
-                &key,
-                BrokerStatus::Pending,
-                BrokerPhase::WaitingForOffer,
-                now,
-                out,
-            );
+            core.set_pending(&key, now, out);
             set_stage(core, i, Stage::Started, out);
         }
         (Action::Create, _) | (Action::Restart | Action::Move, Stage::Relaunching)
@@ -549,13 +543,7 @@ fn broker_step(core: &mut Core, i: usize, step: &Step, key: BrokerKey, now: u64,
                 // given back when its agent offers it.
                 record.volume = None;
             }
-            core.set_status(
-                &key,
-                BrokerStatus::Pending,
-                BrokerPhase::WaitingForOffer,
-                now,
-                out,
-            );
+            core.set_pending(&key, now, out);
             set_stage(core, i, Stage::Relaunching, out);
         }
         (Action::Restart | Action::Move, Stage::Relaunching) if running => {

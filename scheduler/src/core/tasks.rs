@@ -224,13 +224,7 @@ pub(super) fn expire_delays(core: &mut Core, now: u64, out: &mut Out) {
         if record.relaunch_at.is_some_and(|at| at <= now) {
             record.relaunch_at = None;
             out.dirty = true;
-            core.set_status(
-                &key,
-                BrokerStatus::Pending,
-                BrokerPhase::WaitingForOffer,
-                now,
-                out,
-            );
+            core.set_pending(&key, now, out);
         }
     }
 }

@@ -605,8 +605,8 @@ fn agent_of(offer: &OfferId) -> usize {
         .expect("a simulated offer id")
 }
 
-/// Commands of one kind.
-pub fn launches(commands: &[Command]) -> Vec<mesos::proto::TaskInfo> {
+/// The offer operations of the ACCEPTs among `commands`.
+fn accepted(commands: &[Command]) -> impl Iterator<Item = &mesos::proto::offer::Operation> {
     commands
         .iter()
         .filter_map(|c| match c {
@@ -614,19 +614,19 @@ pub fn launches(commands: &[Command]) -> Vec<mesos::proto::TaskInfo> {
             _ => None,
         })
         .flatten()
+}
+
+/// The tasks launched by `commands`.
+pub fn launches(commands: &[Command]) -> Vec<mesos::proto::TaskInfo> {
+    accepted(commands)
         .filter_map(|op| op.launch.as_ref())
         .flat_map(|l| l.task_infos.clone())
         .collect()
 }
 
+/// The types of the offer operations `commands` accept with, in order.
 pub fn op_types(commands: &[Command]) -> Vec<operation::Type> {
-    commands
-        .iter()
-        .filter_map(|c| match c {
-            Command::Accept { operations, .. } => Some(operations),
-            _ => None,
-        })
-        .flatten()
+    accepted(commands)
         .filter_map(|op| op.r#type.and_then(|t| operation::Type::try_from(t).ok()))
         .collect()
 }
