@@ -29,7 +29,7 @@ async fn latency(addr: &str) -> (Duration, Duration) {
     let mut connection = BrokerConnection::connect(addr, Duration::from_secs(30))
         .await
         .unwrap();
-    let request = MetadataRequest::default();
+    let request = MetadataRequest::default().with_topics(None);
     for _ in 0..WARMUP {
         connection.send(&request).await.unwrap();
     }
@@ -51,7 +51,7 @@ async fn throughput(addr: &str) -> f64 {
             let mut connection = BrokerConnection::connect(&addr, Duration::from_secs(30))
                 .await
                 .unwrap();
-            let request = MetadataRequest::default();
+            let request = MetadataRequest::default().with_topics(None);
             let mut done = 0u64;
             while Instant::now() < deadline {
                 connection.send(&request).await.unwrap();

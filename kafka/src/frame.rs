@@ -62,11 +62,10 @@ pub enum IncomingRequest {
 
 /// Decodes one frame payload (without its size prefix) into a request.
 pub fn decode_request(mut payload: Bytes) -> Result<IncomingRequest, FrameError> {
-    if payload.len() < 4 {
-        return Err(FrameError::TooShort(payload.len()));
-    }
-    let raw_key = i16::from_be_bytes([payload[0], payload[1]]);
-    let version = i16::from_be_bytes([payload[2], payload[3]]);
+    let (raw_key, version) = match payload.get(..4) {
+        Some(&[k0, k1, v0, v1]) => (i16::from_be_bytes([k0, k1]), i16::from_be_bytes([v0, v1])),
+        _ => return Err(FrameError::TooShort(payload.len())),
+    };
     let api_key = ApiKey::try_from(raw_key).map_err(|_| FrameError::UnknownApiKey(raw_key))?;
     let supported = in_range(api_key.valid_versions(), version);
     let header_version = if supported {

@@ -308,3 +308,85 @@ async fn every_advertised_version_of_every_api_is_answered() {
     // validate_only changes were never recorded.
     assert!(cluster.backend.config_changes.lock().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_lists_the_topics_asked_for() {
+    use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+    use kafka_protocol::messages::MetadataRequest;
+    use kmesos_kafka::client::NewTopic;
+
+    let cluster = TestCluster::start(2).await;
+    let mut admin = BrokerConnection::connect(&cluster.bootstrap(), WAIT)
+        .await
+        .unwrap();
+    let topics: Vec<NewTopic> = ["a", "b"]
+        .iter()
+        .map(|n| NewTopic {
+            name: n.to_string(),
+            partitions: 3,
+            replication_factor: 1,
+            configs: vec![],
+        })
+        .collect();
+    for outcome in admin.create_topics(&topics, false).await.unwrap() {
+        outcome.result.unwrap();
+    }
+    let mut frames = raw(&cluster).await;
+    let names = |r: &kafka_protocol::messages::MetadataResponse| {
+        let mut n: Vec<String> = r
+            .topics
+            .iter()
+            .filter_map(|t| t.name.as_ref())
+            .map(|n| n.0.to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    let all = call(
+        &mut frames,
+        &MetadataRequest::default().with_topics(None),
+        12,
+        1,
+    )
+    .await;
+    assert_eq!(names(&all), ["a", "b"]);
+    let brokers_only = call(
+        &mut frames,
+        &MetadataRequest::default().with_topics(Some(vec![])),
+        12,
+        2,
+    )
+    .await;
+    assert!(brokers_only.topics.is_empty());
+    let v0_all = call(
+        &mut frames,
+        &MetadataRequest::default().with_topics(Some(vec![])),
+        0,
+        3,
+    )
+    .await;
+    assert_eq!(names(&v0_all), ["a", "b"]);
+    let one = MetadataRequest::default()
+        .with_topics(Some(vec![MetadataRequestTopic::default()
+            .with_name(Some(TopicName(StrBytes::from_static_str("b"))))]));
+    let b = call(&mut frames, &one, 12, 4).await;
+    assert_eq!(names(&b), ["b"]);
+    // Partition p of every topic is led by the (p % 2)-th broker, its only replica.
+    let leaders: Vec<(i32, i32, Vec<i32>)> = b.topics[0]
+        .partitions
+        .iter()
+        .map(|p| {
+            (
+                p.partition_index,
+                p.leader_id.0,
+                p.replica_nodes.iter().map(|n| n.0).collect(),
+            )
+        })
+        .collect();
+    let mut leaders = leaders;
+    leaders.sort();
+    assert_eq!(
+        leaders,
+        vec![(0, 1, vec![1]), (1, 2, vec![2]), (2, 1, vec![1])]
+    );
+}

@@ -262,7 +262,8 @@ impl BrokerConnection {
         };
         let answered = payload
             .get(..4)
-            .map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(i32::from_be_bytes);
         if answered != Some(correlation_id) {
             return Err(KafkaError::Malformed {
                 addr: self.addr.clone(),

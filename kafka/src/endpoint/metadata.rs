@@ -3,6 +3,7 @@
 //! passed through for Kafka, leadership spread over the brokers for tansu.
 
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
+use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::metadata_response::{MetadataResponseBroker, MetadataResponseTopic};
 use kafka_protocol::messages::{
     BrokerId, DescribeClusterRequest, DescribeClusterResponse, MetadataRequest, MetadataResponse,
@@ -41,7 +42,20 @@ pub(crate) async fn metadata(
             .with_host(StrBytes::from_string(cluster.advertised_host.clone()))
             .with_port(i32::from(cluster.advertised_port)),
     );
-    let topics = topics_from_brokers(cluster, &brokers, kind, &request).await;
+    let topics = match requested_topics(&request, version) {
+        // "Brokers only": no need to ask a broker (tansu would list every topic).
+        Some(names) if names.is_empty() => Vec::new(),
+        names => {
+            topics_from_brokers(
+                cluster,
+                &brokers,
+                kind,
+                names,
+                request.allow_auto_topic_creation,
+            )
+            .await
+        }
+    };
     MetadataResponse::default()
         .with_brokers(entries)
         .with_cluster_id(Some(StrBytes::from_string(cluster.backend.cluster_id())))
@@ -50,18 +64,26 @@ pub(crate) async fn metadata(
 }
 
 /// Topics as the first broker that answers reports them.
+/// The topics a Metadata request asks for; `None` for all of them (which v0
+/// writes as an empty list).
+fn requested_topics(request: &MetadataRequest, version: i16) -> Option<Vec<MetadataRequestTopic>> {
+    match &request.topics {
+        Some(topics) if version == 0 && topics.is_empty() => None,
+        topics => topics.clone(),
+    }
+}
+
 async fn topics_from_brokers(
     cluster: &Cluster,
     brokers: &[LiveBroker],
     kind: ClusterKind,
-    request: &MetadataRequest,
+    topics: Option<Vec<MetadataRequestTopic>>,
+    allow_auto_topic_creation: bool,
 ) -> Vec<MetadataResponseTopic> {
     let asked = MetadataRequest::default()
-        .with_topics(request.topics.clone())
+        .with_topics(topics.clone())
         // Auto-creation on one tansu broker would leave the others without the topic.
-        .with_allow_auto_topic_creation(
-            kind == ClusterKind::Kafka && request.allow_auto_topic_creation,
-        );
+        .with_allow_auto_topic_creation(kind == ClusterKind::Kafka && allow_auto_topic_creation);
     for broker in brokers {
         match cluster.links.call(broker, &asked).await {
             Ok((_, answer)) => {
@@ -78,8 +100,7 @@ async fn topics_from_brokers(
         }
     }
     // No broker answered: named topics have no leader now; "all topics" is empty.
-    request
-        .topics
+    topics
         .iter()
         .flatten()
         .map(|t| {

@@ -37,7 +37,8 @@ use links::BrokerLinks;
 pub struct EndpointConfig {
     /// Address to listen on, `host:port` (port 0 picks a free one).
     pub listen: String,
-    /// Host clients should use to reach the endpoint; the listen host if unset.
+    /// Host clients should use to reach the endpoint; the listen host if
+    /// unset, so set it when listening on a wildcard address.
     pub advertised_host: Option<String>,
     /// The node id the endpoint answers under as the cluster's controller, so
     /// that clients send it their admin requests. Must differ from every

@@ -369,7 +369,7 @@ async fn existing_topics(cluster: &Cluster) -> Result<Vec<String>, String> {
     for broker in cluster.brokers() {
         match cluster
             .links
-            .call(&broker, &MetadataRequest::default())
+            .call(&broker, &MetadataRequest::default().with_topics(None))
             .await
         {
             Ok((_, metadata)) => {
