@@ -40,6 +40,17 @@ async fn launch_with(
     offer
 }
 
+/// SHUTDOWN for the executor of `task_id` (named `<task>-executor`).
+async fn shut_down(fw: &TestFramework, offer: &Offer, task_id: &str) {
+    let executor = ExecutorId {
+        value: format!("{task_id}-executor"),
+    };
+    fw.scheduler
+        .shutdown(executor, agent_of(offer))
+        .await
+        .unwrap();
+}
+
 async fn executor_failure(
     fw: &mut TestFramework,
 ) -> kmesos_mesos::proto::scheduler::event::Failure {
@@ -82,13 +93,7 @@ async fn shutdown_lets_the_executor_kill_its_tasks() {
     let (cluster, mut fw, url) = cluster_and_framework(dir.path()).await;
     let offer = launch_with(&mut fw, &url, "polite", b"", None).await;
     fw.update("polite", TaskState::TaskRunning).await;
-    let executor = ExecutorId {
-        value: "polite-executor".into(),
-    };
-    fw.scheduler
-        .shutdown(executor, agent_of(&offer))
-        .await
-        .unwrap();
+    shut_down(&fw, &offer, "polite").await;
     let killed = fw.update("polite", TaskState::TaskKilled).await;
     assert_eq!(killed.source(), Source::SourceExecutor);
     assert_eq!(executor_failure(&mut fw).await.status, Some(0));
@@ -108,13 +113,7 @@ async fn shutdown_kills_the_process_group_after_the_grace_period() {
     )
     .await;
     fw.update("stubborn", TaskState::TaskRunning).await;
-    let executor = ExecutorId {
-        value: "stubborn-executor".into(),
-    };
-    fw.scheduler
-        .shutdown(executor, agent_of(&offer))
-        .await
-        .unwrap();
+    shut_down(&fw, &offer, "stubborn").await;
     let failed = fw.update("stubborn", TaskState::TaskFailed).await;
     assert_eq!(failed.reason(), Reason::ReasonExecutorTerminated);
     assert_eq!(

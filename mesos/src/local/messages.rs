@@ -20,6 +20,8 @@ pub type ExecutorEvents = mpsc::UnboundedSender<executor::Event>;
 pub type Reply = oneshot::Sender<Result<(), Refusal>>;
 
 /// The master's inbox.
+// Each message crosses one channel once; boxing the big protobufs buys nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum MasterMsg {
     /// A SUBSCRIBE that passed HTTP validation; its stream is `events`.
     Subscribe {
@@ -64,6 +66,8 @@ pub enum HookAction {
 }
 
 /// Agent → master.
+// Each message crosses one channel once; boxing the big protobufs buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum AgentReport {
     /// The head of a task's status-update stream (retried until acknowledged).
@@ -111,6 +115,8 @@ pub struct VolumeMount {
 }
 
 /// Master → agent.
+// Each message crosses one channel once; boxing the big protobufs buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum AgentCommand {
     /// Launch a task; `task.executor` is set with its framework id, or `task.command` is.

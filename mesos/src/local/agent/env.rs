@@ -76,7 +76,7 @@ pub fn format_duration(d: Duration) -> String {
         return "0ns".to_string();
     }
     for (size, name) in UNITS {
-        if ns % size == 0 {
+        if ns.is_multiple_of(size) {
             return format!("{}{name}", ns / size);
         }
     }
