@@ -6,6 +6,9 @@
 mod apache;
 mod tansu;
 
+pub use self::apache::{FORMAT_MARKER, KAFKA_APP_LOGS, KAFKA_LOG_DIRS, SERVER_PROPERTIES};
+pub use self::tansu::TANSU_DATABASE;
+
 use std::collections::BTreeMap;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
