@@ -26,6 +26,13 @@ enum Command {
     Fmt(commands::fmt::Args),
     Plan(commands::plan::Args),
     Show(commands::show::Args),
+    Apply(commands::apply::Args),
+    Destroy(commands::destroy::Args),
+    State(commands::state::Args),
+    Broker(commands::broker::Args),
+    Scheduler(commands::scheduler::Args),
+    MesosLocal(commands::mesos_local::Args),
+    Dev(commands::dev::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +42,13 @@ fn main() -> ExitCode {
         Command::Fmt(args) => commands::fmt::run(args),
         Command::Plan(args) => commands::plan::run(args),
         Command::Show(args) => commands::show::run(args),
+        Command::Apply(args) => commands::apply::run(args),
+        Command::Destroy(args) => commands::destroy::run(args),
+        Command::State(args) => commands::state::run(args),
+        Command::Broker(args) => commands::broker::run(args),
+        Command::Scheduler(args) => commands::scheduler::run(args),
+        Command::MesosLocal(args) => commands::mesos_local::run(args),
+        Command::Dev(args) => commands::dev::run(args),
     };
     match result {
         Ok(code) => code,

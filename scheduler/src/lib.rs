@@ -1,4 +1,10 @@
 //! The kmesos scheduler daemon.
 
+pub mod api;
+pub mod artifacts;
 pub mod core;
+pub mod daemon;
+pub mod kafka_backend;
+pub mod metrics;
+pub mod sandbox;
 pub mod store;

@@ -1,4 +1,6 @@
-//! Where the scheduler keeps its state document between runs.
+//! Where the scheduler keeps its state between runs: the state document
+//! (what `kmesos state` shows) together with the core's bookkeeping (the
+//! apply in progress, tasks, volumes), in one document written at once.
 //!
 //! [`StateStore`] is the interface the daemon writes through, so that a
 //! ZooKeeper backend can follow the file one. Every store keeps the state's
@@ -6,12 +8,15 @@
 //! each write, so a plan saved against an older state can be refused.
 //! [`open`] picks the backend from a `--state` location such as `file:PATH`.
 
+mod document;
 mod file;
 
+pub use document::{parse, to_json};
 pub use file::FileStore;
 
 use engine::state::StateError;
-use engine::State;
+
+use crate::core::CoreState;
 
 /// Why the state could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -40,11 +45,11 @@ pub trait StateStore: Send + Sync {
 
     /// The stored state; a store opened on nothing holds a fresh, empty state
     /// with a new lineage.
-    fn load(&self) -> Result<State, StoreError>;
+    fn load(&self) -> Result<CoreState, StoreError>;
 
-    /// Writes `state` as the next version: its `serial` is set to one past the
-    /// stored one. Refused if its lineage is not the stored lineage.
-    fn save(&self, state: &mut State) -> Result<(), StoreError>;
+    /// Writes `doc` as the next version: its state's `serial` is set to one
+    /// past the stored one. Refused if its lineage is not the stored lineage.
+    fn save(&self, doc: &mut CoreState) -> Result<(), StoreError>;
 }
 
 /// Opens the store a `--state` argument names. `file:PATH` is the only

@@ -4,6 +4,7 @@
 
 use std::fs;
 
+use kmesos_scheduler::core::CoreState;
 use kmesos_scheduler::store::{self, FileStore, StateStore};
 
 #[test]
@@ -11,7 +12,7 @@ fn a_new_store_gets_a_fresh_lineage_written_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/state.json");
     let store = FileStore::open(&path).unwrap();
-    let state = store.load().unwrap();
+    let state = store.load().unwrap().state;
     assert_eq!(state.serial, 0);
     assert!(
         uuid::Uuid::parse_str(&state.lineage).is_ok(),
@@ -21,7 +22,7 @@ fn a_new_store_gets_a_fresh_lineage_written_at_once() {
     assert!(path.exists());
 
     let other = FileStore::open(dir.path().join("other.json")).unwrap();
-    assert_ne!(other.load().unwrap().lineage, state.lineage);
+    assert_ne!(other.load().unwrap().state.lineage, state.lineage);
 }
 
 #[test]
@@ -30,11 +31,15 @@ fn each_write_bumps_the_serial_and_survives_reopening() {
     let path = dir.path().join("state.json");
     let store = FileStore::open(&path).unwrap();
     let mut state = store.load().unwrap();
-    state.framework_id = Some("fw-7".into());
+    state.state.framework_id = Some("fw-7".into());
+    state
+        .scheduler
+        .cluster_ids
+        .insert("events".into(), "q1Sh-9_ISia_zwGINzRvyQ".into());
     store.save(&mut state).unwrap();
-    assert_eq!(state.serial, 1);
+    assert_eq!(state.state.serial, 1);
     store.save(&mut state).unwrap();
-    assert_eq!(state.serial, 2);
+    assert_eq!(state.state.serial, 2);
 
     let reopened = FileStore::open(&path).unwrap().load().unwrap();
     assert_eq!(reopened, state);
@@ -55,7 +60,10 @@ fn a_stale_copy_cannot_roll_the_serial_back() {
     store.save(&mut first).unwrap();
     store.save(&mut first).unwrap();
     store.save(&mut stale).unwrap();
-    assert_eq!(stale.serial, 3, "the store numbers writes, not the caller");
+    assert_eq!(
+        stale.state.serial, 3,
+        "the store numbers writes, not the caller"
+    );
 }
 
 #[test]
@@ -64,7 +72,7 @@ fn a_state_of_another_lineage_is_not_written() {
     let path = dir.path().join("state.json");
     let store = FileStore::open(&path).unwrap();
     let before = fs::read_to_string(&path).unwrap();
-    let mut foreign = engine::State::new("someone-else");
+    let mut foreign = CoreState::from_state(engine::State::new("someone-else"));
     let err = store.save(&mut foreign).unwrap_err().to_string();
     assert!(err.contains("someone-else"), "{err}");
     assert_eq!(fs::read_to_string(&path).unwrap(), before);
@@ -129,4 +137,19 @@ fn the_state_file_is_private_to_its_owner() {
     store.save(&mut state).unwrap();
     let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn a_bare_state_document_seeds_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let mut seed = engine::State::new("seeded-lineage");
+    seed.serial = 41;
+    fs::write(&path, seed.to_json()).unwrap();
+    let store = FileStore::open(&path).unwrap();
+    let mut doc = store.load().unwrap();
+    assert_eq!(doc.state, seed);
+    store.save(&mut doc).unwrap();
+    assert_eq!(doc.state.serial, 42);
+    assert_eq!(store.load().unwrap(), doc);
 }

@@ -2,9 +2,16 @@
 //! configuration (a file, or a directory's `*.hcl` files), gathering variable
 //! values, and reporting errors.
 
+pub mod apply;
+pub mod broker;
+pub mod destroy;
+pub mod dev;
 pub mod fmt;
+pub mod mesos_local;
 pub mod plan;
+pub mod scheduler;
 pub mod show;
+pub mod state;
 pub mod validate;
 
 use std::fs;

@@ -13,7 +13,8 @@ use std::sync::Mutex;
 
 use engine::State;
 
-use super::{StateStore, StoreError};
+use super::{document, StateStore, StoreError};
+use crate::core::CoreState;
 
 /// The state in one local file.
 #[derive(Debug)]
@@ -30,15 +31,18 @@ impl FileStore {
         let path = path.as_ref().to_path_buf();
         match fs::read_to_string(&path) {
             Ok(text) => {
-                let state = State::parse(&text, &path.display().to_string())?;
+                let doc = document::parse(&text, &path.display().to_string())?;
                 Ok(FileStore {
-                    stored: Mutex::new((state.lineage.clone(), state.serial)),
+                    stored: Mutex::new((doc.state.lineage.clone(), doc.state.serial)),
                     path,
                 })
             }
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 let state = State::new(uuid::Uuid::new_v4().to_string());
-                write_atomically(&path, &state.to_json())?;
+                write_atomically(
+                    &path,
+                    &document::to_json(&CoreState::from_state(state.clone())),
+                )?;
                 Ok(FileStore {
                     stored: Mutex::new((state.lineage.clone(), state.serial)),
                     path,
@@ -58,22 +62,22 @@ impl StateStore for FileStore {
         format!("file:{}", self.path.display())
     }
 
-    fn load(&self) -> Result<State, StoreError> {
+    fn load(&self) -> Result<CoreState, StoreError> {
         let text = fs::read_to_string(&self.path).map_err(|e| io("reading", &self.path, e))?;
-        Ok(State::parse(&text, &self.path.display().to_string())?)
+        Ok(document::parse(&text, &self.path.display().to_string())?)
     }
 
-    fn save(&self, state: &mut State) -> Result<(), StoreError> {
+    fn save(&self, doc: &mut CoreState) -> Result<(), StoreError> {
         let mut stored = self.stored.lock().unwrap_or_else(|p| p.into_inner());
-        if state.lineage != stored.0 {
+        if doc.state.lineage != stored.0 {
             return Err(StoreError::ForeignLineage {
                 stored: stored.0.clone(),
-                offered: state.lineage.clone(),
+                offered: doc.state.lineage.clone(),
             });
         }
-        state.serial = stored.1 + 1;
-        write_atomically(&self.path, &state.to_json())?;
-        stored.1 = state.serial;
+        doc.state.serial = stored.1 + 1;
+        write_atomically(&self.path, &document::to_json(doc))?;
+        stored.1 = doc.state.serial;
         Ok(())
     }
 }

@@ -1,0 +1,91 @@
+//! `kmesos broker restart ID` and `kmesos broker log ID`: operations on one
+//! broker that are not configuration changes. A restart runs as a one-step
+//! apply (it takes the apply lock) and is followed like one.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use scheduler::api::client::ApiClient;
+
+use super::apply::{explain, follow, holder, runtime, Target};
+
+/// Operate on one broker.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: BrokerCommand,
+    /// The cluster (needed when the scheduler manages more than one).
+    #[arg(long, global = true)]
+    cluster: Option<String>,
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(clap::Subcommand)]
+enum BrokerCommand {
+    /// Stop the broker gracefully and start it again on its agent (its data stays).
+    Restart { id: u32 },
+    /// Print the last lines of the broker's output, from its sandbox.
+    Log {
+        id: u32,
+        /// How many lines.
+        #[arg(long, default_value_t = 100)]
+        lines: usize,
+        /// Show stderr instead of stdout.
+        #[arg(long)]
+        stderr: bool,
+    },
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let client = args.target.client()?;
+    runtime()?.block_on(async {
+        let cluster = cluster(&client, args.cluster).await?;
+        match args.command {
+            BrokerCommand::Restart { id } => {
+                let accepted = client
+                    .restart_broker(&cluster, id, &holder())
+                    .await
+                    .map_err(explain)?;
+                println!(
+                    "Restarting broker {id} of cluster {cluster} (apply {}).",
+                    accepted.apply_id
+                );
+                follow(&client, &accepted.apply_id).await
+            }
+            BrokerCommand::Log { id, lines, stderr } => {
+                let stream = if stderr { "stderr" } else { "stdout" };
+                let log = client
+                    .broker_log(&cluster, id, stream, lines)
+                    .await
+                    .map_err(explain)?;
+                for line in log.lines {
+                    println!("{line}");
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })
+}
+
+/// The cluster named, or the only one the scheduler manages.
+async fn cluster(client: &ApiClient, named: Option<String>) -> Result<String> {
+    if let Some(name) = named {
+        return Ok(name);
+    }
+    let state = client.state().await?;
+    let mut names = state.clusters.keys();
+    match (names.next(), names.next()) {
+        (Some(only), None) => Ok(only.clone()),
+        (None, _) => bail!("the scheduler manages no cluster"),
+        (Some(_), Some(_)) => bail!(
+            "the scheduler manages several clusters ({}); name one with --cluster",
+            state
+                .clusters
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

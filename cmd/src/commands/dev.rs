@@ -1,0 +1,139 @@
+//! `kmesos dev`: a whole Kafka-on-Mesos setup in one process, on fixed local
+//! ports: the embedded Mesos master with three agents (127.0.0.2-4, racks
+//! r1-r3, each offering its own slice of 31000-31999 since brokers listen on
+//! all interfaces of the one machine), the scheduler with its API (127.0.0.1:7000) and Kafka endpoint
+//! (127.0.0.1:9092), state under ./.kmesos/, brokers from tansu. With
+//! `--apply PATH` it applies that configuration once the scheduler is up.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use mesos::local::{LocalCluster, LocalConfig};
+use scheduler::api::client::ApiClient;
+use scheduler::daemon::{Daemon, Options};
+
+use super::apply::{runtime, submit_and_follow};
+use super::scheduler::{executor_next_to_kmesos, find_tansu, init_logging, shutdown_signal};
+use super::VarArgs;
+
+/// How long to wait for the scheduler to subscribe before applying.
+const SUBSCRIBE_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Run Mesos, the scheduler and its brokers locally.
+#[derive(clap::Args)]
+#[command(after_help = "Example:\n  kmesos dev --apply examples/quickstart")]
+pub struct Args {
+    /// Apply this configuration once the scheduler is up.
+    #[arg(long, value_name = "PATH")]
+    apply: Option<PathBuf>,
+    #[command(flatten)]
+    vars: VarArgs,
+    /// State and agents' work dirs.
+    #[arg(long, default_value = ".kmesos")]
+    dir: PathBuf,
+    /// Number of agents.
+    #[arg(long, default_value_t = 3)]
+    agents: usize,
+    /// Where the Mesos master listens.
+    #[arg(long, default_value = "127.0.0.1:5050")]
+    master: SocketAddr,
+    /// Where the scheduler's API listens.
+    #[arg(long, default_value = "127.0.0.1:7000")]
+    api: SocketAddr,
+    /// Where the Kafka endpoint listens.
+    #[arg(long, default_value = "127.0.0.1:9092")]
+    kafka: String,
+    /// Ports the agents offer, BEGIN-END, split evenly between them: the
+    /// agents share one machine, and a broker listens on all interfaces.
+    #[arg(long, default_value = "31000-31999", value_parser = super::mesos_local::port_range)]
+    ports: (u64, u64),
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    init_logging();
+    let Some(tansu) = find_tansu() else {
+        bail!("tansu not found (KMESOS_TANSU, PATH, $HOME/.cache/kmesos/tools/bin): install it with scripts/install-tansu.sh");
+    };
+    let executor = executor_next_to_kmesos()?;
+    let dir = std::path::absolute(&args.dir)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut mesos = LocalConfig::with_agents(args.master, args.agents, dir.join("mesos"));
+    let (begin, end) = args.ports;
+    let slice = (end - begin + 1) / (args.agents.max(1) as u64);
+    if slice == 0 {
+        bail!("--ports {begin}-{end} has fewer ports than there are agents");
+    }
+    for (i, agent) in mesos.agents.iter_mut().enumerate() {
+        let first = begin + slice * i as u64;
+        agent.resources.ports = (first, first + slice - 1);
+    }
+    mesos.validate()?;
+    let store = scheduler::store::open(&format!("file:{}", dir.join("state.json").display()))?;
+    runtime()?.block_on(async move {
+        let cluster = LocalCluster::start(mesos).await?;
+        let options = Options {
+            master: cluster.master_url(),
+            store,
+            api: args.api,
+            advertised_url: None,
+            kafka: Some(args.kafka.clone()),
+            token: None,
+            executor,
+            tansu: Some(tansu),
+            tune: None,
+        };
+        let daemon = Daemon::start(options).await?;
+        let api = format!("http://{}", daemon.api_addr);
+        println!(
+            "kmesos dev: Mesos master {}, {} agents; scheduler API {api}; Kafka endpoint {}; state in {}",
+            cluster.master_url(),
+            args.agents,
+            args.kafka,
+            dir.display()
+        );
+        let client = ApiClient::new(&api, None);
+        let outcome = tokio::select! {
+            result = daemon.wait() => result.map(|()| ExitCode::SUCCESS),
+            result = apply_then_wait(&client, args.apply.as_ref(), &args.vars) => result,
+            _ = shutdown_signal() => Ok(ExitCode::SUCCESS),
+        };
+        cluster.shutdown().await;
+        outcome
+    })
+}
+
+/// Applies `path` once the scheduler is subscribed, then runs until stopped
+/// (Ctrl-C or SIGTERM, handled by the caller).
+async fn apply_then_wait(
+    client: &ApiClient,
+    path: Option<&PathBuf>,
+    vars: &VarArgs,
+) -> Result<ExitCode> {
+    if let Some(path) = path {
+        wait_subscribed(client).await?;
+        let config = super::load_config(path, vars)?;
+        let state = client.state().await?;
+        let plan = engine::diff(&config, &state)?;
+        submit_and_follow(client, plan, config, true).await?;
+    }
+    println!("Running; Ctrl-C stops everything.");
+    std::future::pending().await
+}
+
+async fn wait_subscribed(client: &ApiClient) -> Result<()> {
+    let started = Instant::now();
+    loop {
+        if client.health().await.is_ok_and(|h| h.subscribed) {
+            return Ok(());
+        }
+        if started.elapsed() > SUBSCRIBE_DEADLINE {
+            bail!(
+                "the scheduler did not subscribe to the Mesos master within {SUBSCRIBE_DEADLINE:?}"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -1,0 +1,71 @@
+//! `kmesos mesos-local`: the embedded Mesos master and agents on their own,
+//! for running `kmesos scheduler` against them or for poking at the Mesos API.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use mesos::local::{LocalCluster, LocalConfig};
+
+use super::apply::runtime;
+use super::scheduler::init_logging;
+
+/// Run an embedded Mesos master with agents.
+#[derive(clap::Args)]
+pub struct Args {
+    /// How many agents (hostnames 127.0.0.2, 127.0.0.3, …; racks r1, r2, …).
+    #[arg(long, default_value_t = 3)]
+    agents: usize,
+    /// Where the master listens.
+    #[arg(long, default_value = "127.0.0.1:5050")]
+    listen: SocketAddr,
+    /// Agents' sandboxes and volumes.
+    #[arg(long, default_value = ".kmesos/mesos")]
+    work_dir: PathBuf,
+    /// The port range every agent offers, BEGIN-END.
+    #[arg(long, default_value = "31000-31999", value_parser = port_range)]
+    ports: (u64, u64),
+}
+
+/// Parses `BEGIN-END`.
+pub fn port_range(text: &str) -> Result<(u64, u64), String> {
+    let (begin, end) = text
+        .split_once('-')
+        .ok_or("expected BEGIN-END, e.g. 31000-31999")?;
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<u16>()
+            .map(u64::from)
+            .map_err(|e| format!("{s:?}: {e}"))
+    };
+    let (begin, end) = (parse(begin)?, parse(end)?);
+    if begin > end {
+        return Err(format!("{begin} is above {end}"));
+    }
+    Ok((begin, end))
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    init_logging();
+    let mut config = LocalConfig::with_agents(
+        args.listen,
+        args.agents,
+        std::path::absolute(&args.work_dir)?,
+    );
+    for agent in &mut config.agents {
+        agent.resources.ports = args.ports;
+    }
+    config.validate()?;
+    runtime()?.block_on(async {
+        let cluster = LocalCluster::start(config).await?;
+        println!(
+            "Mesos master at {} with {} agents; Ctrl-C stops it.",
+            cluster.master_url(),
+            args.agents
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        cluster.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}

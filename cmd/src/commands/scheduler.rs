@@ -1,0 +1,133 @@
+//! `kmesos scheduler`: runs the scheduler daemon against a Mesos master
+//! until it is stopped (Ctrl-C / SIGTERM) or the master ends the framework.
+//! Stopping it leaves the brokers running: the framework fails over when the
+//! scheduler comes back with the same state.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use scheduler::daemon::{Daemon, Options};
+
+use super::apply::runtime;
+
+/// Run the scheduler daemon.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Example:\n  kmesos scheduler --master http://127.0.0.1:5050 --state file:state.json --api 127.0.0.1:7000"
+)]
+pub struct Args {
+    /// The Mesos master (`host:port` or URL).
+    #[arg(long, env = "KMESOS_MASTER")]
+    master: String,
+    /// Where the state lives: file:PATH.
+    #[arg(long, value_name = "LOCATION")]
+    state: String,
+    /// Where the HTTP API listens.
+    #[arg(long, default_value = "127.0.0.1:7000")]
+    api: SocketAddr,
+    /// The API's URL as agents reach it (for fetching the executor and broker).
+    #[arg(long, value_name = "URL")]
+    advertise: Option<String>,
+    /// The Kafka endpoint's address, over the cluster's `kafka.endpoint`.
+    #[arg(long, value_name = "ADDR")]
+    kafka: Option<String>,
+    /// Require this bearer token on every API call but health.
+    #[arg(long, env = "KMESOS_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The executor binary (default: kmesos-executor next to kmesos).
+    #[arg(long, value_name = "PATH")]
+    executor: Option<PathBuf>,
+    /// The tansu binary served to agents (default: found like `kmesos dev` does).
+    #[arg(long, value_name = "PATH")]
+    tansu: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    init_logging();
+    let store = scheduler::store::open(&args.state)?;
+    let options = Options {
+        master: args.master,
+        store,
+        api: args.api,
+        advertised_url: args.advertise,
+        kafka: args.kafka,
+        token: args.token.filter(|t| !t.is_empty()),
+        executor: match args.executor {
+            Some(path) => path,
+            None => executor_next_to_kmesos()?,
+        },
+        tansu: args.tansu.or_else(find_tansu),
+        tune: None,
+    };
+    runtime()?.block_on(serve(options))
+}
+
+/// Runs the daemon until it stops or a signal arrives.
+pub async fn serve(options: Options) -> Result<ExitCode> {
+    let daemon = Daemon::start(options).await?;
+    tokio::select! {
+        result = daemon.wait() => {
+            result?;
+            Ok(ExitCode::SUCCESS)
+        }
+        _ = shutdown_signal() => {
+            tracing::info!("stopping; brokers keep running until the scheduler returns");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}
+
+/// Logs to stderr, filtered by RUST_LOG (default: info).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// `kmesos-executor` in the directory of the running `kmesos`.
+pub fn executor_next_to_kmesos() -> Result<PathBuf> {
+    let me = std::env::current_exe().context("cannot find the kmesos binary's path")?;
+    let path = me.with_file_name("kmesos-executor");
+    if !path.is_file() {
+        anyhow::bail!("the executor {} is missing (build it: cargo build -p kmesos-executor), or pass --executor", path.display());
+    }
+    Ok(path)
+}
+
+/// The tansu binary: $KMESOS_TANSU, then `tansu` on PATH, then the
+/// project's tools dir ($HOME/.cache/kmesos/tools/bin).
+pub fn find_tansu() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("KMESOS_TANSU").map(PathBuf::from) {
+        return path.is_file().then_some(path);
+    }
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|dir| dir.join("tansu"))
+        .find(|p| p.is_file());
+    on_path.or_else(|| {
+        let tools = PathBuf::from(std::env::var_os("HOME")?).join(".cache/kmesos/tools/bin/tansu");
+        tools.is_file().then_some(tools)
+    })
+}

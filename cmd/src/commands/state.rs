@@ -1,0 +1,117 @@
+//! `kmesos state pull | list | show ADDR`: what the scheduler has recorded,
+//! secrets shown as `(sensitive)` (the scheduler redacts them before sending).
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Result};
+use engine::state::{ClusterState, State};
+
+use super::apply::{runtime, Target};
+
+/// Read the scheduler's state.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: StateCommand,
+    #[command(flatten)]
+    target: Target,
+}
+
+#[derive(clap::Subcommand)]
+enum StateCommand {
+    /// Print the whole state document (JSON), e.g. to plan offline with `kmesos plan --state`.
+    Pull,
+    /// List the resources in the state, one address per line.
+    List,
+    /// Show one resource, e.g. `cluster.quickstart.broker.0`.
+    Show { address: String },
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let client = args.target.client()?;
+    let state = runtime()?.block_on(client.state())?;
+    match args.command {
+        StateCommand::Pull => println!("{}", state.to_json()),
+        StateCommand::List => {
+            for line in list(&state) {
+                println!("{line}");
+            }
+        }
+        StateCommand::Show { address } => println!("{}", show(&state, &address)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every resource address, brokers with where and how they run.
+fn list(state: &State) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (name, cluster) in &state.clusters {
+        lines.push(format!("cluster.{name}"));
+        for (id, broker) in &cluster.brokers {
+            let runtime = broker.runtime.as_ref();
+            let status = runtime
+                .and_then(|r| r.status)
+                .and_then(|s| serde_json::to_value(s).ok())
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_else(|| "pending".into());
+            let at = runtime
+                .and_then(|r| Some(format!(" {}:{}", r.hostname.as_deref()?, r.port?)))
+                .unwrap_or_default();
+            let task = runtime
+                .and_then(|r| r.task_id.as_deref())
+                .map(|t| format!(" task {t}"))
+                .unwrap_or_default();
+            lines.push(format!("cluster.{name}.broker.{id}  {status}{at}{task}"));
+        }
+        for topic in cluster.topics.keys() {
+            lines.push(format!("cluster.{name}.topic.{topic}"));
+        }
+        for client in cluster.clients.keys() {
+            lines.push(format!("cluster.{name}.client.{client}"));
+        }
+    }
+    lines
+}
+
+/// One resource as pretty JSON.
+fn show(state: &State, address: &str) -> Result<String> {
+    let parts: Vec<&str> = address.split('.').collect();
+    let (Some(&"cluster"), Some(name)) = (parts.first(), parts.get(1)) else {
+        bail!("{address:?} is not a resource address (cluster.NAME[.broker.ID|.topic.NAME|.client.NAME])");
+    };
+    let Some(cluster) = state.clusters.get(*name) else {
+        bail!("no cluster {name:?} in the state");
+    };
+    let value = match parts.get(2..) {
+        Some([]) | None => cluster_summary(cluster),
+        Some([kind, rest @ ..]) if !rest.is_empty() => {
+            let key = rest.join(".");
+            let found = match *kind {
+                "broker" => key
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(|id| cluster.brokers.get(&id))
+                    .map(serde_json::to_value),
+                "topic" => cluster.topics.get(&key).map(serde_json::to_value),
+                "client" => cluster.clients.get(&key).map(serde_json::to_value),
+                _ => None,
+            };
+            match found {
+                Some(value) => value?,
+                None => bail!("no {address} in the state"),
+            }
+        }
+        _ => bail!("{address:?} is not a resource address"),
+    };
+    Ok(serde_json::to_string_pretty(&value)?)
+}
+
+fn cluster_summary(cluster: &ClusterState) -> serde_json::Value {
+    serde_json::json!({
+        "kafka": cluster.kafka,
+        "config": cluster.config,
+        "brokers": cluster.brokers.keys().collect::<Vec<_>>(),
+        "topics": cluster.topics.keys().collect::<Vec<_>>(),
+        "clients": cluster.clients.keys().collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,153 @@
+//! The scheduler's HTTP API (axum, JSON; documented in docs/scheduler-api.md):
+//! state, applies and their progress, broker operations, health and metrics,
+//! plus the artifacts agents fetch. A bearer token, when set, guards every
+//! route but `/v1/health` and `/artifacts/*` (agents' fetchers cannot send one).
+
+mod applies;
+mod brokers;
+pub mod client;
+pub mod wire;
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use crate::artifacts::Artifacts;
+use crate::core::ApplyRefusal;
+use crate::daemon::DaemonHandle;
+use crate::metrics::Metrics;
+use wire::{ErrorBody, Health};
+
+/// What every handler reaches.
+#[derive(Clone)]
+pub struct Api {
+    pub daemon: DaemonHandle,
+    pub metrics: Arc<Metrics>,
+    /// The Mesos master, for reading sandboxes.
+    pub master: String,
+    pub token: Option<String>,
+}
+
+/// All routes, ready to serve.
+pub fn router(api: Api, artifacts: Artifacts) -> Router {
+    let guarded = Router::new()
+        .route("/v1/state", get(state))
+        .route("/v1/applies", post(applies::submit))
+        .route("/v1/applies/{id}/progress", get(applies::progress))
+        .route("/v1/applies/current/cancel", post(applies::cancel))
+        .route("/v1/brokers/{cluster}/{id}/log", get(brokers::log))
+        .route("/v1/brokers/{cluster}/{id}/restart", post(brokers::restart))
+        .route("/metrics", get(metrics))
+        .route_layer(middleware::from_fn_with_state(api.clone(), authorize));
+    Router::new()
+        .route("/v1/health", get(health))
+        .merge(guarded)
+        .with_state(api)
+        .merge(artifacts.router())
+}
+
+async fn authorize(State(api): State<Api>, request: Request, next: Next) -> Response {
+    let Some(token) = &api.token else {
+        return next.run(request).await;
+    };
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match presented {
+        Some(p) if constant_time_eq(p.as_bytes(), token.as_bytes()) => next.run(request).await,
+        _ => {
+            let mut response = error(
+                StatusCode::UNAUTHORIZED,
+                "missing or wrong bearer token (--token / KMESOS_TOKEN)",
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            response
+        }
+    }
+}
+
+/// Compares without stopping at the first difference, so response time does
+/// not reveal how much of a guessed token is right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn health(State(api): State<Api>) -> Json<Health> {
+    let view = api.daemon.view();
+    Json(Health {
+        status: "ok".into(),
+        subscribed: view.subscribed,
+        framework_id: view.state.framework_id.clone(),
+        lineage: view.state.lineage.clone(),
+        serial: view.state.serial,
+        apply: view.apply.clone(),
+    })
+}
+
+/// The state with secrets shown as `(sensitive)`.
+async fn state(State(api): State<Api>) -> Response {
+    let view = api.daemon.view();
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        view.state.redacted().to_json(),
+    )
+        .into_response()
+}
+
+async fn metrics(State(api): State<Api>) -> Response {
+    let text = api.metrics.render(&api.daemon.view());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// A JSON error answer.
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(ErrorBody::new(message))).into_response()
+}
+
+/// The answer to a refused apply or restart: 409 naming the lock holder, or
+/// 409 for a stale plan, or 400 for a request naming nothing.
+fn refused(refusal: ApplyRefusal) -> Response {
+    let message = refusal.to_string();
+    match refusal {
+        ApplyRefusal::Busy {
+            apply_id,
+            holder,
+            since,
+        } => (
+            StatusCode::CONFLICT,
+            Json(ErrorBody {
+                error: message,
+                apply_id: Some(apply_id),
+                holder: Some(holder),
+                since: Some(since),
+            }),
+        )
+            .into_response(),
+        ApplyRefusal::Stale(_) => error(StatusCode::CONFLICT, message),
+        ApplyRefusal::Invalid(_) => error(StatusCode::BAD_REQUEST, message),
+    }
+}
+
+fn gone() -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the scheduler is shutting down",
+    )
+}

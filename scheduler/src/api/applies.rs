@@ -1,0 +1,62 @@
+//! Applies over HTTP: submit a plan (taking the apply lock), follow its
+//! progress as NDJSON (one JSON event per line), cancel it.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures::StreamExt;
+
+use super::wire::{ApplyAccepted, ApplyRequest};
+use super::{error, gone, refused, Api};
+
+pub(super) async fn submit(State(api): State<Api>, body: Bytes) -> Response {
+    // Parsed by hand so a bad body gets the field and position, not a bare 422.
+    let request: ApplyRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("apply request body: {e}")),
+    };
+    match api
+        .daemon
+        .apply(request.plan, request.config, request.holder)
+        .await
+    {
+        Ok(Ok(apply_id)) => {
+            (StatusCode::ACCEPTED, Json(ApplyAccepted { apply_id })).into_response()
+        }
+        Ok(Err(refusal)) => refused(refusal),
+        Err(_) => gone(),
+    }
+}
+
+pub(super) async fn progress(State(api): State<Api>, Path(id): Path<String>) -> Response {
+    let Some(events) = api.daemon.follow(&id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("no apply {id} is running or was the last one"),
+        );
+    };
+    let lines = events.map(|event| {
+        let mut line = serde_json::to_vec(&event).unwrap_or_default();
+        line.push(b'\n');
+        Ok::<_, std::convert::Infallible>(line)
+    });
+    (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(lines),
+    )
+        .into_response()
+}
+
+pub(super) async fn cancel(State(api): State<Api>) -> Response {
+    match api.daemon.cancel().await {
+        Ok(true) => (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({"cancelled": true})),
+        )
+            .into_response(),
+        Ok(false) => error(StatusCode::NOT_FOUND, "no apply is running"),
+        Err(_) => gone(),
+    }
+}

@@ -1,0 +1,77 @@
+//! Operations on one broker that are not configuration changes: a rolling
+//! restart (run as a one-step apply, under the apply lock) and its logs.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::wire::{ApplyAccepted, BrokerLog, RestartRequest};
+use super::{error, gone, refused, Api};
+use crate::sandbox;
+
+/// Lines returned when the request does not say.
+const DEFAULT_LINES: usize = 100;
+const MAX_LINES: usize = 10_000;
+
+pub(super) async fn restart(
+    State(api): State<Api>,
+    Path((cluster, id)): Path<(String, u32)>,
+    Json(request): Json<RestartRequest>,
+) -> Response {
+    match api.daemon.restart_broker(cluster, id, request.holder).await {
+        Ok(Ok(apply_id)) => {
+            (StatusCode::ACCEPTED, Json(ApplyAccepted { apply_id })).into_response()
+        }
+        Ok(Err(refusal)) => refused(refusal),
+        Err(_) => gone(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct LogQuery {
+    /// `stdout` (default) or `stderr`.
+    stream: Option<String>,
+    lines: Option<usize>,
+}
+
+pub(super) async fn log(
+    State(api): State<Api>,
+    Path((cluster, id)): Path<(String, u32)>,
+    Query(query): Query<LogQuery>,
+) -> Response {
+    let stream = query.stream.unwrap_or_else(|| "stdout".into());
+    if stream != "stdout" && stream != "stderr" {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("stream must be stdout or stderr, not {stream:?}"),
+        );
+    }
+    let lines = query.lines.unwrap_or(DEFAULT_LINES).min(MAX_LINES);
+    let view = api.daemon.view();
+    let task_id = view
+        .state
+        .clusters
+        .get(&cluster)
+        .and_then(|c| c.brokers.get(&id))
+        .and_then(|b| b.runtime.as_ref())
+        .and_then(|r| r.task_id.clone());
+    let Some(task_id) = task_id else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!("broker {id} of cluster {cluster} has no task"),
+        );
+    };
+    match sandbox::tail(&api.master, &task_id, &format!("broker.{stream}"), lines).await {
+        Ok(lines) => Json(BrokerLog {
+            cluster,
+            broker: id,
+            task_id,
+            stream,
+            lines,
+        })
+        .into_response(),
+        Err(e) => error(StatusCode::BAD_GATEWAY, e.to_string()),
+    }
+}

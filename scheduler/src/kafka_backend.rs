@@ -1,0 +1,160 @@
+//! The daemon's side of a cluster's Kafka admin endpoint (issue 5): answers
+//! from the latest published view (live brokers, the configuration kmesos
+//! rendered) and hands changes made through the endpoint to the driver, so
+//! they end up in the state and `kmesos plan` can show them as drift.
+
+use std::sync::Arc;
+
+use engine::config::KafkaKind;
+use engine::plan::dynamic_configs::update_mode;
+use kafka::configs::{ConfigChange, ConfigEntry, ConfigSource};
+use kafka::endpoint::{ClusterBackend, ClusterKind, LiveBroker, TopicChange};
+use tokio::sync::{mpsc, watch};
+
+use crate::daemon::View;
+
+/// A change made through the endpoint, for the driver to record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EndpointChange {
+    Topic {
+        cluster: String,
+        change: TopicChange,
+    },
+    BrokerConfig {
+        cluster: String,
+        broker: Option<i32>,
+        change: ConfigChange,
+    },
+}
+
+/// One cluster's backend.
+pub struct ClusterView {
+    cluster: String,
+    view: watch::Receiver<Arc<View>>,
+    changes: mpsc::UnboundedSender<EndpointChange>,
+}
+
+impl ClusterView {
+    pub fn new(
+        cluster: String,
+        view: watch::Receiver<Arc<View>>,
+        changes: mpsc::UnboundedSender<EndpointChange>,
+    ) -> ClusterView {
+        ClusterView {
+            cluster,
+            view,
+            changes,
+        }
+    }
+
+    fn with_cluster<T>(
+        &self,
+        f: impl FnOnce(&View, &engine::state::ClusterState) -> T,
+    ) -> Option<T> {
+        let view = self.view.borrow().clone();
+        let cluster = view.state.clusters.get(&self.cluster)?;
+        Some(f(&view, cluster))
+    }
+}
+
+impl ClusterBackend for ClusterView {
+    fn cluster_id(&self) -> String {
+        let view = self.view.borrow().clone();
+        view.cluster_ids
+            .get(&self.cluster)
+            .cloned()
+            .unwrap_or_else(|| self.cluster.clone())
+    }
+
+    fn kind(&self) -> ClusterKind {
+        match self.with_cluster(|_, c| c.kafka.kind) {
+            Some(KafkaKind::Apache) => ClusterKind::Kafka,
+            _ => ClusterKind::Tansu,
+        }
+    }
+
+    fn brokers(&self) -> Vec<LiveBroker> {
+        self.with_cluster(|_, cluster| {
+            cluster
+                .brokers
+                .iter()
+                .filter_map(|(id, broker)| {
+                    let runtime = broker.runtime.as_ref()?;
+                    if runtime.status != Some(engine::state::BrokerStatus::Running) {
+                        return None;
+                    }
+                    Some(LiveBroker {
+                        node_id: i32::try_from(*id).ok()?,
+                        host: runtime.hostname.clone()?,
+                        port: runtime.port?,
+                        rack: runtime.attributes.get("rack").cloned(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    fn broker_config(&self, node_id: i32) -> Option<Vec<ConfigEntry>> {
+        let id = u32::try_from(node_id).ok()?;
+        self.with_cluster(|_, cluster| {
+            let broker = cluster.brokers.get(&id)?;
+            let entries = broker
+                .spec
+                .effective_config(&cluster.config)
+                .into_iter()
+                .map(|(name, value)| ConfigEntry {
+                    source: if update_mode(&name).is_dynamic() {
+                        ConfigSource::Dynamic
+                    } else {
+                        ConfigSource::Static
+                    },
+                    sensitive: kafka::configs::is_sensitive(&name),
+                    read_only: !update_mode(&name).is_dynamic(),
+                    value: Some(value),
+                    name,
+                })
+                .collect();
+            Some(entries)
+        })
+        .flatten()
+    }
+
+    fn topic_config(&self, topic: &str) -> Option<Vec<ConfigEntry>> {
+        self.with_cluster(|_, cluster| {
+            let spec = cluster.topics.get(topic)?;
+            let entries = spec
+                .config
+                .iter()
+                .map(|(name, value)| ConfigEntry {
+                    name: name.clone(),
+                    value: Some(value.clone()),
+                    source: ConfigSource::Dynamic,
+                    sensitive: kafka::configs::is_sensitive(name),
+                    read_only: false,
+                })
+                .collect();
+            Some(entries)
+        })
+        .flatten()
+    }
+
+    fn is_dynamic_broker_config(&self, name: &str) -> bool {
+        update_mode(name).is_dynamic()
+    }
+
+    fn topic_changed(&self, change: TopicChange) {
+        let _ = self.changes.send(EndpointChange::Topic {
+            cluster: self.cluster.clone(),
+            change,
+        });
+    }
+
+    fn broker_config_changed(&self, node_id: Option<i32>, change: ConfigChange) {
+        let _ = self.changes.send(EndpointChange::BrokerConfig {
+            cluster: self.cluster.clone(),
+            broker: node_id,
+            change,
+        });
+    }
+}
