@@ -34,7 +34,7 @@ use engine::state::{BrokerRuntime, BrokerState, BrokerStatus};
 
 pub use commands::{ApplyRefusal, BrokerPhase, Command, Counts, Progress, TopicOp};
 pub use config::{Artifact, CoreConfig, Program};
-pub use constraints::Site;
+pub use constraints::{KnownValues, Site};
 pub use events::Event;
 pub use offers::{Need, OfferMatcher, Placement};
 pub use record::{
@@ -258,11 +258,12 @@ impl Core {
             status: None,
             updated_at: None,
         });
-        if runtime.status != Some(status) {
-            runtime.status = Some(status);
-            runtime.updated_at = Some(rfc3339(now));
-            out.dirty = true;
+        if runtime.status == Some(status) {
+            return;
         }
+        runtime.status = Some(status);
+        runtime.updated_at = Some(rfc3339(now));
+        out.dirty = true;
         self.progress_broker(key, phase, None, out);
     }
 

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use engine::config::{ClusterSpec, Config, KafkaProperties};
 use engine::plan::dynamic_configs::update_mode;
 use engine::plan::{Action, Plan, ResourceKind};
-use engine::state::{BrokerState, BrokerStatus, ClusterState, State};
+use engine::state::{BrokerState, ClusterState, State};
 
 use super::record::{ApplyRun, Stage, Step};
 use super::{
