@@ -8,10 +8,14 @@ pub const REDACTED: &str = "(sensitive)";
 /// (case-insensitive), e.g. `ssl.keystore.password`,
 /// `listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config`.
 pub fn is_sensitive(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
+    // Byte windows, not a lowercased copy: this runs for every property of every plan.
     ["password", "secret", "sasl.jaas.config"]
         .iter()
-        .any(|marker| name.contains(marker))
+        .any(|marker| {
+            name.as_bytes()
+                .windows(marker.len())
+                .any(|w| w.eq_ignore_ascii_case(marker.as_bytes()))
+        })
 }
 
 /// Replaces the values of secret properties in a property map.

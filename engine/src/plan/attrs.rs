@@ -1,10 +1,11 @@
 //! Builds a change's attribute list: compares before/after values, maps key by
 //! key, and redacts secret values.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::pairs::pairs;
 use super::AttrChange;
 use crate::sensitive::{is_sensitive, REDACTED};
 
@@ -72,14 +73,10 @@ impl AttrDiff {
         forces_restart: impl Fn(&str) -> bool,
     ) {
         let both_sides = before.is_some() && after.is_some();
-        let empty = BTreeMap::new();
-        let (before, after) = (before.unwrap_or(&empty), after.unwrap_or(&empty));
-        if before == after {
+        if before.unwrap_or(&BTreeMap::new()) == after.unwrap_or(&BTreeMap::new()) {
             return;
         }
-        let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-        for key in keys {
-            let (b, a) = (before.get(key), after.get(key));
+        for (key, b, a) in pairs(before, after) {
             if b != a {
                 self.entry(name, key, b, a, both_sides && forces_restart(key));
             }

@@ -10,6 +10,7 @@
 mod attrs;
 mod broker;
 pub mod dynamic_configs;
+mod pairs;
 mod placement;
 mod resources;
 
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::diagnostics::Diagnostics;
 use crate::state::State;
+use pairs::pairs;
 
 /// The version of the plan document this code reads and writes.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -261,14 +263,7 @@ impl Plan {
 pub fn diff(config: &Config, state: &State) -> Result<Plan, Diagnostics> {
     let mut changes = Vec::new();
     let mut errors = Diagnostics::default();
-    let names: std::collections::BTreeSet<&String> = config
-        .clusters
-        .keys()
-        .chain(state.clusters.keys())
-        .collect();
-    for name in names {
-        let after = config.clusters.get(name);
-        let before = state.clusters.get(name);
+    for (name, before, after) in pairs(Some(&state.clusters), Some(&config.clusters)) {
         resources::cluster(name, before, after, config, &mut changes, &mut errors);
     }
     if !errors.is_empty() {

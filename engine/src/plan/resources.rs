@@ -1,14 +1,13 @@
 //! Changes for a cluster's own settings, and orchestration of the changes for
 //! its brokers, topics and clients, in address order.
 
-use std::collections::BTreeSet;
-
 use crate::config::{ClientSpec, ClusterSpec, Config, TopicSpec};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::state::{BrokerRuntime, ClusterState};
 
 use super::attrs::AttrDiff;
 use super::broker::{self, BrokerSides};
+use super::pairs::pairs;
 use super::placement::Placements;
 use super::{Action, Change, ResourceKind};
 
@@ -60,43 +59,20 @@ pub(super) fn cluster(
     attributes.sort_unstable();
     attributes.dedup();
     let placements = Placements::new(&peers, &attributes);
-    let ids: BTreeSet<u32> = before
-        .into_iter()
-        .flat_map(|b| b.brokers.keys())
-        .chain(after.into_iter().flat_map(|a| a.brokers.keys()))
-        .copied()
-        .collect();
-    for id in ids {
+    let (bb, ab) = (before.map(|b| &b.brokers), after.map(|a| &a.brokers));
+    for (id, b, a) in pairs(bb, ab) {
         let sides = BrokerSides {
-            before: before.and_then(|b| b.brokers.get(&id).map(|s| (s, b))),
-            after: after.and_then(|a| a.brokers.get(&id).map(|s| (s, a))),
+            before: b.zip(before),
+            after: a.zip(after),
         };
-        changes.push(broker::change(name, id, &sides, &placements));
+        changes.push(broker::change(name, *id, &sides, &placements));
     }
-
-    let topics: BTreeSet<&String> = before
-        .into_iter()
-        .flat_map(|b| b.topics.keys())
-        .chain(after.into_iter().flat_map(|a| a.topics.keys()))
-        .collect();
-    for topic in topics {
-        let (b, a) = (
-            before.and_then(|b| b.topics.get(topic)),
-            after.and_then(|a| a.topics.get(topic)),
-        );
+    let (bt, at) = (before.map(|b| &b.topics), after.map(|a| &a.topics));
+    for (topic, b, a) in pairs(bt, at) {
         changes.push(topic_change(name, topic, b, a, config, errors));
     }
-
-    let clients: BTreeSet<&String> = before
-        .into_iter()
-        .flat_map(|b| b.clients.keys())
-        .chain(after.into_iter().flat_map(|a| a.clients.keys()))
-        .collect();
-    for client in clients {
-        let (b, a) = (
-            before.and_then(|b| b.clients.get(client)),
-            after.and_then(|a| a.clients.get(client)),
-        );
+    let (bc, ac) = (before.map(|b| &b.clients), after.map(|a| &a.clients));
+    for (client, b, a) in pairs(bc, ac) {
         changes.push(client_change(name, client, b, a));
     }
 }
