@@ -4,9 +4,9 @@
 //! says what an earlier task left in `data/marker` ("found: ...", or "found:
 //! nothing") and the task then writes its own id there. KILL gives
 //! TASK_KILLED; SHUTDOWN kills every task; with no task left it exits.
-//! Task data changes that, to test the agent: `crash` makes the executor
-//! exit with status 3 once its TASK_RUNNING is acknowledged, and
-//! `ignore-shutdown` makes it ignore SHUTDOWN.
+//! Task data (comma-separated flags) changes that, to test the agent:
+//! `crash` makes the executor exit with status 3 once its TASK_RUNNING is
+//! acknowledged, `ignore-kill` and `ignore-shutdown` make it ignore those.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -33,6 +33,7 @@ async fn main() {
     };
     let mut tasks: BTreeSet<String> = BTreeSet::new();
     let mut ignore_shutdown = false;
+    let mut ignore_kill = false;
     while let Some(event) = events.recv().await {
         match event {
             ExecutorEvent::Launch(task) => {
@@ -41,15 +42,19 @@ async fn main() {
                 println!("launched {} ({message})", id.value);
                 tasks.insert(id.value.clone());
                 report(&executor, id, TaskState::TaskRunning, &message).await;
-                match task.data.as_deref() {
-                    Some(b"crash") => {
-                        settle(&executor).await;
-                        println!("crashing");
-                        std::process::exit(3);
-                    }
-                    Some(b"ignore-shutdown") => ignore_shutdown = true,
-                    _ => {}
+                let data =
+                    String::from_utf8_lossy(task.data.as_deref().unwrap_or_default()).to_string();
+                let flags: Vec<&str> = data.split(',').collect();
+                ignore_kill |= flags.contains(&"ignore-kill");
+                ignore_shutdown |= flags.contains(&"ignore-shutdown");
+                if flags.contains(&"crash") {
+                    settle(&executor).await;
+                    println!("crashing");
+                    std::process::exit(3);
                 }
+            }
+            ExecutorEvent::Kill { task_id, .. } if ignore_kill => {
+                println!("ignoring kill of {}", task_id.value)
             }
             ExecutorEvent::Shutdown if ignore_shutdown => println!("ignoring shutdown"),
             ExecutorEvent::Kill { task_id, .. } => {

@@ -1,6 +1,7 @@
 //! Executor lifecycles on the embedded cluster: an executor that exits fails
 //! its live tasks (FAILURE with its wait status); SHUTDOWN lets it end its
-//! tasks, or kills its process group after the grace period; an executor
+//! tasks, or kills its process group after the grace period; a KILL the
+//! executor ignores ends it after the kill grace period; an executor
 //! that never subscribes is killed after the registration timeout; TEARDOWN
 //! shuts the framework's executors down.
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use kmesos_mesos::local::LocalCluster;
 use kmesos_mesos::proto::task_status::{Reason, Source};
-use kmesos_mesos::proto::{DurationInfo, ExecutorId, Offer, TaskState};
+use kmesos_mesos::proto::{DurationInfo, ExecutorId, KillPolicy, Offer, TaskId, TaskState};
 use kmesos_mesos::scheduler::{operations, SchedulerEvent};
 use local_common::*;
 
@@ -116,6 +117,46 @@ async fn shutdown_kills_the_process_group_after_the_grace_period() {
     shut_down(&fw, &offer, "stubborn").await;
     let failed = fw.update("stubborn", TaskState::TaskFailed).await;
     assert_eq!(failed.reason(), Reason::ReasonExecutorTerminated);
+    assert_eq!(
+        executor_failure(&mut fw).await.status,
+        Some(9),
+        "killed by SIGKILL"
+    );
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_that_outlives_its_kill_grace_period_is_killed_with_its_executor() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cluster, mut fw, url) = cluster_and_framework(dir.path()).await;
+    let second = Some(1_000_000_000);
+    let offer = launch_with(
+        &mut fw,
+        &url,
+        "deaf",
+        b"ignore-kill,ignore-shutdown",
+        second,
+    )
+    .await;
+    fw.update("deaf", TaskState::TaskRunning).await;
+    let policy = KillPolicy {
+        grace_period: Some(DurationInfo {
+            nanoseconds: 1_000_000_000,
+        }),
+    };
+    let task_id = TaskId {
+        value: "deaf".into(),
+    };
+    fw.scheduler
+        .kill(task_id, offer.agent_id.clone(), Some(policy))
+        .await
+        .unwrap();
+    let killed = fw.update("deaf", TaskState::TaskKilled).await;
+    assert_eq!(
+        killed.source(),
+        Source::SourceAgent,
+        "the agent ended it, not the executor"
+    );
     assert_eq!(
         executor_failure(&mut fw).await.status,
         Some(9),

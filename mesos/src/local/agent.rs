@@ -7,6 +7,7 @@
 
 mod command_executor;
 mod dirs;
+mod ending;
 mod env;
 mod executor_api;
 mod fetch;
@@ -70,6 +71,12 @@ pub enum AgentMsg {
     RegistrationTimeout {
         key: ExecutorKey,
         container_id: String,
+    },
+    /// A killed task's grace period is over: end its executor if the task lives on.
+    KillExpired {
+        key: ExecutorKey,
+        container_id: String,
+        task_id: String,
     },
     /// A shut-down executor's grace period is over: kill it if it is still there.
     GraceExpired {
@@ -215,6 +222,11 @@ impl Agent {
             AgentMsg::RegistrationTimeout { key, container_id } => {
                 self.registration_timeout(key, &container_id)
             }
+            AgentMsg::KillExpired {
+                key,
+                container_id,
+                task_id,
+            } => self.kill_expired(key, &container_id, &task_id),
             AgentMsg::GraceExpired { key, container_id } => {
                 let run = self
                     .executors

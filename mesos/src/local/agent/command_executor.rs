@@ -12,6 +12,7 @@ use crate::proto::framework_info::capability;
 use crate::proto::task_status::{Reason, Source};
 use crate::proto::{KillPolicy, TaskState};
 
+use super::ending::grace_of;
 use super::{Agent, ExecutorKey, ExecutorKind};
 
 /// The built-in executor's default grace period between SIGTERM and SIGKILL.
@@ -52,12 +53,8 @@ impl Agent {
             .values()
             .next()
             .and_then(|t| t.info.kill_policy.clone());
-        let grace = policy
-            .or(task_policy)
-            .and_then(|p| p.grace_period)
-            .and_then(|d| u64::try_from(d.nanoseconds).ok())
-            .map(Duration::from_nanos)
-            .unwrap_or(DEFAULT_KILL_GRACE);
+        let grace =
+            grace_of(policy.as_ref().or(task_policy.as_ref())).unwrap_or(DEFAULT_KILL_GRACE);
         let killing_state = run
             .framework
             .capabilities

@@ -8,11 +8,11 @@ use nix::sys::signal::Signal;
 
 use crate::proto::task_status::Reason;
 use crate::proto::{
-    executor_info, CommandInfo, ExecutorId, ExecutorInfo, FrameworkInfo, KillPolicy, TaskInfo,
-    TaskState,
+    executor_info, CommandInfo, ExecutorId, ExecutorInfo, FrameworkInfo, TaskInfo, TaskState,
 };
 
 use super::dirs::AgentDirs;
+use super::ending::shutdown_grace;
 use super::env::{executor_env, RunFacts};
 use super::fetch::{fetch_all, FetchUri};
 use super::process::{spawn, wait_status, ProcessGroup, Program};
@@ -101,12 +101,7 @@ impl Agent {
             ExecutorKind::Custom => info.command.clone().unwrap_or_default(),
             ExecutorKind::Command { .. } => task.command.clone().unwrap_or_default(),
         };
-        let grace = info
-            .shutdown_grace_period
-            .as_ref()
-            .and_then(|d| u64::try_from(d.nanoseconds).ok())
-            .map(std::time::Duration::from_nanos)
-            .unwrap_or(self.timings.default_grace);
+        let grace = shutdown_grace(&info, self.timings.default_grace);
         let facts = RunFacts {
             framework_id: &framework_id,
             executor_id: &executor_id,
@@ -235,195 +230,6 @@ impl Agent {
                 }
             }
         }
-    }
-
-    pub(super) fn registration_timeout(&mut self, key: ExecutorKey, container_id: &str) {
-        let Some(run) = self
-            .executors
-            .get_mut(&key)
-            .filter(|r| r.container_id == container_id)
-        else {
-            return;
-        };
-        if run.subscribed_once {
-            return;
-        }
-        tracing::warn!(agent = %self.id, executor = %key.1, "executor did not subscribe in time");
-        let why = "Executor did not register within the registration timeout".to_string();
-        run.ending = Some((
-            TaskState::TaskFailed,
-            Reason::ReasonExecutorRegistrationTimeout,
-            why,
-        ));
-        if let Some(group) = run.group {
-            group.signal(Signal::SIGKILL);
-        }
-    }
-
-    /// SHUTDOWN (or framework removal): the executor is told to shut down and
-    /// has its grace period before its process group is killed.
-    pub(super) fn shutdown_executor(
-        &mut self,
-        key: &ExecutorKey,
-        reason: (TaskState, Reason, String),
-    ) {
-        let Some(run) = self.executors.get_mut(key) else {
-            return;
-        };
-        run.ending.get_or_insert(reason);
-        let grace = run
-            .info
-            .shutdown_grace_period
-            .as_ref()
-            .and_then(|d| u64::try_from(d.nanoseconds).ok())
-            .map(std::time::Duration::from_nanos)
-            .unwrap_or(self.timings.default_grace);
-        let Some(group) = run.group else { return };
-        match (&run.kind, &run.events) {
-            (ExecutorKind::Custom, Some(events)) => {
-                let _ = events.send(crate::proto::executor::Event {
-                    r#type: Some(crate::proto::executor::event::Type::Shutdown as i32),
-                    ..Default::default()
-                });
-                let (inbox, key, container_id) =
-                    (self.inbox.clone(), key.clone(), run.container_id.clone());
-                tokio::spawn(async move {
-                    tokio::time::sleep(grace).await;
-                    let _ = inbox.send(AgentMsg::GraceExpired { key, container_id });
-                });
-            }
-            (ExecutorKind::Custom, None) => group.signal(Signal::SIGKILL),
-            (ExecutorKind::Command { .. }, _) => {
-                tokio::spawn(group.terminate(grace));
-            }
-        }
-    }
-
-    pub(super) fn kill_task(
-        &mut self,
-        framework_id: &str,
-        task_id: &str,
-        policy: Option<KillPolicy>,
-    ) {
-        let Some((key, run)) = self
-            .executors
-            .iter_mut()
-            .find(|((fw, _), run)| fw == framework_id && run.tasks.contains_key(task_id))
-        else {
-            return;
-        };
-        let key = key.clone();
-        let delivered = run.tasks.get(task_id).is_some_and(|t| t.delivered);
-        match run.kind {
-            ExecutorKind::Command { .. } => self.command_kill(&key, policy),
-            ExecutorKind::Custom if delivered => {
-                if let Some(events) = &run.events {
-                    let _ = events.send(crate::proto::executor::Event {
-                        r#type: Some(crate::proto::executor::event::Type::Kill as i32),
-                        kill: Some(crate::proto::executor::event::Kill {
-                            task_id: Some(crate::proto::TaskId {
-                                value: task_id.to_string(),
-                            }),
-                            kill_policy: policy,
-                        }),
-                        ..Default::default()
-                    });
-                }
-            }
-            ExecutorKind::Custom => {
-                // Never reached the executor: killed here, as on Mesos.
-                run.tasks.remove(task_id);
-                let status = self.agent_status(
-                    task_id,
-                    &key.1,
-                    TaskState::TaskKilled,
-                    Reason::ReasonTaskKilledDuringLaunch,
-                    "Killed before delivery to the executor",
-                );
-                self.enqueue(framework_id, &key.1, status);
-            }
-        }
-    }
-
-    /// The executor process is gone: its live tasks end, the master is told.
-    pub(super) fn exited(&mut self, key: ExecutorKey, container_id: &str, status: Option<i32>) {
-        if self
-            .executors
-            .get(&key)
-            .is_none_or(|r| r.container_id != container_id)
-        {
-            return;
-        }
-        let Some(run) = self.executors.remove(&key) else {
-            return;
-        };
-        let custom = run.kind == ExecutorKind::Custom;
-        let (state, reason, message) = match (&run.kind, run.ending.clone()) {
-            (_, Some(ending)) => ending,
-            (ExecutorKind::Command { killing: true }, None) => (
-                TaskState::TaskKilled,
-                Reason::ReasonCommandExecutorFailed,
-                "Command terminated by a kill".into(),
-            ),
-            (ExecutorKind::Command { .. }, None) => command_outcome(status),
-            (ExecutorKind::Custom, None) => (
-                TaskState::TaskFailed,
-                Reason::ReasonExecutorTerminated,
-                "Executor terminated".to_string(),
-            ),
-        };
-        let source_executor =
-            matches!(run.kind, ExecutorKind::Command { .. }) && run.ending.is_none();
-        for (task_id, task) in &run.tasks {
-            if task.state.is_terminal() {
-                continue;
-            }
-            let mut update = self.agent_status(task_id, &key.1, state, reason, &message);
-            if source_executor {
-                update.source = Some(crate::proto::task_status::Source::SourceExecutor as i32);
-            }
-            self.enqueue(&key.0, &key.1, update);
-        }
-        tracing::info!(agent = %self.id, executor = %key.1, ?status, "executor exited");
-        self.report(AgentReport::ExecutorExited {
-            framework_id: key.0,
-            executor_id: key.1,
-            status,
-            custom,
-        });
-    }
-}
-
-/// FINISHED on exit 0, FAILED otherwise, as the command executor reports.
-fn command_outcome(status: Option<i32>) -> (TaskState, Reason, String) {
-    let code = status.map(|s| {
-        if s & 0x7f == 0 {
-            (s >> 8) & 0xff
-        } else {
-            -(s & 0x7f)
-        }
-    });
-    match code {
-        Some(0) => (
-            TaskState::TaskFinished,
-            Reason::ReasonCommandExecutorFailed,
-            "Command exited with status 0".into(),
-        ),
-        Some(c) if c < 0 => (
-            TaskState::TaskFailed,
-            Reason::ReasonCommandExecutorFailed,
-            format!("Command terminated with signal {}", -c),
-        ),
-        Some(c) => (
-            TaskState::TaskFailed,
-            Reason::ReasonCommandExecutorFailed,
-            format!("Command exited with status {c}"),
-        ),
-        None => (
-            TaskState::TaskFailed,
-            Reason::ReasonCommandExecutorFailed,
-            "Command exit status unknown".into(),
-        ),
     }
 }
 
