@@ -38,7 +38,8 @@ pub fn render(plan: &Plan, colour: bool) -> String {
         (Action::Destroy, "destroy"),
     ] {
         if changed.iter().any(|c| c.action == action) {
-            let _ = write!(out, " {} {meaning},", p.symbol(action).trim());
+            let (style, text) = symbol(action);
+            let _ = write!(out, " {} {meaning},", p.paint(style, text));
         }
     }
     out.pop();
@@ -261,6 +262,17 @@ fn pad(name: &str, width: usize) -> String {
     format!("{name:<width$}")
 }
 
+/// The symbol and colour of an action, as in Terraform.
+fn symbol(action: Action) -> (Style, &'static str) {
+    match action {
+        Action::Create => (Style::new().green(), "+"),
+        Action::Update => (Style::new().yellow(), "~"),
+        Action::Restart | Action::Move => (Style::new().magenta(), "-/+"),
+        Action::Destroy => (Style::new().red(), "-"),
+        Action::NoOp => (Style::new(), ""),
+    }
+}
+
 /// Colours when writing to a terminal, plain text otherwise.
 struct Painter {
     colour: bool,
@@ -283,14 +295,10 @@ impl Painter {
         self.paint(Style::new().red(), text)
     }
 
+    /// The action's symbol, right-aligned in three columns.
     fn symbol(&self, action: Action) -> String {
-        match action {
-            Action::Create => self.paint(Style::new().green(), "  +"),
-            Action::Update => self.paint(Style::new().yellow(), "  ~"),
-            Action::Restart | Action::Move => self.paint(Style::new().magenta(), "-/+"),
-            Action::Destroy => self.paint(Style::new().red(), "  -"),
-            Action::NoOp => "   ".to_string(),
-        }
+        let (style, text) = symbol(action);
+        self.paint(style, &format!("{text:>3}"))
     }
 
     fn sign(&self, sign: Sign) -> String {
@@ -299,5 +307,37 @@ impl Painter {
             Sign::Changed => self.paint(Style::new().yellow(), "~"),
             Sign::Removed => self.paint(Style::new().red(), "-"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{load, SourceFile, Vars};
+    use crate::State;
+
+    fn plan() -> Plan {
+        let text = "cluster \"c\" {\n  kafka { kind = \"tansu\" }\n  broker \"0\" {}\n}\n";
+        let config = load(&[SourceFile::new("m.hcl", text)], &Vars::new()).unwrap();
+        crate::diff(&config, &State::empty()).unwrap()
+    }
+
+    #[test]
+    fn colours_only_when_asked() {
+        let plain = render(&plan(), false);
+        let coloured = render(&plan(), true);
+        assert!(!plain.contains('\u{1b}'));
+        assert!(coloured.contains("\u{1b}["));
+        assert_eq!(console::strip_ansi_codes(&coloured), plain);
+    }
+
+    #[test]
+    fn an_empty_plan_says_no_changes() {
+        let mut p = plan();
+        p.changes.clear();
+        assert_eq!(
+            render(&p, false),
+            "No changes. The clusters match the configuration.\n"
+        );
     }
 }
