@@ -219,7 +219,8 @@ impl Driver {
                     endpoint,
                     op,
                 } => {
-                    spawn_kafka(kafka_done, kafka_ops::topic(cluster, endpoint, op));
+                    let endpoints = self.topic_endpoints(&cluster, endpoint);
+                    spawn_kafka(kafka_done, kafka_ops::topic(cluster, endpoints, op));
                 }
                 Command::ApplyAccepted { apply_id } => self.reply(Ok(apply_id)),
                 Command::ApplyRefused(refusal) => self.reply(Err(refusal)),
@@ -229,6 +230,34 @@ impl Driver {
             }
         }
         Ok(())
+    }
+
+    /// Where a topic operation runs: the broker the core chose, and for a
+    /// tansu cluster every other live broker too.
+    fn topic_endpoints(&self, cluster: &str, chosen: String) -> Vec<String> {
+        let view = self.view.borrow().clone();
+        let Some(state) = view.state.clusters.get(cluster) else {
+            return vec![chosen];
+        };
+        if state.kafka.kind != engine::config::KafkaKind::Tansu {
+            return vec![chosen];
+        }
+        let mut endpoints = vec![chosen];
+        for broker in state.brokers.values() {
+            let Some(runtime) = &broker.runtime else {
+                continue;
+            };
+            if runtime.status != Some(engine::state::BrokerStatus::Running) {
+                continue;
+            }
+            if let (Some(host), Some(port)) = (&runtime.hostname, runtime.port) {
+                let endpoint = format!("{host}:{port}");
+                if !endpoints.contains(&endpoint) {
+                    endpoints.push(endpoint);
+                }
+            }
+        }
+        endpoints
     }
 
     fn reply(&mut self, answer: Result<String, ApplyRefusal>) {

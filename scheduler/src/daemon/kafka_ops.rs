@@ -79,73 +79,90 @@ pub async fn dynamic_config(
     }
 }
 
-/// Creates, updates (grows partitions, sets configs) or deletes a topic.
-pub async fn topic(cluster: String, endpoint: String, op: TopicOp) -> Event {
+/// Creates, updates (grows partitions, sets configs) or deletes a topic on
+/// each of `endpoints`. A tansu cluster is independent single-node brokers,
+/// so a topic must exist on every one of them (as the Kafka endpoint keeps
+/// them); an Apache cluster needs one live broker. On the extra brokers,
+/// finding the topic already there (or already gone) is success.
+pub async fn topic(cluster: String, endpoints: Vec<String>, op: TopicOp) -> Event {
     let topic = match &op {
         TopicOp::Create { name, .. } | TopicOp::Update { name, .. } | TopicOp::Delete { name } => {
             name.clone()
         }
     };
-    let result = async {
-        let mut connection = BrokerConnection::connect(&endpoint, CALL_TIMEOUT).await?;
-        match &op {
-            TopicOp::Create { name, spec } => {
-                let new = NewTopic {
-                    name: name.clone(),
-                    partitions: i32::try_from(spec.partitions).unwrap_or(i32::MAX),
-                    replication_factor: i16::try_from(spec.replication_factor).unwrap_or(i16::MAX),
-                    configs: spec
-                        .config
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                };
-                first_error(connection.create_topics(&[new], false).await?)
-            }
-            TopicOp::Update { name, spec } => {
-                let metadata = connection.metadata(Some(&[name.as_str()])).await?;
-                let current = metadata
-                    .topics
-                    .iter()
-                    .find(|t| &t.name == name)
-                    .map_or(0, |t| t.partitions.len());
-                let wanted = i32::try_from(spec.partitions).unwrap_or(i32::MAX);
-                if usize::try_from(wanted).unwrap_or(0) > current {
-                    first_error(
-                        connection
-                            .create_partitions(&[(name.as_str(), wanted)], false)
-                            .await?,
-                    )?;
-                }
-                if spec.config.is_empty() {
-                    return Ok(());
-                }
-                let changes: Vec<ConfigChange> = spec
-                    .config
-                    .iter()
-                    .map(|(name, value)| ConfigChange::Set {
-                        name: name.clone(),
-                        value: value.clone(),
-                    })
-                    .collect();
-                connection
-                    .incremental_alter_configs(
-                        &ConfigResource::Topic(name.clone()),
-                        &changes,
-                        false,
-                    )
-                    .await
-            }
-            TopicOp::Delete { name } => {
-                first_error(connection.delete_topics(&[name.as_str()]).await?)
+    let mut error = None;
+    for endpoint in &endpoints {
+        match topic_on(endpoint, &op).await {
+            Ok(()) => {}
+            Err(e) if endpoints.len() > 1 && already_done(&e, &op) => {}
+            Err(e) => {
+                error = Some(e.to_string());
+                break;
             }
         }
     }
-    .await;
     Event::TopicOpResult {
         cluster,
         topic,
-        error: result.err().map(|e| e.to_string()),
+        error,
+    }
+}
+
+/// TOPIC_ALREADY_EXISTS for a create, UNKNOWN_TOPIC_OR_PARTITION for a delete.
+fn already_done(e: &KafkaError, op: &TopicOp) -> bool {
+    matches!(
+        (e.code(), op),
+        (Some(36), TopicOp::Create { .. }) | (Some(3), TopicOp::Delete { .. })
+    )
+}
+
+async fn topic_on(endpoint: &str, op: &TopicOp) -> Result<(), KafkaError> {
+    let mut connection = BrokerConnection::connect(endpoint, CALL_TIMEOUT).await?;
+    match op {
+        TopicOp::Create { name, spec } => {
+            let new = NewTopic {
+                name: name.clone(),
+                partitions: i32::try_from(spec.partitions).unwrap_or(i32::MAX),
+                replication_factor: i16::try_from(spec.replication_factor).unwrap_or(i16::MAX),
+                configs: spec
+                    .config
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            };
+            first_error(connection.create_topics(&[new], false).await?)
+        }
+        TopicOp::Update { name, spec } => {
+            let metadata = connection.metadata(Some(&[name.as_str()])).await?;
+            let current = metadata
+                .topics
+                .iter()
+                .find(|t| &t.name == name)
+                .map_or(0, |t| t.partitions.len());
+            let wanted = i32::try_from(spec.partitions).unwrap_or(i32::MAX);
+            if usize::try_from(wanted).unwrap_or(0) > current {
+                first_error(
+                    connection
+                        .create_partitions(&[(name.as_str(), wanted)], false)
+                        .await?,
+                )?;
+            }
+            if spec.config.is_empty() {
+                return Ok(());
+            }
+            let changes: Vec<ConfigChange> = spec
+                .config
+                .iter()
+                .map(|(name, value)| ConfigChange::Set {
+                    name: name.clone(),
+                    value: value.clone(),
+                })
+                .collect();
+            connection
+                .incremental_alter_configs(&ConfigResource::Topic(name.clone()), &changes, false)
+                .await
+        }
+        TopicOp::Delete { name } => first_error(connection.delete_topics(&[name.as_str()]).await?),
     }
 }
 

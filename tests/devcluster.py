@@ -1,0 +1,221 @@
+"""A `kmesos dev` process for end-to-end tests: the embedded Mesos master and
+agents, the scheduler, its API and Kafka endpoint, on ports picked free for
+this test, state under the test's temporary directory. Used as a context
+manager; on exit it stops everything it started, brokers included."""
+
+import json
+import os
+import pathlib
+import random
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+KMESOS = ROOT / "target" / "debug" / "kmesos"
+QUICKSTART = ROOT / "examples" / "quickstart"
+# The quickstart's brokers take ports in 31000..31999; agents offer slices of it.
+BROKER_PORTS = (31000, 31999)
+AGENT_HOSTS = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]
+
+
+def _bindable(host, port):
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+            return True
+        except OSError:
+            return False
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _free_master_port():
+    """A port free on the master's address and, with the next one (the
+    agents' executor API), on every agent address."""
+    for _ in range(200):
+        port = random.randint(20000, 29000)
+        if all(_bindable(h, p) for h in AGENT_HOSTS for p in (port, port + 1)):
+            return port
+    raise RuntimeError("no free port pair for the Mesos master and agents")
+
+
+def _free_broker_range(agents, per_agent=10):
+    """A slice of the quickstart's port range, free on all interfaces."""
+    size = agents * per_agent
+    for _ in range(200):
+        begin = random.randint(BROKER_PORTS[0], BROKER_PORTS[1] - size)
+        if all(_bindable("0.0.0.0", p) for p in range(begin, begin + size)):
+            return begin, begin + size - 1
+    raise RuntimeError("no free broker port range in 31000-31999")
+
+
+class Broker:
+    def __init__(self, cluster, broker_id, data):
+        runtime = data.get("runtime") or {}
+        self.cluster = cluster
+        self.id = broker_id
+        self.status = runtime.get("status")
+        self.host = runtime.get("hostname")
+        self.port = runtime.get("port")
+        self.task_id = runtime.get("task_id")
+        self.agent_id = runtime.get("agent_id")
+
+    @property
+    def addr(self):
+        return f"{self.host}:{self.port}"
+
+    def __repr__(self):
+        return f"Broker({self.id} {self.status} {self.addr} {self.task_id})"
+
+
+class DevCluster:
+    def __init__(self, tmp_path, apply=None, agents=3):
+        self.dir = pathlib.Path(tmp_path)
+        self.apply = apply
+        self.agents = agents
+        self.master_port = _free_master_port()
+        self.api = f"127.0.0.1:{_free_port()}"
+        self.kafka = f"127.0.0.1:{_free_port()}"
+        self.ports = _free_broker_range(agents)
+        self.url = f"http://{self.api}"
+        self.stdout_path = self.dir / "dev.stdout"
+        self.stderr_path = self.dir / "dev.stderr"
+        self.proc = None
+
+    # -- lifecycle -------------------------------------------------------
+
+    def start(self):
+        args = [
+            str(KMESOS), "dev",
+            "--dir", str(self.dir / ".kmesos"),
+            "--agents", str(self.agents),
+            "--master", f"127.0.0.1:{self.master_port}",
+            "--api", self.api,
+            "--kafka", self.kafka,
+            "--ports", f"{self.ports[0]}-{self.ports[1]}",
+        ]
+        if self.apply:
+            args += ["--apply", str(self.apply)]
+        env = dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "info"))
+        self.proc = subprocess.Popen(
+            args,
+            cwd=self.dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=open(self.stdout_path, "ab"),
+            stderr=open(self.stderr_path, "ab"),
+            start_new_session=True,
+        )
+        self.wait_for(self.healthy, 120, "the scheduler API to answer")
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, sig)
+                self.proc.wait(timeout=60)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=30)
+        self.kill_leftovers()
+
+    def kill9(self):
+        """kill -9 the dev process alone: its agents' executors and brokers
+        are orphaned, as when a scheduler host dies."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def kill_leftovers(self):
+        """Kills every process working in this test's directory (executors
+        and brokers run in sandboxes under it)."""
+        mine = str(self.dir)
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                cwd = os.readlink(f"/proc/{pid}/cwd")
+                cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+            except OSError:
+                continue
+            if cwd.startswith(mine) or mine in cmdline:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if exc[0] is not None:
+            print("---- kmesos dev stdout ----\n" + self.output())
+            print("---- kmesos dev stderr (tail) ----\n" + self.errors()[-20000:])
+
+    # -- observing -------------------------------------------------------
+
+    def output(self):
+        return self.stdout_path.read_text(errors="replace") if self.stdout_path.exists() else ""
+
+    def errors(self):
+        return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+
+    def get(self, path):
+        with urllib.request.urlopen(self.url + path, timeout=30) as r:
+            return json.loads(r.read())
+
+    def healthy(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"kmesos dev exited with {self.proc.returncode}:\n{self.errors()[-5000:]}")
+        try:
+            return self.get("/v1/health")["subscribed"]
+        except OSError:
+            return False
+
+    def state(self):
+        return self.get("/v1/state")
+
+    def brokers(self, cluster="quickstart"):
+        data = self.state()["clusters"].get(cluster, {}).get("brokers", {})
+        return [Broker(cluster, int(i), b) for i, b in sorted(data.items(), key=lambda kv: int(kv[0]))]
+
+    def wait_for(self, predicate, timeout, what):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.5)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{self.output()[-5000:]}")
+
+    def wait_output(self, text, timeout=240):
+        return self.wait_for(lambda: text in self.output(), timeout, repr(text))
+
+    def wait_running(self, count, timeout=180, cluster="quickstart"):
+        def running():
+            brokers = self.brokers(cluster)
+            live = [b for b in brokers if b.status == "running"]
+            return live if len(live) == count and len(brokers) == count else None
+
+        return self.wait_for(running, timeout, f"{count} running brokers")
+
+    def kmesos(self, *args, timeout=300, check=True):
+        """Runs a `kmesos` command against this scheduler."""
+        result = subprocess.run(
+            [str(KMESOS), *args, "--scheduler", self.url],
+            cwd=self.dir,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"kmesos {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
