@@ -141,3 +141,30 @@ async fn command_tasks_finish_fail_and_are_killed() {
     assert_eq!(outside.status(), reqwest::StatusCode::NOT_FOUND);
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protobuf_framework_runs_a_command_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start(1, dir.path()).await;
+    let master = cluster.master_url();
+    let mut fw =
+        TestFramework::subscribe_with(&master, None, kmesos_mesos::codec::Encoding::Protobuf).await;
+    let offer = fw.offer().await;
+    assert_eq!(
+        offer.attributes.len(),
+        2,
+        "rack and zone: {:?}",
+        offer.attributes
+    );
+    let task = command_task(&offer, "proto", "exit 0");
+    fw.scheduler
+        .accept(
+            vec![offer.id.clone().unwrap()],
+            vec![operations::launch(vec![task])],
+            None,
+        )
+        .await
+        .unwrap();
+    fw.update("proto", TaskState::TaskFinished).await;
+    cluster.shutdown().await;
+}

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use kmesos_mesos::codec::Encoding;
 use kmesos_mesos::local::{LocalCluster, LocalConfig};
 use kmesos_mesos::proto::command_info::Uri;
 use kmesos_mesos::proto::{
@@ -88,6 +89,15 @@ pub struct TestFramework {
 
 impl TestFramework {
     pub async fn subscribe(master: &str, id: Option<FrameworkId>) -> TestFramework {
+        Self::subscribe_with(master, id, Encoding::Json).await
+    }
+
+    /// Subscribes speaking `encoding` for calls and events.
+    pub async fn subscribe_with(
+        master: &str,
+        id: Option<FrameworkId>,
+        encoding: Encoding,
+    ) -> TestFramework {
         let mut info = long_running_framework(
             "root",
             "local-test",
@@ -96,8 +106,9 @@ impl TestFramework {
         );
         info.principal = Some("kmesos".into());
         info.id = id;
-        let (scheduler, events) =
-            Scheduler::subscribe(SchedulerConfig::new(master, info)).expect("client");
+        let mut config = SchedulerConfig::new(master, info);
+        config.encoding = encoding;
+        let (scheduler, events) = Scheduler::subscribe(config).expect("client");
         let mut framework = TestFramework {
             scheduler,
             events,

@@ -9,7 +9,7 @@ use crate::proto::scheduler::call;
 use crate::proto::task_status::{Reason, Source};
 use crate::proto::{TaskState, TaskStatus};
 
-use super::tasks::{update_event, StatusNote};
+use super::tasks::{update_event, visible_state, StatusNote};
 use super::{now_secs, Master, Task};
 
 impl Master {
@@ -19,7 +19,13 @@ impl Master {
         };
         let mut answers = Vec::new();
         if reconcile.tasks.is_empty() {
-            answers.extend(framework.tasks.values().map(latest_state));
+            let partition_aware = framework.partition_aware();
+            answers.extend(
+                framework
+                    .tasks
+                    .values()
+                    .map(|t| latest_state(t, partition_aware)),
+            );
         } else {
             for wanted in &reconcile.tasks {
                 let task_id = wanted
@@ -29,7 +35,7 @@ impl Master {
                     .unwrap_or_default();
                 let agent_id = wanted.agent_id.as_ref().map(|a| a.value.as_str());
                 if let Some(task) = framework.tasks.get(task_id) {
-                    answers.push(latest_state(task));
+                    answers.push(latest_state(task, framework.partition_aware()));
                     continue;
                 }
                 let agent = agent_id.and_then(|id| self.agents.get(id));
@@ -65,10 +71,10 @@ impl Master {
 }
 
 /// A known task's latest state, restated by the master.
-fn latest_state(task: &Task) -> TaskStatus {
+fn latest_state(task: &Task, partition_aware: bool) -> TaskStatus {
     let mut status = task.latest.clone().unwrap_or_default();
     status.task_id = task.info.task_id.clone();
-    status.state = task.state as i32;
+    status.state = visible_state(task.state, partition_aware) as i32;
     status.agent_id = task.info.agent_id.clone();
     status.executor_id = Some(crate::proto::ExecutorId {
         value: task.executor_id.clone(),

@@ -154,18 +154,7 @@ impl Master {
             .frameworks
             .get(framework_id)
             .is_some_and(|f| f.partition_aware());
-        let state = match state {
-            TaskState::TaskDropped
-            | TaskState::TaskUnreachable
-            | TaskState::TaskGone
-            | TaskState::TaskGoneByOperator
-            | TaskState::TaskUnknown
-                if !partition_aware =>
-            {
-                TaskState::TaskLost
-            }
-            other => other,
-        };
+        let state = visible_state(state, partition_aware);
         let unreachable = self
             .agents
             .get(agent_id.unwrap_or_default())
@@ -434,6 +423,23 @@ impl Master {
         {
             task.latest = Some(status.clone());
         }
+    }
+}
+
+/// A state as a framework sees it: without PARTITION_AWARE, the partition
+/// states are all TASK_LOST.
+pub(super) fn visible_state(state: TaskState, partition_aware: bool) -> TaskState {
+    match state {
+        TaskState::TaskDropped
+        | TaskState::TaskUnreachable
+        | TaskState::TaskGone
+        | TaskState::TaskGoneByOperator
+        | TaskState::TaskUnknown
+            if !partition_aware =>
+        {
+            TaskState::TaskLost
+        }
+        other => other,
     }
 }
 
