@@ -77,6 +77,14 @@ fn quickstart_launches_three_brokers_on_three_agents_and_creates_its_topic() {
         })
         .collect();
     assert_eq!(hosts.len(), 3, "hostname = unique: one broker per agent");
+    let ports: std::collections::BTreeSet<u16> = (0..3)
+        .map(|id| sim.task_of("quickstart", id).launch.port)
+        .collect();
+    assert_eq!(
+        ports.len(),
+        3,
+        "distinct ports, so agents sharing a machine do not collide"
+    );
     for id in 0..3 {
         let task = sim.task_of("quickstart", id);
         let agent = &sim.agents[task.agent];

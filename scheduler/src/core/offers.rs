@@ -4,6 +4,8 @@
 //! what its spec grew by); otherwise it is placed on free resources, which
 //! are reserved, and a fresh volume is created from the reserved disk.
 
+use std::collections::BTreeSet;
+
 use engine::config::{BrokerSpec, PortSpec};
 use mesos::proto::{Offer, Resource};
 
@@ -24,6 +26,10 @@ pub struct Need<'a> {
     pub volume: Option<&'a VolumeRecord>,
     /// Only the agent holding the volume will do (within stickiness).
     pub sticky: bool,
+    /// Ports other brokers listen on: avoided when the range leaves a
+    /// choice, so brokers sharing one host (agents on one machine in
+    /// `kmesos dev`) do not collide.
+    pub taken_ports: &'a BTreeSet<u16>,
 }
 
 /// What an accepted offer does for the broker.
@@ -76,7 +82,7 @@ impl OfferMatcher<'_> {
         if existing.is_none() && need.sticky {
             return Err("waiting for the agent that holds its volume".into());
         }
-        let (port_resource, port) = pick_port(offer, self.role, need.spec.port)
+        let (port_resource, port) = pick_port(offer, self.role, need.spec.port, need.taken_ports)
             .ok_or_else(|| format!("no port {} offered", need.spec.port))?;
         let writer = ResourceWriter::for_offer(self.role, self.principal, offer);
         let label = broker_label(need.cluster, need.id);
@@ -201,26 +207,40 @@ fn free(offer: &Offer, role: &str, name: &str) -> f64 {
         .sum()
 }
 
-/// The lowest offered port the spec allows, with the resource it comes from.
-fn pick_port<'o>(offer: &'o Offer, role: &str, spec: PortSpec) -> Option<(&'o Resource, u16)> {
-    offer
-        .resources
-        .iter()
-        .filter(|r| r.name == "ports" && holder(r, role) != Holder::Other)
-        .find_map(|r| {
-            let ranges = r.ranges.as_ref()?;
-            ranges.range.iter().find_map(|range| {
-                let begin = u16::try_from(range.begin).ok()?;
-                let end = u16::try_from(range.end.min(u64::from(u16::MAX))).ok()?;
-                let port = match spec {
-                    PortSpec::Any => Some(begin),
-                    PortSpec::Fixed(p) => (begin..=end).contains(&p).then_some(p),
-                    PortSpec::Range { from, to } => {
-                        let low = begin.max(from);
-                        (low <= end.min(to)).then_some(low)
-                    }
-                };
-                port.filter(|p| *p != 0).map(|p| (r, p))
+/// The lowest offered port the spec allows, preferring one not `taken`,
+/// with the resource it comes from.
+fn pick_port<'o>(
+    offer: &'o Offer,
+    role: &str,
+    spec: PortSpec,
+    taken: &BTreeSet<u16>,
+) -> Option<(&'o Resource, u16)> {
+    let allowed = |p: u16| p != 0 && spec.contains(p);
+    let offered = || {
+        offer
+            .resources
+            .iter()
+            .filter(|r| r.name == "ports" && holder(r, role) != Holder::Other)
+            .flat_map(|r| {
+                r.ranges
+                    .iter()
+                    .flat_map(|ranges| &ranges.range)
+                    .map(move |range| (r, range))
             })
+    };
+    let first = |skip_taken: bool| {
+        offered().find_map(|(r, range)| {
+            let begin = u16::try_from(range.begin).ok()?;
+            let end = u16::try_from(range.end.min(u64::from(u16::MAX))).ok()?;
+            let (low, high) = match spec {
+                PortSpec::Any => (begin, end),
+                PortSpec::Fixed(p) => (p, p),
+                PortSpec::Range { from, to } => (from, to),
+            };
+            (begin.max(low)..=end.min(high))
+                .find(|p| allowed(*p) && !(skip_taken && taken.contains(p)))
+                .map(|p| (r, p))
         })
+    };
+    first(true).or_else(|| first(false))
 }

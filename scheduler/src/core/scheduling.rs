@@ -4,6 +4,8 @@
 //! placed before). Offers that serve nothing are declined with a refuse
 //! filter sized to when they could next be useful.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use engine::state::{BrokerRuntime, BrokerStatus};
 use mesos::proto::{Filters, Offer};
 use mesos::scheduler::operations;
@@ -167,6 +169,16 @@ fn place(
     let lineage = core.doc.state.lineage.clone();
     let sequence = core.doc.scheduler.sequence + 1;
     let fresh_volume = ids::persistence_id(cluster, id, &lineage, sequence);
+    // Ports of the other brokers; its own old port it may take again.
+    let taken_ports: BTreeSet<u16> = core
+        .doc
+        .state
+        .clusters
+        .iter()
+        .flat_map(|(c, cs)| cs.brokers.iter().map(move |(other, b)| ((c, *other), b)))
+        .filter(|((c, other), _)| (c.as_str(), *other) != (cluster, id))
+        .filter_map(|(_, b)| b.runtime.as_ref()?.port)
+        .collect();
     let matcher = OfferMatcher {
         role: &core.config.role,
         principal: core.config.principal.as_deref(),
@@ -177,6 +189,7 @@ fn place(
         spec: &spec,
         volume: record.volume.as_ref(),
         sticky,
+        taken_ports: &taken_ports,
     };
     let peer_sites: Vec<Site> = peers
         .iter()
@@ -268,10 +281,7 @@ fn place(
 }
 
 /// Where the cluster's other brokers run (or will, once launched or relaunched).
-fn peer_sites(
-    core: &Core,
-    key: &BrokerKey,
-) -> Vec<(String, std::collections::BTreeMap<String, String>)> {
+fn peer_sites(core: &Core, key: &BrokerKey) -> Vec<(String, BTreeMap<String, String>)> {
     let Some(cluster) = core.doc.state.clusters.get(&key.0) else {
         return Vec::new();
     };
