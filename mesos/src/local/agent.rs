@@ -341,7 +341,8 @@ impl Agent {
                             })
                     })
                     .collect();
-                self.report(AgentReport::Reregistered { tasks });
+                let executors = self.executors.keys().cloned().collect();
+                self.report(AgentReport::Reregistered { executors, tasks });
                 for (framework_id, status) in self.updates.heads() {
                     self.report(AgentReport::StatusUpdate {
                         framework_id,

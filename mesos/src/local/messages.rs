@@ -95,7 +95,10 @@ pub enum AgentReport {
         data: Vec<u8>,
     },
     /// After a restore: the tasks the agent still runs.
-    Reregistered { tasks: Vec<LiveTask> },
+    Reregistered {
+        executors: Vec<(String, String)>,
+        tasks: Vec<LiveTask>,
+    },
 }
 
 /// A task as a re-registering agent reports it.

@@ -85,7 +85,9 @@ impl Master {
                 };
                 self.send(&framework_id, message);
             }
-            AgentReport::Reregistered { tasks } => self.reregistered(agent_id, tasks),
+            AgentReport::Reregistered { executors, tasks } => {
+                self.reregistered(agent_id, &executors, tasks)
+            }
         }
     }
 
@@ -350,9 +352,14 @@ impl Master {
         }
     }
 
-    /// A restored agent re-registered with `live` tasks: those come back in
+    /// A restored agent re-registered with `executors` and `live` tasks: those come back in
     /// their reported state; the others it lost are TASK_GONE.
-    fn reregistered(&mut self, agent_id: &str, live: Vec<LiveTask>) {
+    fn reregistered(
+        &mut self,
+        agent_id: &str,
+        executors: &[(String, String)],
+        live: Vec<LiveTask>,
+    ) {
         let mut changes = Vec::new();
         for (framework_id, framework) in self.frameworks.iter() {
             for (task_id, task) in framework
@@ -376,9 +383,7 @@ impl Master {
             }
         }
         if let Some(agent) = self.agents.get_mut(agent_id) {
-            agent
-                .executors
-                .retain(|(fw, _), _| live.iter().any(|l| &l.framework_id == fw));
+            agent.executors.retain(|key, _| executors.contains(key));
         }
         for (framework_id, task_id, executor_id, state) in changes {
             let message = if state == TaskState::TaskGone {
