@@ -50,6 +50,26 @@ impl SchedulerArgs {
     }
 }
 
+/// The state to plan against when no `--state` file is given: the live
+/// scheduler's. With the address only from the configuration's `scheduler`
+/// block and nothing answering there, the plan is made against an empty
+/// state, with a warning (so a configuration can be planned offline).
+pub fn live_state(scheduler: &SchedulerArgs, config: &Config) -> Result<engine::State> {
+    let explicit = scheduler.scheduler.is_some();
+    if !explicit && config.scheduler.is_none() {
+        return Ok(engine::State::empty());
+    }
+    let client = scheduler.client(Some(config))?;
+    match runtime()?.block_on(client.state()) {
+        Ok(state) => Ok(state),
+        Err(ClientError::Unreachable { url, detail }) if !explicit => {
+            eprintln!("warning: no scheduler answers at {url} ({detail}); planning against an empty state");
+            Ok(engine::State::empty())
+        }
+        Err(e) => Err(explain(e)),
+    }
+}
+
 /// Which scheduler, for the commands that read no configuration of their
 /// own: the flags, or the `scheduler` block of `--config`.
 #[derive(clap::Args)]

@@ -38,11 +38,16 @@ pub struct Args {
     /// Exit with 2 when there are changes, 0 when there are none.
     #[arg(long)]
     detailed_exitcode: bool,
+    #[command(flatten)]
+    scheduler: super::apply::SchedulerArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let config = super::load_config(&args.path, &args.vars)?;
-    let state = read_state(args.state.as_ref())?;
+    let state = match &args.state {
+        Some(_) => read_state(args.state.as_ref())?,
+        None => super::apply::live_state(&args.scheduler, &config)?,
+    };
     let plan = engine::diff(&config, &state)?;
     let json = engine::render::json::render(&plan);
     if let Some(out) = &args.out {
