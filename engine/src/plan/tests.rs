@@ -225,3 +225,19 @@ fn a_saved_plan_is_refused_once_the_state_moves() {
     let text = crate::render::json::render(&plan);
     assert_eq!(Plan::from_json(&text, "p.json").unwrap(), plan);
 }
+
+#[test]
+fn a_new_broker_distribution_restarts_every_broker() {
+    let c = config("", "");
+    let mut state = applied(&c);
+    state.clusters.get_mut("events").unwrap().kafka.dist = Some("old.tgz".into());
+    let plan = diff(&c, &state).unwrap();
+    assert_eq!(plan.changes[0].action, Action::Update);
+    for broker in &plan.changes[1..3] {
+        assert_eq!(broker.action, Action::Restart);
+        assert_eq!(
+            broker.reason.as_deref(),
+            Some("kafka.dist cannot change while the broker runs")
+        );
+    }
+}
