@@ -357,3 +357,46 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
         "the answer names the holder"
     );
 }
+
+#[test]
+fn broker_restart_relaunches_that_broker_alone_on_its_volume() {
+    let mut sim = running_quickstart();
+    let old = sim.task_of("quickstart", 1).task_id.clone();
+    let others: Vec<String> = [0, 2]
+        .iter()
+        .map(|id| sim.task_of("quickstart", *id).task_id.clone())
+        .collect();
+    let restart = |sim: &mut Sim, id| {
+        sim.handle(Event::BrokerRestartRequested {
+            cluster: "quickstart".into(),
+            id,
+            holder: "ops".into(),
+        })
+    };
+    let out = restart(&mut sim, 9);
+    assert!(
+        matches!(
+            out.as_slice(),
+            [Command::ApplyRefused(ApplyRefusal::Invalid(_))]
+        ),
+        "{out:?}"
+    );
+    let out = restart(&mut sim, 1);
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::ApplyAccepted { .. })));
+    assert_eq!(sim.kills, vec![old.clone()]);
+    sim.settle();
+    let new = sim.task_of("quickstart", 1);
+    assert_ne!(new.task_id, old);
+    assert_eq!(
+        sim.agents[new.agent].hostname,
+        sim.tasks[&old].launch.advertised_host
+    );
+    let unchanged: Vec<String> = [0, 2]
+        .iter()
+        .map(|id| sim.task_of("quickstart", *id).task_id.clone())
+        .collect();
+    assert_eq!(unchanged, others);
+    assert_eq!(finished(&sim).map(|c| c.restarted), Some(1));
+}
