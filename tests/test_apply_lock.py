@@ -1,0 +1,52 @@
+"""Applies take a lock and plans are tied to the state they were made
+against: while one apply runs a second is refused naming who holds the lock
+and since when; a saved plan applied after the state moved is refused."""
+
+import json
+import subprocess
+import time
+
+from devcluster import KMESOS, QUICKSTART, DevCluster
+
+
+def test_second_apply_is_refused_with_the_holder_and_a_stale_saved_plan_is_refused(tmp_path):
+    with DevCluster(tmp_path) as dev:
+        saved = tmp_path / "plan.json"
+        dev.kmesos("plan", str(QUICKSTART), "--out", str(saved))
+        planned = json.loads(saved.read_text())
+
+        first = subprocess.Popen(
+            [str(KMESOS), "apply", str(QUICKSTART), "--auto-approve", "--scheduler", dev.url],
+            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            running = dev.wait_for(lambda: dev.get("/v1/health")["apply"], 120, "the first apply to take the lock")
+            assert f"(pid {first.pid})" in running["holder"], running
+
+            second = dev.kmesos("apply", str(QUICKSTART), "--auto-approve", check=False)
+            assert second.returncode == 1, second.stdout + second.stderr
+            assert f"lock held by {running['holder']} since {running['since']}" in second.stderr, second.stderr
+
+            out, err = first.communicate(timeout=300)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        assert "Apply complete! 6 created, 0 updated, 0 restarted, 0 destroyed." in out, out + err
+
+        moved = dev.get("/v1/health")
+        assert moved["lineage"] == planned["lineage"] and moved["serial"] > planned["serial"]
+        stale = dev.kmesos("apply", str(saved), check=False)
+        assert stale.returncode == 1
+        assert f"the state changed since the plan was saved (serial {planned['serial']} then" in stale.stderr, stale.stderr
+        # Nothing was started by the refused plan.
+        assert dev.get("/v1/health")["apply"] is None
+
+
+def test_a_prompt_is_refused_without_a_terminal(tmp_path):
+    with DevCluster(tmp_path) as dev:
+        result = dev.kmesos("apply", str(QUICKSTART), check=False)
+        assert result.returncode == 1
+        assert "stdin is not a terminal; pass --auto-approve" in result.stderr, result.stderr
+        time.sleep(1)
+        assert dev.get("/v1/health")["apply"] is None
+        assert dev.state()["clusters"] == {}
