@@ -400,3 +400,46 @@ fn broker_restart_relaunches_that_broker_alone_on_its_volume() {
     assert_eq!(unchanged, others);
     assert_eq!(finished(&sim).map(|c| c.restarted), Some(1));
 }
+
+#[test]
+fn a_broker_whose_agent_no_longer_fits_moves_and_its_old_volume_is_given_back() {
+    let agents = [
+        ("node-1", "r1"),
+        ("node-2", "r2"),
+        ("node-3", "r3"),
+        ("node-4", "r4"),
+    ];
+    let mut sim = Sim::new(&agents);
+    sim.subscribe();
+    let r4_excluded = quickstart(512, "3600000", "0..2").replace(
+        "hostname = \"unique\"",
+        "hostname = \"unique\"\n      rack = \"unlike:r4\"",
+    );
+    sim.apply(&r4_excluded);
+    sim.settle();
+    let on_r3 = (0..3)
+        .find(|id| sim.agents[sim.task_of("quickstart", *id).agent].hostname == "node-3")
+        .expect("a broker on node-3");
+    let r3_excluded = r4_excluded.replace("unlike:r4", "unlike:r3");
+    let plan = engine::diff(&core_sim::load(&r3_excluded), &sim.core.state().state).unwrap();
+    let moves: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == engine::plan::Action::Move)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(moves, vec![on_r3.to_string().as_str()]);
+    sim.apply(&r3_excluded);
+    sim.settle();
+    let moved = sim.task_of("quickstart", on_r3);
+    assert_eq!(sim.agents[moved.agent].hostname, "node-4");
+    assert_eq!(finished(&sim).map(|c| c.restarted), Some(1));
+    assert!(
+        op_types(&sim.log).contains(&Op::Destroy),
+        "the volume on node-3 is given back"
+    );
+    assert!(sim.agents[2]
+        .reserved
+        .values()
+        .all(|(_, amount)| *amount < 1e-9));
+}
