@@ -1,6 +1,7 @@
 # Quickstart: one cluster of three tansu brokers on the `kmesos dev` cluster
-# (three agents, each offering cpus 4, mem 8192 MiB, disk 20480 MiB and ports
-# 31000-31999, on hosts 127.0.0.2-127.0.0.4 in racks r1-r3).
+# (three agents, each offering cpus 4, mem 8192 MiB, disk 20480 MiB and a
+# range of 1000 ports from 31000, 32000 and 33000, on hosts 127.0.0.2-127.0.0.4
+# in racks r1-r3).
 #
 #   kmesos validate examples/quickstart
 #   kmesos plan examples/quickstart --var broker_mem=1024
@@ -24,7 +25,7 @@ cluster "quickstart" {
     cpus = 0.5
     mem  = var.broker_mem
     disk = 1024
-    port = "31000..31999"
+    port = "31000..33999"
     constraints = {
       hostname = "unique" # one broker per agent
     }

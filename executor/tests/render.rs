@@ -82,7 +82,9 @@ fn sha256_of(path: &Path) -> String {
 fn tansu_listens_on_the_offered_port_and_stores_on_the_volume() {
     let dir = sandbox();
     write_executable(&dir.path().join("tansu"), "");
-    let spec = tansu_spec("tansu", 31007);
+    let mut spec = tansu_spec("tansu", 31007);
+    // Cluster ids are base64url: one starting with '-' must not read as a flag.
+    spec.cluster_id = "-pQ1Sh9_ISia_zwGINzRvy".into();
     let out = rendered(&spec, dir.path());
 
     assert_eq!(out.run.program, dir.path().join("tansu"));
@@ -95,7 +97,7 @@ fn tansu_listens_on_the_offered_port_and_stores_on_the_volume() {
     assert_eq!(
         args,
         format!(
-            "broker --cluster-id {} --listener-url tcp://0.0.0.0:31007 \
+            "broker --cluster-id={} --listener-url tcp://0.0.0.0:31007 \
              --advertised-listener-url tcp://127.0.0.1:31007 --storage-engine sqlite://tansu.db",
             spec.cluster_id
         )
@@ -224,8 +226,7 @@ fn apache_server_properties_hold_identity_listeners_quorum_volume_and_properties
         prepare.command.args,
         [
             "format",
-            "--cluster-id",
-            "q1Sh-9_ISia_zwGINzRvyQ",
+            "--cluster-id=q1Sh-9_ISia_zwGINzRvyQ",
             "--config",
             &config_arg,
             "--ignore-formatted"
@@ -313,7 +314,7 @@ async fn apache_storage_is_formatted_once_per_volume() {
     let calls = std::fs::read_to_string(home.join("storage-calls")).unwrap_or_default();
     assert_eq!(calls.lines().count(), 1, "{calls}");
     assert!(
-        calls.starts_with("format --cluster-id q1Sh-9_ISia_zwGINzRvyQ"),
+        calls.starts_with("format --cluster-id=q1Sh-9_ISia_zwGINzRvyQ"),
         "{calls}"
     );
     assert!(prepare.marker.exists());

@@ -51,8 +51,8 @@ pub(super) fn render(
         "kafka-storage.sh",
         vec![
             "format".into(),
-            "--cluster-id".into(),
-            spec.cluster_id.clone(),
+            // One argument: a base64url cluster id may begin with '-'.
+            format!("--cluster-id={}", spec.cluster_id),
             "--config".into(),
             config_arg.clone(),
             // A crash between format and writing the marker must not wedge

@@ -29,10 +29,11 @@ pub(super) fn render(
         let names: Vec<&str> = spec.properties.keys().map(String::as_str).collect();
         tracing::warn!(properties = ?names, "tansu ignores Kafka broker properties");
     }
+    // `--flag=value`: a cluster id is base64url and may begin with '-',
+    // which as a separate argument would be read as a flag.
     let args = [
         "broker",
-        "--cluster-id",
-        &spec.cluster_id,
+        &format!("--cluster-id={}", spec.cluster_id),
         "--listener-url",
         &format!("tcp://0.0.0.0:{}", spec.port),
         "--advertised-listener-url",

@@ -90,6 +90,13 @@ pub struct ConfigError {
     pub problem: String,
 }
 
+/// The ports range of dev agent `i`: 1000 ports from 31000, one range per
+/// agent, so brokers on different agents never contend for a port.
+fn agent_ports(i: usize) -> (u64, u64) {
+    let first = 31000 + 1000 * i as u64;
+    (first, first + 999)
+}
+
 impl LocalConfig {
     /// The `kmesos dev` cluster: master on 127.0.0.1:5050 and three agents on
     /// 127.0.0.2-4 (distinct loopback IPs, so brokers on different agents can
@@ -122,7 +129,9 @@ impl LocalConfig {
                         cpus: 4.0,
                         mem: 8192.0,
                         disk: 20480.0,
-                        ports: (31000, 31999),
+                        // Disjoint per agent: brokers listen on all
+                        // addresses, as on hosts of their own.
+                        ports: agent_ports(i),
                     },
                     attributes: BTreeMap::from([
                         ("rack".to_string(), format!("r{}", i + 1)),
@@ -230,10 +239,9 @@ mod tests {
         let hosts: Vec<_> = c.agents.iter().map(|a| a.hostname.as_str()).collect();
         assert_eq!(hosts, ["127.0.0.2", "127.0.0.3", "127.0.0.4"]);
         assert_eq!(c.listen.to_string(), "127.0.0.1:5050");
-        assert!(c
-            .agents
-            .iter()
-            .all(|a| a.port == 5051 && a.resources.ports == (31000, 31999)));
+        assert!(c.agents.iter().all(|a| a.port == 5051));
+        let ports: Vec<_> = c.agents.iter().map(|a| a.resources.ports).collect();
+        assert_eq!(ports, [(31000, 31999), (32000, 32999), (33000, 33999)]);
         assert_eq!(c.agents[2].attributes["rack"], "r3");
     }
 
