@@ -89,7 +89,7 @@ impl Core {
     pub fn new(config: CoreConfig, state: CoreState) -> Core {
         Core {
             config,
-            doc: state,
+            doc: with_recorded_tasks(state),
             connected: false,
             suppressed: None,
             reconcile_retry: None,
@@ -314,6 +314,46 @@ impl Core {
         let cs = self.doc.state.clusters.get(cluster)?;
         cs.brokers.keys().find_map(|id| self.endpoint(cluster, *id))
     }
+}
+
+/// A task the state document names but the core's records do not (a state
+/// written without them) is taken as unconfirmed, so it is reconciled
+/// rather than launched a second time.
+fn with_recorded_tasks(mut doc: CoreState) -> CoreState {
+    for (cluster, cs) in &doc.state.clusters {
+        for (id, broker) in &cs.brokers {
+            let Some(runtime) = &broker.runtime else {
+                continue;
+            };
+            let (Some(task_id), Some(agent_id)) = (&runtime.task_id, &runtime.agent_id) else {
+                continue;
+            };
+            let record = doc
+                .scheduler
+                .brokers
+                .entry(cluster.clone())
+                .or_default()
+                .entry(*id)
+                .or_default();
+            let known = record
+                .task
+                .iter()
+                .chain(&record.doomed)
+                .any(|t| &t.task_id == task_id);
+            let ended = matches!(
+                runtime.status,
+                Some(BrokerStatus::Stopped | BrokerStatus::Failed | BrokerStatus::Pending)
+            );
+            if !known && !ended && record.task.is_none() {
+                record.task = Some(TaskRecord {
+                    task_id: task_id.clone(),
+                    agent_id: agent_id.clone(),
+                    phase: TaskPhase::Unconfirmed,
+                });
+            }
+        }
+    }
+    doc
 }
 
 pub(crate) fn unix_ms(t: SystemTime) -> u64 {

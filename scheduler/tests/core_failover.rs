@@ -291,3 +291,39 @@ fn a_launch_the_master_never_saw_is_found_by_reconciliation_and_replaced() {
     assert!(seconds_until_relaunch(&mut sim, 60).is_some());
     assert_ne!(sim.task_of("c", 0).task_id, lost_id);
 }
+
+#[test]
+fn a_state_without_the_cores_records_does_not_launch_its_brokers_twice() {
+    let mut sim = started(
+        &[("node-1", "r1"), ("node-2", "r2")],
+        &cluster("0..1", 0, "10m"),
+    );
+    let mut bare = sim.persisted.clone().unwrap();
+    bare.scheduler = Default::default();
+    let tasks: Vec<String> = (0..2)
+        .map(|id| sim.task_of("c", id).task_id.clone())
+        .collect();
+    sim.core = kmesos_scheduler::core::Core::new(core_sim::config(), bare);
+    let out = sim.subscribe();
+    let asked: Vec<String> = out
+        .iter()
+        .filter_map(|c| match c {
+            Command::Reconcile { tasks } if !tasks.is_empty() => {
+                Some(tasks.iter().map(|(t, _)| t.value.clone()))
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(asked, tasks, "the tasks the state names are reconciled");
+    assert!(
+        launches(&sim.offer_all()).is_empty(),
+        "and not launched again"
+    );
+    for id in &tasks {
+        let status = sim.status(id, TaskState::TaskRunning, false);
+        sim.handle(Event::StatusUpdate(status));
+    }
+    sim.settle();
+    assert_eq!(launches(&sim.log).len(), 2, "only the first launches, ever");
+}
