@@ -1,6 +1,7 @@
 //! The scheduler client against the embedded master (`mesos::local`), over
 //! real HTTP: both encodings, offer calls, the master's refusals as errors,
-//! failover and teardown ending a subscription, and resubscription as the
+//! a refused SUBSCRIBE, failover and teardown ending a subscription, and
+//! resubscription as the
 //! same framework after the master goes away and comes back, or after its
 //! stream goes silent (heartbeats missed).
 
@@ -203,5 +204,27 @@ async fn resubscribes_when_heartbeats_stop_arriving() {
         .revive(vec![])
         .await
         .expect("calls work on the new subscription");
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_subscribe_ends_with_the_servers_answer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cluster = start_cluster(dir.path()).await;
+    // An agent is no master: it has no /api/v1/scheduler.
+    let agent = cluster.agents().first().expect("one agent").address;
+    let (scheduler, mut events) =
+        Scheduler::subscribe(client_config(&agent.to_string(), None, Encoding::Json))
+            .expect("client");
+    let seen = end_of(&mut events).await;
+    let [SchedulerEvent::Error(message)] = seen.as_slice() else {
+        panic!("expected one Error, got {seen:?}");
+    };
+    assert!(message.starts_with("SUBSCRIBE refused: "), "{message}");
+    assert!(
+        message.contains("/api/v1/scheduler answered 404"),
+        "{message}"
+    );
+    assert!(!scheduler.is_subscribed());
     cluster.shutdown().await;
 }
