@@ -1,9 +1,8 @@
 //! The scheduler client against the embedded master (`mesos::local`), over
 //! real HTTP: both encodings, offer calls, the master's refusals as errors,
 //! a refused SUBSCRIBE, failover and teardown ending a subscription, and
-//! resubscription as the
-//! same framework after the master goes away and comes back, or after its
-//! stream goes silent (heartbeats missed).
+//! resubscription as the same framework after the master goes away and
+//! comes back, or after its stream goes silent (heartbeats missed).
 
 mod protocol_common;
 
