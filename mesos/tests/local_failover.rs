@@ -79,3 +79,42 @@ async fn second_subscription_fails_the_first_over() {
     );
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_missed_while_disconnected_are_redelivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start(1, dir.path()).await;
+    let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
+    let offer = fw.offer().await;
+    let mut task = command_task(&offer, "brief", "sleep 1");
+    task.resources = allocated(task.resources.clone(), &offer);
+    let launch = kmesos_mesos::scheduler::operations::launch(vec![task]);
+    fw.scheduler
+        .accept(vec![offer.id.clone().unwrap()], vec![launch], None)
+        .await
+        .unwrap();
+    fw.update("brief", TaskState::TaskRunning).await;
+    let id = fw.framework_id.clone().unwrap();
+    drop(fw);
+
+    // The task finishes while nobody listens; the master knows, the agent keeps retrying.
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let state = cluster.state().await.unwrap();
+        if state["tasks"][0]["state"] == "TASK_FINISHED" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "task never finished: {state}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let mut again = TestFramework::subscribe(&cluster.master_url(), Some(id)).await;
+    let finished = again.update("brief", TaskState::TaskFinished).await;
+    assert!(
+        finished.uuid.is_some(),
+        "the agent's retry, not a reconciliation answer"
+    );
+    cluster.shutdown().await;
+}
