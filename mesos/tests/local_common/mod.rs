@@ -22,15 +22,15 @@ use kmesos_mesos::scheduler::{
 
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
-/// `agents` agents on 127.0.0.1 with free ports, fast allocation and retries.
+/// `agents` agents on 127.0.0.2, 127.0.0.3, ... with free ports, fast allocation and retries.
 pub fn config(agents: usize, work_dir: &Path) -> LocalConfig {
     let mut c = LocalConfig::with_agents(
         "127.0.0.1:0".parse().unwrap(),
         agents,
         work_dir.to_path_buf(),
     );
+    // Agents keep their own loopback IPs (127.0.0.2, ...), as in `kmesos dev`.
     for a in &mut c.agents {
-        a.hostname = "127.0.0.1".into();
         a.port = 0;
     }
     c.allocation_interval_secs = 0.2;
