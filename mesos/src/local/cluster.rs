@@ -59,6 +59,12 @@ pub struct LocalCluster {
 impl LocalCluster {
     pub async fn start(config: LocalConfig) -> Result<LocalCluster, StartError> {
         config.validate()?;
+        // Sandboxes go into executors' environment and are their working
+        // directory: they must not depend on this process's cwd.
+        let root = std::path::absolute(&config.work_dir).map_err(|source| StartError::WorkDir {
+            path: config.work_dir.clone(),
+            source,
+        })?;
         let master_id = uuid::Uuid::new_v4().to_string();
         let (stop_servers, stop) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -85,7 +91,7 @@ impl LocalCluster {
             let listener = bind(wanted).await?;
             let address = local_addr(&listener, wanted)?;
             let id = format!("{master_id}-S{index}");
-            let work_dir = config.work_dir.join(format!("agent-{index}"));
+            let work_dir = root.join(format!("agent-{index}"));
             // The embedded cluster keeps no state across restarts: start clean.
             let _ = std::fs::remove_dir_all(&work_dir);
             std::fs::create_dir_all(&work_dir).map_err(|source| StartError::WorkDir {
