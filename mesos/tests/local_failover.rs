@@ -118,3 +118,52 @@ async fn updates_missed_while_disconnected_are_redelivered() {
     );
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_framework_gone_past_its_failover_timeout_is_removed_with_its_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start(1, dir.path()).await;
+    let master = cluster.master_url();
+    let json = kmesos_mesos::codec::Encoding::Json;
+    let mut fw = TestFramework::subscribe_with(&master, framework_info(None, 1), json).await;
+    let offer = fw.offer().await;
+    let mut task = command_task(&offer, "orphaned", "echo $$ > pid; exec sleep 600");
+    task.resources = allocated(task.resources.clone(), &offer);
+    let launch = kmesos_mesos::scheduler::operations::launch(vec![task]);
+    fw.scheduler
+        .accept(vec![offer.id.clone().unwrap()], vec![launch], None)
+        .await
+        .unwrap();
+    fw.update("orphaned", TaskState::TaskRunning).await;
+    let state = cluster.state().await.unwrap();
+    let sandbox = std::path::PathBuf::from(state["tasks"][0]["sandbox"].as_str().unwrap());
+    let pid = std::fs::read_to_string(sandbox.join("pid"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let id = fw.framework_id.clone().unwrap();
+    drop(fw);
+
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the task's process outlived its framework"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let state = cluster.state().await.unwrap();
+    assert_eq!(state["frameworks"].as_array().map(Vec::len), Some(0));
+
+    let info = framework_info(Some(id), 1);
+    let (_scheduler, mut events) = kmesos_mesos::scheduler::Scheduler::subscribe(
+        kmesos_mesos::scheduler::SchedulerConfig::new(master.as_str(), info),
+    )
+    .unwrap();
+    let refused = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap();
+    assert_eq!(
+        refused,
+        Some(SchedulerEvent::Error("Framework has been removed".into()))
+    );
+    cluster.shutdown().await;
+}

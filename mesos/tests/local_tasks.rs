@@ -147,8 +147,12 @@ async fn a_protobuf_framework_runs_a_command_task() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = start(1, dir.path()).await;
     let master = cluster.master_url();
-    let mut fw =
-        TestFramework::subscribe_with(&master, None, kmesos_mesos::codec::Encoding::Protobuf).await;
+    let mut fw = TestFramework::subscribe_with(
+        &master,
+        framework_info(None, 3600),
+        kmesos_mesos::codec::Encoding::Protobuf,
+    )
+    .await;
     let offer = fw.offer().await;
     assert_eq!(
         offer.attributes.len(),

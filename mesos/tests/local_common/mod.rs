@@ -13,8 +13,8 @@ use kmesos_mesos::codec::Encoding;
 use kmesos_mesos::local::{LocalCluster, LocalConfig};
 use kmesos_mesos::proto::command_info::Uri;
 use kmesos_mesos::proto::{
-    value, AgentId, CommandInfo, ExecutorId, ExecutorInfo, FrameworkId, Offer, Resource, TaskId,
-    TaskInfo, TaskState, TaskStatus,
+    value, AgentId, CommandInfo, ExecutorId, ExecutorInfo, FrameworkId, FrameworkInfo, Offer,
+    Resource, TaskId, TaskInfo, TaskState, TaskStatus,
 };
 use kmesos_mesos::scheduler::{
     long_running_framework, Events, Scheduler, SchedulerConfig, SchedulerEvent,
@@ -77,6 +77,20 @@ pub async fn serve_file(file: PathBuf, name: &str) -> String {
     format!("http://{addr}/{name}")
 }
 
+/// The test framework: role `kafka`, principal `kmesos`, the capabilities
+/// of a long-running service, and `failover_secs` of failover timeout.
+pub fn framework_info(id: Option<FrameworkId>, failover_secs: u64) -> FrameworkInfo {
+    let mut info = long_running_framework(
+        "root",
+        "local-test",
+        vec!["kafka".into()],
+        Duration::from_secs(failover_secs),
+    );
+    info.principal = Some("kmesos".into());
+    info.id = id;
+    info
+}
+
 /// A framework on the scheduler client that acknowledges every reliable update.
 pub struct TestFramework {
     pub scheduler: Scheduler,
@@ -89,23 +103,15 @@ pub struct TestFramework {
 
 impl TestFramework {
     pub async fn subscribe(master: &str, id: Option<FrameworkId>) -> TestFramework {
-        Self::subscribe_with(master, id, Encoding::Json).await
+        Self::subscribe_with(master, framework_info(id, 3600), Encoding::Json).await
     }
 
-    /// Subscribes speaking `encoding` for calls and events.
+    /// Subscribes as `info`, speaking `encoding` for calls and events.
     pub async fn subscribe_with(
         master: &str,
-        id: Option<FrameworkId>,
+        info: FrameworkInfo,
         encoding: Encoding,
     ) -> TestFramework {
-        let mut info = long_running_framework(
-            "root",
-            "local-test",
-            vec!["kafka".into()],
-            Duration::from_secs(3600),
-        );
-        info.principal = Some("kmesos".into());
-        info.id = id;
         let mut config = SchedulerConfig::new(master, info);
         config.encoding = encoding;
         let (scheduler, events) = Scheduler::subscribe(config).expect("client");
