@@ -85,14 +85,7 @@ async fn updates_missed_while_disconnected_are_redelivered() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = start(1, dir.path()).await;
     let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
-    let offer = fw.offer().await;
-    let mut task = command_task(&offer, "brief", "sleep 1");
-    task.resources = allocated(task.resources.clone(), &offer);
-    let launch = kmesos_mesos::scheduler::operations::launch(vec![task]);
-    fw.scheduler
-        .accept(vec![offer.id.clone().unwrap()], vec![launch], None)
-        .await
-        .unwrap();
+    fw.launch_command_task("brief", "sleep 1").await;
     fw.update("brief", TaskState::TaskRunning).await;
     let id = fw.framework_id.clone().unwrap();
     drop(fw);
@@ -126,14 +119,8 @@ async fn a_framework_gone_past_its_failover_timeout_is_removed_with_its_tasks() 
     let master = cluster.master_url();
     let json = kmesos_mesos::codec::Encoding::Json;
     let mut fw = TestFramework::subscribe_with(&master, framework_info(None, 1), json).await;
-    let offer = fw.offer().await;
-    let mut task = command_task(&offer, "orphaned", "echo $$ > pid; exec sleep 600");
-    task.resources = allocated(task.resources.clone(), &offer);
-    let launch = kmesos_mesos::scheduler::operations::launch(vec![task]);
-    fw.scheduler
-        .accept(vec![offer.id.clone().unwrap()], vec![launch], None)
-        .await
-        .unwrap();
+    fw.launch_command_task("orphaned", "echo $$ > pid; exec sleep 600")
+        .await;
     fw.update("orphaned", TaskState::TaskRunning).await;
     let state = cluster.state().await.unwrap();
     let sandbox = std::path::PathBuf::from(state["tasks"][0]["sandbox"].as_str().unwrap());

@@ -153,22 +153,9 @@ async fn a_protobuf_framework_runs_a_command_task() {
         kmesos_mesos::codec::Encoding::Protobuf,
     )
     .await;
-    let offer = fw.offer().await;
-    assert_eq!(
-        offer.attributes.len(),
-        2,
-        "rack and zone: {:?}",
-        offer.attributes
-    );
-    let task = command_task(&offer, "proto", "exit 0");
-    fw.scheduler
-        .accept(
-            vec![offer.id.clone().unwrap()],
-            vec![operations::launch(vec![task])],
-            None,
-        )
-        .await
-        .unwrap();
+    let offer = fw.launch_command_task("proto", "exit 0").await;
+    let attributes: Vec<&str> = offer.attributes.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(attributes, ["rack", "zone"]);
     fw.update("proto", TaskState::TaskFinished).await;
     cluster.shutdown().await;
 }

@@ -206,6 +206,19 @@ impl TestFramework {
         (offer, running)
     }
 
+    /// Launches a command task running `line` on the next offer.
+    pub async fn launch_command_task(&mut self, task_id: &str, line: &str) -> Offer {
+        let offer = self.offer().await;
+        let mut task = command_task(&offer, task_id, line);
+        task.resources = allocated(task.resources.clone(), &offer);
+        let launch = kmesos_mesos::scheduler::operations::launch(vec![task]);
+        self.scheduler
+            .accept(vec![offer.id.clone().unwrap()], vec![launch], None)
+            .await
+            .unwrap();
+        offer
+    }
+
     /// Waits for `task` to reach `state`, returning the status.
     pub async fn update(&mut self, task: &str, state: TaskState) -> TaskStatus {
         let event = self
