@@ -21,6 +21,7 @@ mod events;
 mod ids;
 mod launch;
 mod offers;
+mod quorum;
 mod reclaim;
 mod record;
 mod resources;

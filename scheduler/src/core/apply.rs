@@ -14,6 +14,7 @@ use engine::plan::dynamic_configs::update_mode;
 use engine::plan::{Action, Plan, ResourceKind};
 use engine::state::{BrokerState, ClusterState, State};
 
+use super::quorum;
 use super::record::{ApplyRun, Stage, Step};
 use super::{
     rfc3339, tasks, ApplyRefusal, BrokerKey, BrokerPhase, Command, Core, Counts, Out, Progress,
@@ -529,7 +530,8 @@ fn broker_step(core: &mut Core, i: usize, step: &Step, key: BrokerKey, now: u64,
             set_stage(core, i, Stage::Started, out);
         }
         (Action::Restart | Action::Move, Stage::Started) if record.task.is_none() => {
-            let moving = step.action == Action::Move;
+            // A KRaft voter stays: the quorum every broker runs with names its host.
+            let moving = step.action == Action::Move && !quorum::standing(core, cluster, id).voter;
             if let (Some(spec), Some(broker)) = (target_spec, core.broker_mut(cluster, id)) {
                 broker.spec = spec;
             }

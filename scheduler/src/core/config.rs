@@ -2,6 +2,7 @@
 //! agents fetch the executor and broker programs from (the shell serves them
 //! with their sha256), and its timing.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// A file agents fetch over HTTP, and its lower-case hex sha256.
@@ -30,6 +31,9 @@ pub struct CoreConfig {
     pub executor: Artifact,
     /// The tansu binary, for `kind = "tansu"` clusters.
     pub tansu: Program,
+    /// Apache Kafka distributions (`.tgz`) for `kind = "apache"` clusters,
+    /// by the `kafka.dist` value that names them.
+    pub distributions: BTreeMap<String, Artifact>,
     /// Grace period between SIGTERM and SIGKILL when stopping a broker.
     pub kill_grace: Duration,
     /// How often an unhealthy broker is probed again during an apply.
@@ -52,6 +56,7 @@ impl CoreConfig {
             principal: None,
             executor,
             tansu,
+            distributions: BTreeMap::new(),
             kill_grace: Duration::from_secs(30),
             probe_interval: Duration::from_secs(5),
             reconcile_interval: Duration::from_secs(15 * 60),

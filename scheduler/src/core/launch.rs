@@ -5,20 +5,24 @@
 
 use engine::config::{BrokerSpec, KafkaKind};
 use engine::state::ClusterState;
-use kmesos_executor::launch::{BrokerProgram, LaunchSpec, TansuProgram, LAUNCH_VERSION};
+use kmesos_executor::launch::{
+    ApacheProgram, BrokerProgram, LaunchSpec, TansuProgram, Voter, LAUNCH_VERSION,
+};
 use mesos::proto::command_info::Uri;
 use mesos::proto::{
     environment, executor_info, AgentId, CommandInfo, DurationInfo, Environment, ExecutorId,
     ExecutorInfo, FrameworkId, KillPolicy, Resource, TaskId, TaskInfo,
 };
 
-use super::config::{CoreConfig, Program};
+use super::config::{Artifact, CoreConfig, Program};
 use super::resources::VOLUME_PATH;
 
 /// The executor's file name in the sandbox.
 const EXECUTOR_FILE: &str = "kmesos-executor";
 /// The tansu binary's file name in the sandbox, when fetched.
 const TANSU_FILE: &str = "tansu";
+/// The Kafka distribution archive's file name in the sandbox.
+const KAFKA_FILE: &str = "kafka.tgz";
 
 /// One broker launch, placed on an offer.
 pub struct Launch<'a> {
@@ -33,12 +37,16 @@ pub struct Launch<'a> {
     pub hostname: &'a str,
     pub rack: Option<&'a str>,
     pub port: u16,
+    /// For `apache`: the controller quorum, and this broker's controller
+    /// port if it is a voter.
+    pub quorum: &'a [Voter],
+    pub controller_port: Option<u16>,
     pub resources: Vec<Resource>,
 }
 
 /// The TaskInfo for `launch`, or why it cannot be built.
 pub fn task_info(config: &CoreConfig, launch: Launch) -> Result<TaskInfo, String> {
-    let (program, fetch) = broker_program(config, launch.cluster_state)?;
+    let (program, fetch) = broker_program(config, &launch)?;
     let contract = LaunchSpec {
         version: LAUNCH_VERSION,
         cluster: launch.cluster.to_string(),
@@ -119,9 +127,17 @@ pub fn task_info(config: &CoreConfig, launch: Launch) -> Result<TaskInfo, String
 /// The broker program for the launch contract, and what the agent fetches for it.
 fn broker_program(
     config: &CoreConfig,
-    cluster: &ClusterState,
+    launch: &Launch,
 ) -> Result<(BrokerProgram, Vec<Uri>), String> {
-    match cluster.kafka.kind {
+    let fetched = |artifact: &Artifact, file: &str| Uri {
+        value: artifact.uri.clone(),
+        executable: Some(true),
+        extract: Some(false),
+        cache: None,
+        output_file: Some(file.to_string()),
+    };
+    let kafka = &launch.cluster_state.kafka;
+    match kafka.kind {
         KafkaKind::Tansu => Ok(match &config.tansu {
             Program::Installed(path) => (
                 BrokerProgram::Tansu(TansuProgram {
@@ -135,17 +151,34 @@ fn broker_program(
                     binary: TANSU_FILE.to_string(),
                     sha256: Some(artifact.sha256.clone()),
                 }),
-                vec![Uri {
-                    value: artifact.uri.clone(),
-                    executable: Some(true),
-                    extract: Some(false),
-                    cache: None,
-                    output_file: Some(TANSU_FILE.to_string()),
-                }],
+                vec![fetched(artifact, TANSU_FILE)],
             ),
         }),
-        KafkaKind::Apache => Err(
-            "apache clusters need a KRaft controller quorum, which this scheduler does not place yet; use kind = \"tansu\"".to_string(),
-        ),
+        KafkaKind::Apache => {
+            let dist = kafka.dist.as_deref().ok_or_else(|| {
+                format!(
+                    "cluster {}: kind = \"apache\" needs kafka.dist (the distribution to run)",
+                    launch.cluster
+                )
+            })?;
+            let artifact = config.distributions.get(dist).ok_or_else(|| {
+                format!(
+                    "cluster {}: the scheduler does not serve the distribution {dist:?}",
+                    launch.cluster
+                )
+            })?;
+            let heap = launch.spec.heap.unwrap_or(launch.spec.mem / 2).max(1);
+            let program = ApacheProgram {
+                distribution: KAFKA_FILE.to_string(),
+                sha256: Some(artifact.sha256.clone()),
+                heap_mib: u32::try_from(heap).unwrap_or(u32::MAX),
+                quorum: launch.quorum.to_vec(),
+                controller_port: launch.controller_port,
+            };
+            // Kept as the archive: the executor checks its sha256, then unpacks it.
+            let mut uri = fetched(artifact, KAFKA_FILE);
+            uri.executable = Some(false);
+            Ok((BrokerProgram::Apache(program), vec![uri]))
+        }
     }
 }

@@ -30,12 +30,19 @@ pub struct Need<'a> {
     /// choice, so brokers sharing one host (agents on one machine in
     /// `kmesos dev`) do not collide.
     pub taken_ports: &'a BTreeSet<u16>,
+    /// A KRaft controller voter: it needs a second (controller) port, and
+    /// both its ports are reserved with its volume so they stay its own.
+    pub voter: bool,
+    /// The voter's reserved (client, controller) ports, once it has them.
+    pub voter_ports: Option<(u16, u16)>,
 }
 
 /// What an accepted offer does for the broker.
 #[derive(Debug, Clone)]
 pub struct Placement {
     pub port: u16,
+    /// A voter's controller port.
+    pub controller_port: Option<u16>,
     /// RESERVE these first (empty when everything is already reserved).
     pub reserve: Vec<Resource>,
     /// Then CREATE these volumes (empty when the volume exists).
@@ -44,6 +51,24 @@ pub struct Placement {
     pub task_resources: Vec<Resource>,
     /// The volume the task runs on.
     pub volume: VolumeRecord,
+}
+
+/// The ports a placement takes.
+struct PortChoice {
+    port: u16,
+    controller: Option<u16>,
+    /// The task's `ports` resource.
+    task: Resource,
+    /// To RESERVE first (a voter's first placement).
+    reserve: Option<Resource>,
+}
+
+fn has_port(resource: &Resource, port: u16) -> bool {
+    resource
+        .ranges
+        .iter()
+        .flat_map(|r| &r.range)
+        .any(|r| (r.begin..=r.end).contains(&u64::from(port)))
 }
 
 /// Matches offers against brokers for one framework role.
@@ -82,17 +107,72 @@ impl OfferMatcher<'_> {
         if existing.is_none() && need.sticky {
             return Err("waiting for the agent that holds its volume".into());
         }
-        let (port_resource, port) = pick_port(offer, self.role, need.spec.port, need.taken_ports)
-            .ok_or_else(|| format!("no port {} offered", need.spec.port))?;
         let writer = ResourceWriter::for_offer(self.role, self.principal, offer);
         let label = broker_label(need.cluster, need.id);
+        let ports = self.ports(offer, need, &writer, &label, existing.is_some())?;
         let mut placement = match existing {
             Some(volume) => self.on_volume(offer, need, &writer, &label, volume)?,
             None => self.fresh(offer, need, &writer, &label, fresh_volume_id)?,
         };
-        placement.port = port;
-        placement.task_resources.push(one_port(port_resource, port));
+        placement.port = ports.port;
+        placement.controller_port = ports.controller;
+        placement.reserve.extend(ports.reserve);
+        placement.task_resources.push(ports.task);
         Ok(placement)
+    }
+
+    /// The broker's port (and a voter's controller port) from the offer.
+    fn ports(
+        &self,
+        offer: &Offer,
+        need: &Need,
+        writer: &ResourceWriter,
+        label: &str,
+        on_volume: bool,
+    ) -> Result<PortChoice, String> {
+        let missing = || format!("no port {} offered", need.spec.port);
+        if !need.voter {
+            let (resource, port) = pick_port(offer, self.role, need.spec.port, need.taken_ports)
+                .ok_or_else(missing)?;
+            return Ok(PortChoice {
+                port,
+                controller: None,
+                task: one_port(resource, port),
+                reserve: None,
+            });
+        }
+        match (need.voter_ports, on_volume) {
+            (Some((client, controller)), true) => {
+                let mine = offer.resources.iter().find(|r| {
+                    r.name == "ports"
+                        && holder(r, self.role) == Holder::Ours(Some(label.to_string()))
+                        && [client, controller].iter().all(|p| has_port(r, *p))
+                });
+                let resource = mine.ok_or("waiting for its reserved ports to be offered")?;
+                Ok(PortChoice {
+                    port: client,
+                    controller: Some(controller),
+                    task: resource.clone(),
+                    reserve: None,
+                })
+            }
+            _ => {
+                let (_, client) = pick_port(offer, self.role, need.spec.port, need.taken_ports)
+                    .ok_or_else(missing)?;
+                let mut taken = need.taken_ports.clone();
+                taken.insert(client);
+                let (_, controller) = pick_port(offer, self.role, PortSpec::Any, &taken)
+                    .filter(|(_, p)| *p != client)
+                    .ok_or("no second port for the KRaft controller listener")?;
+                let reserved = writer.reserved_ports(&[client, controller], label);
+                Ok(PortChoice {
+                    port: client,
+                    controller: Some(controller),
+                    task: reserved.clone(),
+                    reserve: Some(reserved),
+                })
+            }
+        }
     }
 
     /// Relaunch on the agent that holds the volume.
@@ -137,6 +217,7 @@ impl OfferMatcher<'_> {
         };
         Ok(Placement {
             port: 0,
+            controller_port: None,
             reserve,
             create: Vec::new(),
             task_resources,
@@ -176,6 +257,7 @@ impl OfferMatcher<'_> {
         ];
         Ok(Placement {
             port: 0,
+            controller_port: None,
             reserve,
             create: vec![volume],
             task_resources,
@@ -220,7 +302,8 @@ fn pick_port<'o>(
         offer
             .resources
             .iter()
-            .filter(|r| r.name == "ports" && holder(r, role) != Holder::Other)
+            // Only free ports: reserved ones belong to a KRaft voter.
+            .filter(|r| r.name == "ports" && holder(r, role) == Holder::Free)
             .flat_map(|r| {
                 r.ranges
                     .iter()

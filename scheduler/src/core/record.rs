@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use engine::plan::{Action, ResourceKind};
 use engine::{Config, State};
+use kmesos_executor::launch::Voter;
 use serde::{Deserialize, Serialize};
 
 use super::commands::Counts;
@@ -37,6 +38,10 @@ pub struct SchedulerRecord {
     /// Counts launches and volumes, to make their ids unique.
     #[serde(default)]
     pub sequence: u64,
+    /// The KRaft controller quorum of each `apache` cluster, fixed once its
+    /// voters hold their reservations (their hosts and controller ports).
+    #[serde(default)]
+    pub quorums: BTreeMap<String, Vec<Voter>>,
 }
 
 /// What the core knows about one broker beyond its spec and runtime.
@@ -69,6 +74,9 @@ pub struct BrokerRecord {
     /// Not to be launched (being stopped for a restart, move or destroy).
     #[serde(default)]
     pub held: bool,
+    /// A KRaft voter's reserved ports on the volume's agent: (client, controller).
+    #[serde(default)]
+    pub voter_ports: Option<(u16, u16)>,
 }
 
 /// A launched task.

@@ -137,6 +137,24 @@ impl ResourceWriter<'_> {
         }
     }
 
+    /// `ports`, reserved for the broker labelled `label`.
+    pub fn reserved_ports(&self, ports: &[u16], label: &str) -> Resource {
+        let range = ports
+            .iter()
+            .map(|p| value::Range {
+                begin: u64::from(*p),
+                end: u64::from(*p),
+            })
+            .collect();
+        Resource {
+            name: "ports".to_string(),
+            r#type: value::Type::Ranges as i32,
+            scalar: None,
+            ranges: Some(value::Ranges { range }),
+            ..self.reserved("ports", 0.0, label)
+        }
+    }
+
     /// A new persistent volume of `disk` MiB from reserved disk.
     pub fn volume(&self, disk: f64, label: &str, persistence_id: &str) -> Resource {
         Resource {

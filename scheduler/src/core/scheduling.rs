@@ -13,7 +13,8 @@ use mesos::scheduler::operations;
 use super::constraints::Site;
 use super::ids;
 use super::launch::{task_info, Launch};
-use super::offers::{Need, OfferMatcher};
+use super::offers::{Need, OfferMatcher, Placement};
+use super::quorum;
 use super::reclaim::{reclaim, Keep};
 use super::resources::attributes;
 use super::{millis, rfc3339, BrokerKey, BrokerPhase, Command, Core, Out, TaskPhase, TaskRecord};
@@ -161,10 +162,16 @@ fn place(
     };
     let spec = broker.spec.clone();
     let record = core.record(cluster, id).cloned().unwrap_or_default();
+    let standing = quorum::standing(core, cluster, id);
+    if standing.waiting(&record) {
+        return false;
+    }
+    // A voter of a fixed quorum never leaves its agent: the quorum names it.
     let sticky = record.volume.is_some()
-        && record
+        && (record
             .stopped_at
-            .is_some_and(|at| now < at + millis(spec.stickiness));
+            .is_some_and(|at| now < at + millis(spec.stickiness))
+            || (standing.voter && standing.quorum.is_some()));
     let peers = peer_sites(core, key);
     let lineage = core.doc.state.lineage.clone();
     let sequence = core.doc.scheduler.sequence + 1;
@@ -190,6 +197,8 @@ fn place(
         volume: record.volume.as_ref(),
         sticky,
         taken_ports: &taken_ports,
+        voter: standing.voter,
+        voter_ports: record.voter_ports,
     };
     let peer_sites: Vec<Site> = peers
         .iter()
@@ -204,6 +213,12 @@ fn place(
     };
     let agent_id = placement.volume.agent_id.clone();
     let attrs = attributes(&offer.attributes);
+    if standing.reserve_only() {
+        reserve_voter(
+            core, key, offer, placement, attrs, sequence, now, operations, out,
+        );
+        return true;
+    }
     let task_id = ids::task_id(cluster, id, &lineage, sequence);
     let cluster_id = core
         .doc
@@ -229,6 +244,8 @@ fn place(
             hostname: &offer.hostname,
             rack: attrs.get("rack").map(String::as_str),
             port: placement.port,
+            quorum: standing.quorum.as_deref().unwrap_or_default(),
+            controller_port: placement.controller_port,
             resources: placement.task_resources.clone(),
         },
     );
@@ -258,6 +275,7 @@ fn place(
         phase: TaskPhase::Launched,
     });
     record.volume = Some(placement.volume);
+    record.voter_ports = placement.controller_port.map(|c| (placement.port, c));
     record.stopped_at = None;
     record.running_since = None;
     if let Some(broker) = core.broker_mut(cluster, id) {
@@ -278,6 +296,53 @@ fn place(
         out,
     );
     true
+}
+
+/// A KRaft voter's first placement: RESERVE (with both ports) and CREATE,
+/// no LAUNCH until the whole quorum is reserved.
+#[allow(clippy::too_many_arguments)]
+fn reserve_voter(
+    core: &mut Core,
+    key: &BrokerKey,
+    offer: &Offer,
+    placement: Placement,
+    attributes: BTreeMap<String, String>,
+    sequence: u64,
+    now: u64,
+    operations: &mut Vec<mesos::proto::offer::Operation>,
+    out: &mut Out,
+) {
+    let (cluster, id) = (key.0.as_str(), key.1);
+    out.dirty = true;
+    core.doc.scheduler.sequence = sequence;
+    if !placement.reserve.is_empty() {
+        operations.push(operations::reserve(placement.reserve));
+    }
+    if !placement.create.is_empty() {
+        operations.push(operations::create(placement.create));
+    }
+    let agent_id = placement.volume.agent_id.clone();
+    let record = core.record_mut(cluster, id);
+    record.volume = Some(placement.volume);
+    record.voter_ports = placement.controller_port.map(|c| (placement.port, c));
+    if let Some(broker) = core.broker_mut(cluster, id) {
+        broker.runtime = Some(BrokerRuntime {
+            task_id: None,
+            agent_id: Some(agent_id),
+            hostname: Some(offer.hostname.clone()),
+            attributes,
+            port: Some(placement.port),
+            status: Some(BrokerStatus::Pending),
+            updated_at: Some(rfc3339(now)),
+        });
+    }
+    let fixed = quorum::fix_when_complete(core, cluster);
+    let detail = if fixed {
+        "reserved; the controller quorum is complete".to_string()
+    } else {
+        format!("reserved on {} for the controller quorum", offer.hostname)
+    };
+    core.progress_broker(key, BrokerPhase::WaitingForOffer, Some(detail), out);
 }
 
 /// Where the cluster's other brokers run (or will, once launched or relaunched).

@@ -34,6 +34,8 @@ pub struct Agent {
     pub ports: BTreeSet<u16>,
     /// Reserved resources not in use, by (name, label, persistence id).
     pub reserved: Pool,
+    /// Reserved ports not in use, by broker label, with a resource template.
+    pub reserved_ports: BTreeMap<String, (Resource, BTreeSet<u16>)>,
     pub reachable: bool,
 }
 
@@ -81,7 +83,15 @@ pub fn config() -> CoreConfig {
         uri: "http://scheduler:7000/artifacts/tansu".into(),
         sha256: "b".repeat(64),
     });
-    CoreConfig::new(ROLE, executor, tansu)
+    let mut config = CoreConfig::new(ROLE, executor, tansu);
+    config.distributions.insert(
+        "kafka-4.1.0.tgz".into(),
+        Artifact {
+            uri: "http://scheduler:7000/artifacts/kafka-4.1.0.tgz".into(),
+            sha256: "c".repeat(64),
+        },
+    );
+    config
 }
 
 pub fn t0() -> SystemTime {
@@ -113,6 +123,7 @@ impl Sim {
                 ]),
                 ports: (31000..31010).collect(),
                 reserved: BTreeMap::new(),
+                reserved_ports: BTreeMap::new(),
                 reachable: true,
             })
             .collect();
@@ -197,6 +208,18 @@ impl Sim {
         match kind {
             Some(operation::Type::Reserve) => {
                 for r in &op.reserve.as_ref().unwrap().resources {
+                    if r.name == "ports" {
+                        let label = key(r).1.expect("reserved ports are labelled");
+                        let entry = a
+                            .reserved_ports
+                            .entry(label)
+                            .or_insert_with(|| (r.clone(), BTreeSet::new()));
+                        for p in ports_of(r) {
+                            assert!(a.ports.remove(&p), "RESERVE of port {p}, not free");
+                            entry.1.insert(p);
+                        }
+                        continue;
+                    }
                     let amount = r.scalar.as_ref().unwrap().value;
                     let free = a.free.get_mut(&r.name).unwrap();
                     assert!(
@@ -228,6 +251,14 @@ impl Sim {
             }
             Some(operation::Type::Unreserve) => {
                 for r in &op.unreserve.as_ref().unwrap().resources {
+                    if r.name == "ports" {
+                        let label = key(r).1.expect("reserved ports are labelled");
+                        for p in ports_of(r) {
+                            assert!(a.reserved_ports.get_mut(&label).unwrap().1.remove(&p));
+                            a.ports.insert(p);
+                        }
+                        continue;
+                    }
                     let amount = r.scalar.as_ref().unwrap().value;
                     take(&mut a.reserved, r, amount);
                     *a.free.get_mut(&r.name).unwrap() += amount;
@@ -250,12 +281,16 @@ impl Sim {
                     );
                     for r in &task.resources {
                         if r.name == "ports" {
-                            let port = r.ranges.as_ref().unwrap().range[0].begin as u16;
-                            assert!(
-                                a.ports.remove(&port),
-                                "port {port} not free on {}",
-                                a.hostname
-                            );
+                            for port in ports_of(r) {
+                                let free = match key(r).1 {
+                                    Some(label) => a
+                                        .reserved_ports
+                                        .get_mut(&label)
+                                        .is_some_and(|(_, set)| set.remove(&port)),
+                                    None => a.ports.remove(&port),
+                                };
+                                assert!(free, "port {port} not available on {}", a.hostname);
+                            }
                         } else {
                             take(&mut a.reserved, r, r.scalar.as_ref().unwrap().value);
                         }
@@ -311,6 +346,19 @@ impl Sim {
                     ranges: Some(value::Ranges { range: ports }),
                     ..Default::default()
                 });
+            }
+            for (template, set) in a.reserved_ports.values().filter(|(_, set)| !set.is_empty()) {
+                let mut r = template.clone();
+                r.ranges = Some(value::Ranges {
+                    range: set
+                        .iter()
+                        .map(|p| value::Range {
+                            begin: (*p).into(),
+                            end: (*p).into(),
+                        })
+                        .collect(),
+                });
+                resources.push(r);
             }
             for (r, amount) in a.reserved.values() {
                 if *amount > 1e-9 {
@@ -396,8 +444,20 @@ impl Sim {
             let a = &mut self.agents[task.agent];
             for r in &task.resources {
                 if r.name == "ports" {
-                    a.ports
-                        .insert(r.ranges.as_ref().unwrap().range[0].begin as u16);
+                    for port in ports_of(r) {
+                        match key(r).1 {
+                            Some(label) => {
+                                let entry = a.reserved_ports.entry(label);
+                                entry
+                                    .or_insert_with(|| (r.clone(), BTreeSet::new()))
+                                    .1
+                                    .insert(port);
+                            }
+                            None => {
+                                a.ports.insert(port);
+                            }
+                        }
+                    }
                 } else {
                     add(&mut a.reserved, r, r.scalar.as_ref().unwrap().value);
                 }
@@ -594,6 +654,15 @@ fn take(pool: &mut Pool, r: &Resource, amount: f64) {
         entry.1
     );
     entry.1 -= amount;
+}
+
+fn ports_of(r: &Resource) -> Vec<u16> {
+    r.ranges
+        .iter()
+        .flat_map(|rs| &rs.range)
+        .flat_map(|x| x.begin..=x.end)
+        .map(|p| p as u16)
+        .collect()
 }
 
 fn agent_of(offer: &OfferId) -> usize {

@@ -1,0 +1,96 @@
+//! The KRaft controller quorum of an `apache` cluster. Every broker's
+//! configuration lists the voters (host and controller port), so the voters
+//! — the cluster's three lowest broker ids, or all if fewer — are first
+//! placed without launching: their resources, volume and both ports are
+//! reserved. Once all hold a reservation the quorum is fixed in the state and
+//! every broker launches with it. Voters stay on the agent holding their
+//! volume: the quorum names their hosts.
+
+use engine::config::KafkaKind;
+use kmesos_executor::launch::Voter;
+
+use super::record::BrokerRecord;
+use super::Core;
+
+/// How many of a cluster's brokers are controller voters.
+const VOTERS: usize = 3;
+
+/// Where a broker stands with respect to its cluster's quorum.
+pub(super) struct Standing {
+    /// The cluster runs Apache Kafka (tansu has no quorum).
+    pub apache: bool,
+    /// The broker is one of the voters.
+    pub voter: bool,
+    /// The fixed quorum, once every voter holds its reservation.
+    pub quorum: Option<Vec<Voter>>,
+}
+
+impl Standing {
+    /// Voters are reserved, not launched, until the quorum is fixed.
+    pub fn reserve_only(&self) -> bool {
+        self.apache && self.quorum.is_none()
+    }
+
+    /// Nothing to do for this broker yet: a non-voter waits for the quorum,
+    /// a voter that holds its reservation waits for the other voters.
+    pub fn waiting(&self, record: &BrokerRecord) -> bool {
+        self.reserve_only()
+            && (!self.voter || (record.volume.is_some() && record.voter_ports.is_some()))
+    }
+}
+
+pub(super) fn standing(core: &Core, cluster: &str, id: u32) -> Standing {
+    let apache = core
+        .doc
+        .state
+        .clusters
+        .get(cluster)
+        .is_some_and(|c| c.kafka.kind == KafkaKind::Apache);
+    let quorum = core.doc.scheduler.quorums.get(cluster).cloned();
+    let voter = apache
+        && match &quorum {
+            Some(voters) => voters.iter().any(|v| v.node_id == id),
+            None => voter_ids(core, cluster).contains(&id),
+        };
+    Standing {
+        apache,
+        voter,
+        quorum,
+    }
+}
+
+fn voter_ids(core: &Core, cluster: &str) -> Vec<u32> {
+    core.doc
+        .state
+        .clusters
+        .get(cluster)
+        .map(|c| c.brokers.keys().copied().take(VOTERS).collect())
+        .unwrap_or_default()
+}
+
+/// Fixes the cluster's quorum once every voter holds its reservation; true
+/// if it did.
+pub(super) fn fix_when_complete(core: &mut Core, cluster: &str) -> bool {
+    let voters: Option<Vec<Voter>> = voter_ids(core, cluster)
+        .into_iter()
+        .map(|id| {
+            let record = core.record(cluster, id)?;
+            let (_, controller) = record.voter_ports?;
+            Some(Voter {
+                node_id: id,
+                host: record.volume.as_ref()?.hostname.clone(),
+                port: controller,
+            })
+        })
+        .collect();
+    match voters {
+        Some(voters) if !voters.is_empty() => {
+            core.doc
+                .scheduler
+                .quorums
+                .insert(cluster.to_string(), voters);
+            true
+        }
+        _ => false,
+    }
+}
