@@ -61,7 +61,9 @@ fn variables_come_from_env_file_and_flags_in_that_order() {
         let mut args = vec!["plan", "main.hcl", "--json"];
         args.extend_from_slice(extra);
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kmesos"));
-        cmd.args(&args).current_dir(dir.path());
+        cmd.args(&args)
+            .current_dir(dir.path())
+            .env_remove("KMESOS_SCHEDULER");
         if let Some(v) = env {
             cmd.env("KMESOS_VAR_mem", v);
         }

@@ -15,12 +15,13 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs `kmesos` with `args` in `dir`, without KMESOS_VAR_* from the caller.
+/// Runs `kmesos` with `args` in `dir`, without the caller's KMESOS_VAR_*,
+/// KMESOS_SCHEDULER or KMESOS_TOKEN (tests name their state explicitly).
 pub fn kmesos(dir: &Path, args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kmesos"));
     cmd.args(args).current_dir(dir);
     for (key, _) in std::env::vars() {
-        if key.starts_with("KMESOS_VAR_") {
+        if key.starts_with("KMESOS_VAR_") || key == "KMESOS_SCHEDULER" || key == "KMESOS_TOKEN" {
             cmd.env_remove(key);
         }
     }
