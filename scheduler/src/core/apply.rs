@@ -438,6 +438,7 @@ fn cluster_step(core: &mut Core, i: usize, step: &Step, out: &mut Out) {
             }
             core.doc.state.clusters.remove(name);
             core.doc.scheduler.cluster_ids.remove(name);
+            core.doc.scheduler.quorums.remove(name);
             done(core, i, out);
         }
         _ => {}
