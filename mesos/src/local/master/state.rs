@@ -1,8 +1,9 @@
 //! `GET /master/state`: the cluster as JSON, in the shape of the real
 //! master's `/state` where it overlaps (`id`, `version`, `agents`,
-//! `frameworks` with their `tasks`), plus a flat `tasks` list carrying each
-//! task's agent URL and `sandbox` directory, which is what `kmesos broker
-//! log` needs to read a broker's logs through the agent's `/files/read`.
+//! `frameworks` with their `tasks`), plus a flat `tasks` list (live and
+//! recently completed) carrying each task's agent URL and `sandbox`
+//! directory, which is what `kmesos broker log` needs to read a broker's
+//! logs through the agent's `/files/read`.
 
 use serde_json::{json, Value};
 
@@ -26,7 +27,7 @@ impl Master {
                 let tasks: Vec<Value> = f.tasks.values().map(|t| self.task_json(id, t)).collect();
                 let completed: Vec<Value> =
                     f.completed.iter().map(|t| self.task_json(id, t)).collect();
-                all_tasks.extend(tasks.iter().cloned());
+                all_tasks.extend(tasks.iter().chain(&completed).cloned());
                 json!({
                     "id": id,
                     "name": f.info.name,
