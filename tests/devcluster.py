@@ -75,6 +75,138 @@ class Broker:
         return f"Broker({self.id} {self.status} {self.addr} {self.task_id})"
 
 
+class Process:
+    """One long-running `kmesos` process, its output in files, stopped as a
+    process group."""
+
+    def __init__(self, name, args, cwd):
+        self.name = name
+        self.args = [str(KMESOS), *args]
+        self.cwd = pathlib.Path(cwd)
+        self.stdout_path = self.cwd / f"{name}.stdout"
+        self.stderr_path = self.cwd / f"{name}.stderr"
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "info"))
+        self.proc = subprocess.Popen(
+            self.args, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL,
+            stdout=open(self.stdout_path, "ab"), stderr=open(self.stderr_path, "ab"),
+            start_new_session=True,
+        )
+        return self
+
+    def alive(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n{self.errors()[-5000:]}")
+        return True
+
+    def errors(self):
+        return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
+
+    def kill9(self):
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=60)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=30)
+
+
+class SplitCluster:
+    """`kmesos mesos-local` and `kmesos scheduler` as two processes, so the
+    scheduler can be killed and restarted while Mesos and the brokers stay."""
+
+    def __init__(self, tmp_path, agents=3):
+        self.dir = pathlib.Path(tmp_path)
+        self.agents = agents
+        self.master = f"127.0.0.1:{_free_master_port()}"
+        self.api = f"127.0.0.1:{_free_port()}"
+        self.kafka = f"127.0.0.1:{_free_port()}"
+        self.url = f"http://{self.api}"
+        ports = _free_broker_range(agents)
+        self.mesos = Process("mesos-local", [
+            "mesos-local", "--agents", str(agents), "--listen", self.master,
+            "--work-dir", str(self.dir / "mesos"), "--ports", f"{ports[0]}-{ports[1]}",
+        ], self.dir)
+        self.scheduler = None
+        self.runs = 0
+
+    def start_scheduler(self):
+        self.runs += 1
+        self.scheduler = Process(f"scheduler-{self.runs}", [
+            "scheduler", "--master", f"http://{self.master}", "--state", f"file:{self.dir / 'state.json'}",
+            "--api", self.api, "--kafka", self.kafka,
+        ], self.dir).start()
+        wait_for(lambda: self.scheduler.alive() and self.health().get("subscribed"), 120, "the scheduler to subscribe")
+
+    def __enter__(self):
+        self.mesos.start()
+        wait_for(lambda: self.mesos.alive() and self.master_state() is not None, 60, "the Mesos master")
+        self.start_scheduler()
+        return self
+
+    def __exit__(self, *exc):
+        if self.scheduler:
+            self.scheduler.stop()
+        self.mesos.stop()
+        kill_processes_under(self.dir)
+
+    def health(self):
+        try:
+            return _get_json(self.url + "/v1/health")
+        except OSError:
+            return {}
+
+    def master_state(self):
+        try:
+            return _get_json(f"http://{self.master}/master/state")
+        except OSError:
+            return None
+
+    def state(self):
+        return _get_json(self.url + "/v1/state")
+
+
+def _get_json(url):
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def kill_processes_under(directory):
+    """Kills every process working in `directory` (executors and brokers run
+    in sandboxes under a test's directory)."""
+    mine = str(directory)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+        except OSError:
+            continue
+        if cwd.startswith(mine) or mine in cmdline:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
 class DevCluster:
     def __init__(self, tmp_path, apply=None, agents=3):
         self.dir = pathlib.Path(tmp_path)
@@ -126,29 +258,8 @@ class DevCluster:
                 self.proc.wait(timeout=30)
         self.kill_leftovers()
 
-    def kill9(self):
-        """kill -9 the dev process alone: its agents' executors and brokers
-        are orphaned, as when a scheduler host dies."""
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=30)
-
     def kill_leftovers(self):
-        """Kills every process working in this test's directory (executors
-        and brokers run in sandboxes under it)."""
-        mine = str(self.dir)
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit() or int(pid) == os.getpid():
-                continue
-            try:
-                cwd = os.readlink(f"/proc/{pid}/cwd")
-                cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
-            except OSError:
-                continue
-            if cwd.startswith(mine) or mine in cmdline:
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        kill_processes_under(self.dir)
 
     def __enter__(self):
         return self.start()
@@ -168,8 +279,7 @@ class DevCluster:
         return self.stderr_path.read_text(errors="replace") if self.stderr_path.exists() else ""
 
     def get(self, path):
-        with urllib.request.urlopen(self.url + path, timeout=30) as r:
-            return json.loads(r.read())
+        return _get_json(self.url + path)
 
     def healthy(self):
         if self.proc.poll() is not None:
@@ -187,13 +297,10 @@ class DevCluster:
         return [Broker(cluster, int(i), b) for i, b in sorted(data.items(), key=lambda kv: int(kv[0]))]
 
     def wait_for(self, predicate, timeout, what):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.5)
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{self.output()[-5000:]}")
+        try:
+            return wait_for(predicate, timeout, what)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{self.output()[-5000:]}") from None
 
     def wait_output(self, text, timeout=240):
         return self.wait_for(lambda: text in self.output(), timeout, repr(text))

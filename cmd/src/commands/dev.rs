@@ -61,15 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let dir = std::path::absolute(&args.dir)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut mesos = LocalConfig::with_agents(args.master, args.agents, dir.join("mesos"));
-    let (begin, end) = args.ports;
-    let slice = (end - begin + 1) / (args.agents.max(1) as u64);
-    if slice == 0 {
-        bail!("--ports {begin}-{end} has fewer ports than there are agents");
-    }
-    for (i, agent) in mesos.agents.iter_mut().enumerate() {
-        let first = begin + slice * i as u64;
-        agent.resources.ports = (first, first + slice - 1);
-    }
+    super::mesos_local::split_ports(&mut mesos, args.ports)?;
     mesos.validate()?;
     let store = scheduler::store::open(&format!("file:{}", dir.join("state.json").display()))?;
     runtime()?.block_on(async move {

@@ -23,9 +23,23 @@ pub struct Args {
     /// Agents' sandboxes and volumes.
     #[arg(long, default_value = ".kmesos/mesos")]
     work_dir: PathBuf,
-    /// The port range every agent offers, BEGIN-END.
+    /// Ports the agents offer, BEGIN-END, split evenly between them: the
+    /// agents share one machine, and a broker listens on all interfaces.
     #[arg(long, default_value = "31000-31999", value_parser = port_range)]
     ports: (u64, u64),
+}
+
+/// Gives each agent its own slice of `range`.
+pub fn split_ports(config: &mut LocalConfig, (begin, end): (u64, u64)) -> Result<()> {
+    let slice = (end - begin + 1) / (config.agents.len().max(1) as u64);
+    if slice == 0 {
+        anyhow::bail!("--ports {begin}-{end} has fewer ports than there are agents");
+    }
+    for (i, agent) in config.agents.iter_mut().enumerate() {
+        let first = begin + slice * i as u64;
+        agent.resources.ports = (first, first + slice - 1);
+    }
+    Ok(())
 }
 
 /// Parses `BEGIN-END`.
@@ -53,9 +67,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         args.agents,
         std::path::absolute(&args.work_dir)?,
     );
-    for agent in &mut config.agents {
-        agent.resources.ports = args.ports;
-    }
+    split_ports(&mut config, args.ports)?;
     config.validate()?;
     runtime()?.block_on(async {
         let cluster = LocalCluster::start(config).await?;
