@@ -51,13 +51,8 @@ fn has_volume(offer: &Offer) -> bool {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn volume_keeps_its_file_across_a_relaunch() {
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = start(1, dir.path()).await;
-    let url = serve_file(executor_binary(), "test-executor").await;
-    let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
-
+/// RESERVE + CREATE + LAUNCH of task `b0-1` on the volume; returns its offer.
+async fn first_broker(fw: &mut TestFramework, url: &str) -> Offer {
     let offer = fw.offer().await;
     let cpus = reserved(scalar("cpus", 0.5), &offer);
     let mem = reserved(scalar("mem", 64.0), &offer);
@@ -66,7 +61,7 @@ async fn volume_keeps_its_file_across_a_relaunch() {
     let task = executor_task(
         &offer,
         "b0-1",
-        &url,
+        url,
         vec![cpus.clone(), mem.clone(), vol.clone()],
     );
     let ops = vec![
@@ -80,6 +75,46 @@ async fn volume_keeps_its_file_across_a_relaunch() {
         .unwrap();
     let first = fw.update("b0-1", TaskState::TaskRunning).await;
     assert_eq!(first.message(), "found: nothing");
+    offer
+}
+
+/// Relaunches as `task_id` on the reserved resources and volume of the next
+/// offer that has them, copied verbatim; returns the TASK_RUNNING message.
+async fn relaunch(fw: &mut TestFramework, url: &str, task_id: &str) -> String {
+    let again = fw.offer_where(has_volume).await;
+    let reused: Vec<Resource> = again
+        .resources
+        .iter()
+        .filter(|r| r.reservation.is_some())
+        .cloned()
+        .collect();
+    assert_eq!(
+        reused.len(),
+        3,
+        "reserved cpus, mem and the volume: {reused:?}"
+    );
+    let task = executor_task(&again, task_id, url, reused);
+    fw.scheduler
+        .accept(
+            vec![again.id.clone().unwrap()],
+            vec![operations::launch(vec![task])],
+            None,
+        )
+        .await
+        .unwrap();
+    fw.update(task_id, TaskState::TaskRunning)
+        .await
+        .message()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volume_keeps_its_file_across_a_relaunch() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start(1, dir.path()).await;
+    let url = serve_file(executor_binary(), "test-executor").await;
+    let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
+    let offer = first_broker(&mut fw, &url).await;
     let on_disk = cluster.agents()[0]
         .work_dir
         .join("volumes/roles/kafka/broker-0-vol/marker");
@@ -100,30 +135,39 @@ async fn volume_keeps_its_file_across_a_relaunch() {
         .await
         .unwrap();
     fw.update("b0-1", TaskState::TaskKilled).await;
-
     // The reserved resources and the volume come back, offered to the role.
-    let again = fw.offer_where(has_volume).await;
-    let reused: Vec<Resource> = again
-        .resources
-        .iter()
-        .filter(|r| r.reservation.is_some())
-        .cloned()
-        .collect();
+    assert_eq!(relaunch(&mut fw, &url, "b0-2").await, "found: b0-1");
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reservations_and_volumes_survive_a_cluster_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = serve_file(executor_binary(), "test-executor").await;
+    let cluster = start(1, dir.path()).await;
+    let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
+    let offer = first_broker(&mut fw, &url).await;
+    let framework_id = fw.framework_id.clone();
+    drop(fw);
+    cluster.shutdown().await;
+
+    let cluster = start(1, dir.path()).await;
     assert_eq!(
-        reused.len(),
-        3,
-        "reserved cpus, mem and the volume: {reused:?}"
+        cluster.agents()[0].id,
+        offer.agent_id.clone().unwrap().value,
+        "same agent id"
     );
-    let task = executor_task(&again, "b0-2", &url, reused);
+    let mut fw = TestFramework::subscribe(&cluster.master_url(), framework_id).await;
     fw.scheduler
-        .accept(
-            vec![again.id.clone().unwrap()],
-            vec![operations::launch(vec![task])],
-            None,
-        )
+        .reconcile(vec![(
+            TaskId {
+                value: "b0-1".into(),
+            },
+            offer.agent_id.clone(),
+        )])
         .await
         .unwrap();
-    let second = fw.update("b0-2", TaskState::TaskRunning).await;
-    assert_eq!(second.message(), "found: b0-1");
+    fw.update("b0-1", TaskState::TaskGone).await;
+    assert_eq!(relaunch(&mut fw, &url, "b0-2").await, "found: b0-1");
     cluster.shutdown().await;
 }

@@ -14,7 +14,9 @@ use crate::proto::{value, AgentId, AgentInfo, Resource};
 use super::agent::{Agent, AgentDirs, AgentMsg, AgentTimings};
 use super::config::{AgentConfig, LocalConfig};
 use super::http::{agent_routes, master_routes, AgentEndpoint, MasterEndpoint};
-use super::master::{bag_from, text_attribute, AgentLink, Master, MasterSetup};
+use super::master::{
+    bag_from, restore, text_attribute, AgentLink, Checkpoint, ClusterRecord, Master, MasterSetup,
+};
 use super::messages::MasterMsg;
 
 /// Why the cluster could not start.
@@ -65,7 +67,16 @@ impl LocalCluster {
             path: config.work_dir.clone(),
             source,
         })?;
-        let master_id = uuid::Uuid::new_v4().to_string();
+        std::fs::create_dir_all(&root).map_err(|source| StartError::WorkDir {
+            path: root.clone(),
+            source,
+        })?;
+        let checkpoint = Checkpoint::new(&root);
+        let record = checkpoint.load().unwrap_or_else(|| ClusterRecord {
+            master_id: uuid::Uuid::new_v4().to_string(),
+            ..ClusterRecord::default()
+        });
+        let master_id = record.master_id.clone();
         let (stop_servers, stop) = watch::channel(false);
         let mut tasks = Vec::new();
         let master_listener = bind(config.listen).await?;
@@ -92,8 +103,9 @@ impl LocalCluster {
             let address = local_addr(&listener, wanted)?;
             let id = format!("{master_id}-S{index}");
             let work_dir = root.join(format!("agent-{index}"));
-            // The embedded cluster keeps no state across restarts: start clean.
-            let _ = std::fs::remove_dir_all(&work_dir);
+            // Old sandboxes belong to executors that died with the last run;
+            // volumes stay, for the reservations kept in the record.
+            let _ = std::fs::remove_dir_all(work_dir.join("slaves"));
             std::fs::create_dir_all(&work_dir).map_err(|source| StartError::WorkDir {
                 path: work_dir.clone(),
                 source,
@@ -117,7 +129,11 @@ impl LocalCluster {
                 heartbeat: Duration::from_secs(30 * 60),
             });
             tasks.push(tokio::spawn(serve(listener, routes, stop.clone())));
-            let total = bag_from(&info.resources).unwrap_or_default();
+            let configured = bag_from(&info.resources).unwrap_or_default();
+            let total = match record.reserved.get(&id) {
+                Some(stored) => restore(configured, stored),
+                None => configured,
+            };
             links.push(AgentLink {
                 info,
                 url: format!("http://{address}"),
@@ -138,6 +154,8 @@ impl LocalCluster {
             heartbeat,
             allocation_interval: secs(config.allocation_interval_secs),
             agents: links,
+            checkpoint,
+            next_framework: record.next_framework,
         });
         tasks.push(tokio::spawn(master.run(master_rx)));
         let routes = master_routes(MasterEndpoint {

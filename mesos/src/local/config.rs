@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 pub struct LocalConfig {
     /// Where the master serves `/api/v1/scheduler` (port 0 picks a free one).
     pub listen: SocketAddr,
-    /// Root of agents' sandboxes and persistent volumes (one subdirectory per agent).
+    /// Root of agents' sandboxes and persistent volumes (one subdirectory per
+    /// agent) and of `cluster.json`, which keeps reservations across restarts.
     pub work_dir: PathBuf,
     pub agents: Vec<AgentConfig>,
     /// Seconds between HEARTBEAT events to schedulers (Mesos: 15).

@@ -7,6 +7,7 @@
 
 mod accept;
 mod calls;
+mod checkpoint;
 mod convert;
 mod filters;
 mod frameworks;
@@ -30,6 +31,7 @@ use self::filters::OfferFilters;
 use self::resources::ResourceBag;
 use super::messages::{AgentCommand, MasterMsg, SchedulerEvents};
 
+pub(crate) use self::checkpoint::{restore, Checkpoint, ClusterRecord};
 pub(crate) use self::convert::bag_from;
 pub(crate) use self::offers::text_attribute;
 
@@ -43,6 +45,9 @@ pub struct MasterSetup {
     pub heartbeat: Duration,
     pub allocation_interval: Duration,
     pub agents: Vec<AgentLink>,
+    /// Where reservations are kept across restarts.
+    pub checkpoint: Checkpoint,
+    pub next_framework: u64,
 }
 
 /// An agent as the master starts out knowing it.
@@ -112,6 +117,7 @@ pub struct Master {
     removed_frameworks: BTreeSet<String>,
     offers: HashMap<String, OfferRecord>,
     filters: OfferFilters,
+    checkpoint: Checkpoint,
     next_framework: u64,
     next_offer: u64,
     /// Rotates which framework is offered an agent first.
@@ -148,7 +154,8 @@ impl Master {
             removed_frameworks: BTreeSet::new(),
             offers: HashMap::new(),
             filters: OfferFilters::default(),
-            next_framework: 0,
+            checkpoint: setup.checkpoint,
+            next_framework: setup.next_framework,
             next_offer: 0,
             allocation_round: 0,
         }
@@ -211,6 +218,22 @@ impl Master {
         {
             let _ = sub.events.send(event);
         }
+    }
+
+    /// Saves what must survive a restart (after reservations change, or a
+    /// framework id is handed out).
+    fn save_checkpoint(&self) {
+        let reserved = self
+            .agents
+            .iter()
+            .map(|(id, a)| (id.clone(), checkpoint::reserved_json(&a.link.total)))
+            .collect();
+        let record = ClusterRecord {
+            master_id: self.setup_id.clone(),
+            next_framework: self.next_framework,
+            reserved,
+        };
+        self.checkpoint.save(&record);
     }
 
     fn command(&self, agent_id: &str, command: AgentCommand) {

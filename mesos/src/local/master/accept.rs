@@ -334,6 +334,7 @@ impl Master {
             agent.link.total.subtract_available(from);
             agent.link.total.add_all(to);
         }
+        self.save_checkpoint();
         Ok(())
     }
 

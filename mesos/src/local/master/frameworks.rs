@@ -36,6 +36,7 @@ impl Master {
             None => {
                 let id = format!("{}-{:04}", self.setup_id, self.next_framework);
                 self.next_framework += 1;
+                self.save_checkpoint();
                 id
             }
         };
