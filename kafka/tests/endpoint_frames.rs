@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
-use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
-    ApiKey, ApiVersionsRequest, ProduceRequest, RequestHeader, TopicName,
+    ApiKey, ApiVersionsRequest, FindCoordinatorRequest, ListGroupsRequest, ProduceRequest,
+    RequestHeader, TopicName,
 };
 use kafka_protocol::protocol::{Request, StrBytes};
 use kmesos_kafka::endpoint::IMPLEMENTED_APIS;
@@ -87,14 +87,8 @@ async fn unsupported_requests_get_kafkas_error_and_the_connection_stays_usable()
     let cluster = TestCluster::start(1).await;
     let mut frames = raw(&cluster).await;
 
-    let coordinator = call(
-        &mut frames,
-        &FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g")),
-        3,
-        1,
-    )
-    .await;
-    assert_eq!(coordinator.error_code, 35, "UNSUPPORTED_VERSION expected");
+    let groups = call(&mut frames, &ListGroupsRequest::default(), 4, 1).await;
+    assert_eq!(groups.error_code, 35, "UNSUPPORTED_VERSION expected");
 
     let produce = ProduceRequest::default()
         .with_acks(1)
@@ -358,6 +352,13 @@ async fn metadata_lists_the_topics_asked_for() {
     )
     .await;
     assert!(brokers_only.topics.is_empty());
+    // For tansu, a topic-less probe names the endpoint alone (see metadata.rs);
+    // every other Metadata answer lists both brokers and the endpoint.
+    let nodes = |r: &kafka_protocol::messages::MetadataResponse| {
+        r.brokers.iter().map(|b| b.node_id.0).collect::<Vec<_>>()
+    };
+    assert_eq!(nodes(&brokers_only), [i32::MAX - 1]);
+    assert_eq!(nodes(&all), [1, 2, i32::MAX - 1]);
     let v0_all = call(
         &mut frames,
         &MetadataRequest::default().with_topics(Some(vec![])),
@@ -388,5 +389,43 @@ async fn metadata_lists_the_topics_asked_for() {
     assert_eq!(
         leaders,
         vec![(0, 1, vec![1]), (1, 2, vec![2]), (2, 1, vec![1])]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_coordinators_are_live_brokers() {
+    let cluster = TestCluster::start(2).await;
+    let first = &cluster.brokers[0];
+    let mut frames = raw(&cluster).await;
+    // Before v4 one key, answered at the top level.
+    let single = call(
+        &mut frames,
+        &FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g")),
+        3,
+        1,
+    )
+    .await;
+    assert_eq!(single.error_code, 0);
+    assert_eq!((single.node_id.0, single.port), (1, i32::from(first.port)));
+    // From v4 a list of keys, one coordinator each.
+    let keys = vec![
+        StrBytes::from_static_str("g1"),
+        StrBytes::from_static_str("g2"),
+    ];
+    let batched = call(
+        &mut frames,
+        &FindCoordinatorRequest::default().with_coordinator_keys(keys),
+        6,
+        2,
+    )
+    .await;
+    let found: Vec<(String, i32, i16)> = batched
+        .coordinators
+        .iter()
+        .map(|c| (c.key.to_string(), c.node_id.0, c.error_code))
+        .collect();
+    assert_eq!(
+        found,
+        vec![("g1".to_string(), 1, 0), ("g2".to_string(), 1, 0)]
     );
 }

@@ -127,19 +127,24 @@ impl BrokerConnection {
         !self.broken
     }
 
+    /// The version [`send`](Self::send) uses for requests of type `R`: the
+    /// highest both sides support. For requests whose fields differ by version.
+    pub fn version_for<R: Request>(&self) -> Result<i16, KafkaError> {
+        self.versions
+            .negotiate(R::KEY, R::VERSIONS)
+            .ok_or_else(|| KafkaError::Unsupported {
+                addr: self.addr.clone(),
+                api: api_name(R::KEY),
+            })
+    }
+
     /// Sends `request` at the highest version both sides support and returns
     /// that version with the broker's response.
     pub async fn send<R: Request>(
         &mut self,
         request: &R,
     ) -> Result<(i16, R::Response), KafkaError> {
-        let version = self
-            .versions
-            .negotiate(R::KEY, R::VERSIONS)
-            .ok_or_else(|| KafkaError::Unsupported {
-                addr: self.addr.clone(),
-                api: api_name(R::KEY),
-            })?;
+        let version = self.version_for::<R>()?;
         let payload = self.exchange(request, version).await?;
         let response = self.decode::<R>(payload, version)?;
         Ok((version, response))

@@ -6,15 +6,16 @@ use bytes::Bytes;
 use kafka_protocol::messages::api_versions_response::ApiVersion;
 use kafka_protocol::messages::{ApiKey, ApiVersionsResponse, RequestKind, ResponseKind};
 
-use super::{config_requests, metadata, topics, unsupported, Cluster};
+use super::{config_requests, coordinator, metadata, topics, unsupported, Cluster};
 use crate::frame::{encode_response, IncomingRequest};
 
 /// The APIs the endpoint implements, each at every version kafka-protocol
 /// knows; everything else is answered as unsupported.
-pub const IMPLEMENTED_APIS: [ApiKey; 9] = [
+pub const IMPLEMENTED_APIS: [ApiKey; 10] = [
     ApiKey::ApiVersions,
     ApiKey::Metadata,
     ApiKey::DescribeCluster,
+    ApiKey::FindCoordinator,
     ApiKey::CreateTopics,
     ApiKey::DeleteTopics,
     ApiKey::CreatePartitions,
@@ -55,6 +56,9 @@ pub(crate) async fn answer(cluster: &Cluster, incoming: IncomingRequest) -> Resu
                 RequestKind::Metadata(r) => {
                     ResponseKind::Metadata(metadata::metadata(cluster, r, version).await)
                 }
+                RequestKind::FindCoordinator(r) => ResponseKind::FindCoordinator(
+                    coordinator::find_coordinator(cluster, r, version).await,
+                ),
                 RequestKind::DescribeCluster(r) => {
                     ResponseKind::DescribeCluster(metadata::describe_cluster(cluster, r))
                 }

@@ -29,14 +29,27 @@ impl BrokerLinks {
 
     /// Sends `request` to `broker` at the best common version. A pooled
     /// connection that turns out dead (the broker restarted) is replaced once.
-    pub(crate) async fn call<R: Request>(
+    pub(crate) async fn call<R: Request + Clone>(
         &self,
         broker: &LiveBroker,
         request: &R,
     ) -> Result<(i16, R::Response), KafkaError> {
+        self.call_versioned(broker, |_| request.clone()).await
+    }
+
+    /// Like [`call`](Self::call), for requests whose fields depend on the
+    /// version: `build` makes the request for the version negotiated.
+    pub(crate) async fn call_versioned<R: Request + Clone>(
+        &self,
+        broker: &LiveBroker,
+        build: impl Fn(i16) -> R,
+    ) -> Result<(i16, R::Response), KafkaError> {
         let addr = broker.addr();
         if let Some(mut pooled) = self.take(&addr) {
-            let result = pooled.send(request).await;
+            let result = match pooled.version_for::<R>() {
+                Ok(version) => pooled.send(&build(version)).await,
+                Err(e) => Err(e),
+            };
             let stale = matches!(
                 result,
                 Err(KafkaError::Io { .. } | KafkaError::Closed { .. })
@@ -47,7 +60,10 @@ impl BrokerLinks {
             }
         }
         let mut fresh = BrokerConnection::connect(&addr, self.timeout).await?;
-        let result = fresh.send(request).await;
+        let result = match fresh.version_for::<R>() {
+            Ok(version) => fresh.send(&build(version)).await,
+            Err(e) => Err(e),
+        };
         self.give_back(addr, fresh);
         result
     }

@@ -22,7 +22,20 @@ pub(crate) async fn metadata(
 ) -> MetadataResponse {
     let brokers = cluster.brokers();
     let kind = cluster.backend.kind();
-    let mut entries: Vec<MetadataResponseBroker> = brokers
+    let requested = requested_topics(&request, version);
+    let brokers_only = requested.as_ref().is_some_and(Vec::is_empty);
+    // A Metadata request without topics is how clients probe a connection
+    // they just made (librdkafka then drops the bootstrap connection and picks
+    // a random listed node). For independent tansu brokers, answering it with
+    // the endpoint alone makes that pick the endpoint, not a broker that would
+    // describe only itself; requests that name topics (or ask for all) list
+    // every live broker.
+    let listed: &[LiveBroker] = if brokers_only && kind == ClusterKind::Tansu {
+        &[]
+    } else {
+        &brokers
+    };
+    let mut entries: Vec<MetadataResponseBroker> = listed
         .iter()
         .map(|b| {
             MetadataResponseBroker::default()
@@ -42,19 +55,18 @@ pub(crate) async fn metadata(
             .with_host(StrBytes::from_string(cluster.advertised_host.clone()))
             .with_port(i32::from(cluster.advertised_port)),
     );
-    let topics = match requested_topics(&request, version) {
-        // "Brokers only": no need to ask a broker (tansu would list every topic).
-        Some(names) if names.is_empty() => Vec::new(),
-        names => {
-            topics_from_brokers(
-                cluster,
-                &brokers,
-                kind,
-                names,
-                request.allow_auto_topic_creation,
-            )
-            .await
-        }
+    let topics = if brokers_only {
+        // No need to ask a broker (tansu would list every topic).
+        Vec::new()
+    } else {
+        topics_from_brokers(
+            cluster,
+            &brokers,
+            kind,
+            requested,
+            request.allow_auto_topic_creation,
+        )
+        .await
     };
     MetadataResponse::default()
         .with_brokers(entries)

@@ -6,10 +6,12 @@
 //!
 //! Layers, one file each: `mod` (listener and connections: bytes ↔ frames),
 //! [`crate::frame`] (frames ↔ kafka-protocol requests), `dispatch` (requests
-//! → handlers: `metadata`, `topics`, `config_requests`, `unsupported`).
+//! → handlers: `metadata`, `coordinator`, `topics`, `config_requests`,
+//! `unsupported`).
 
 mod backend;
 mod config_requests;
+mod coordinator;
 mod dispatch;
 mod links;
 mod metadata;

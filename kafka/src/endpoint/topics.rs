@@ -110,7 +110,7 @@ async fn carry_out<R>(
     topics: &[String],
 ) -> R::Response
 where
-    R: Request,
+    R: Request + Clone,
     R::Response: TopicResults,
 {
     let brokers = cluster.brokers();

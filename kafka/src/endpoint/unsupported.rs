@@ -22,7 +22,6 @@ pub(crate) fn answer(request: &RequestKind) -> Option<ResponseKind> {
     }
     top_level_error! {
         Fetch => FetchResponse,
-        FindCoordinator => FindCoordinatorResponse,
         JoinGroup => JoinGroupResponse,
         Heartbeat => HeartbeatResponse,
         LeaveGroup => LeaveGroupResponse,
