@@ -1,0 +1,99 @@
+"""Faults the scheduler rides out: an agent removed from the cluster (its
+broker relaunched on another agent after the failover delay, once its
+stickiness ran out) and a broker process killed (the executor reports
+TASK_FAILED; the scheduler relaunches it). `kmesos broker log` reads the
+broker's output from its sandbox."""
+
+import os
+import signal
+import urllib.request
+
+from devcluster import DevCluster
+
+CONFIG = '''
+cluster "faults" {
+  kafka {
+    kind = "tansu"
+  }
+  broker "0..2" {
+    cpus = 0.25
+    mem  = 256
+    disk = 256
+    port = "31000..31999"
+    constraints = {
+      hostname = "unique"
+    }
+    failover {
+      delay     = "2s"
+      max_delay = "10s"
+      max_tries = 0
+    }
+    stickiness = "5s"
+  }
+}
+'''
+
+
+def start(dev, tmp_path):
+    hcl = tmp_path / "faults.hcl"
+    hcl.write_text(CONFIG)
+    applied = dev.kmesos("apply", str(hcl), "--auto-approve")
+    assert "Apply complete! 4 created, 0 updated, 0 restarted, 0 destroyed." in applied.stdout, applied.stdout
+    return {b.id: b for b in dev.wait_running(3, cluster="faults")}
+
+
+def broker_pids(broker):
+    """The tansu processes serving `broker` (by the listener it advertises)."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if cmdline and cmdline[0].endswith(b"tansu") and f"tcp://{broker.addr}".encode() in cmdline:
+            pids.append(int(pid))
+    return pids
+
+
+def test_a_removed_agent_s_broker_is_relaunched_on_another_agent(tmp_path):
+    with DevCluster(tmp_path, agents=4) as dev:
+        before = start(dev, tmp_path)
+        lost = before[0]
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{dev.master_port}/test/agents/{lost.agent_id}/remove", method="POST"
+        )
+        urllib.request.urlopen(request, timeout=30).read()
+
+        def moved():
+            brokers = {b.id: b for b in dev.brokers("faults")}
+            b = brokers[0]
+            return b.status == "running" and b.host != lost.host and b
+        relaunched = dev.wait_for(moved, 180, "broker 0 running on another agent")
+        assert relaunched.task_id != lost.task_id
+        others = {b.id: b for b in dev.brokers("faults")}
+        assert others[1].task_id == before[1].task_id and others[2].task_id == before[2].task_id
+        assert len({b.host for b in others.values()}) == 3
+
+
+def test_a_killed_broker_fails_and_comes_back(tmp_path):
+    with DevCluster(tmp_path) as dev:
+        before = start(dev, tmp_path)
+        victim = before[1]
+        log = dev.kmesos("broker", "log", "1", "--lines", "20").stdout.splitlines()
+        assert 0 < len(log) <= 20, log
+
+        pids = broker_pids(victim)
+        assert len(pids) == 1, f"one tansu process serves {victim}: {pids}"
+        os.kill(pids[0], signal.SIGKILL)
+
+        def back():
+            b = {b.id: b for b in dev.brokers("faults")}[1]
+            return b.status == "running" and b.task_id != victim.task_id and b
+        relaunched = dev.wait_for(back, 180, "broker 1 relaunched")
+        assert relaunched.host == victim.host, "relaunched on the agent holding its volume"
+        metrics = urllib.request.urlopen(dev.url + "/metrics", timeout=30).read().decode()
+        assert 'kmesos_status_updates_total{state="TASK_FAILED"}' in metrics, metrics
+        others = {b.id: b for b in dev.brokers("faults")}
+        assert others[0].task_id == before[0].task_id and others[2].task_id == before[2].task_id
