@@ -1,0 +1,230 @@
+//! The daemon's HTTP API against a real embedded Mesos cluster: health is
+//! open, everything else wants the bearer token, state output hides secrets,
+//! artifacts are served with their sha256, bad requests get clear errors,
+//! and the metrics show the subscription.
+
+use std::time::{Duration, Instant};
+
+use kmesos_scheduler::artifacts::sha256_of;
+use kmesos_scheduler::daemon::{Daemon, Options};
+use kmesos_scheduler::store::FileStore;
+use mesos::local::{LocalCluster, LocalConfig};
+
+const TOKEN: &str = "s3cret-token";
+
+/// A state holding one cluster with a secret property, as a user would seed it.
+fn seeded_state() -> String {
+    serde_json::json!({
+        "format_version": 1,
+        "lineage": "api-test-lineage",
+        "serial": 4,
+        "clusters": {
+            "secure": {
+                "kafka": {"kind": "tansu"},
+                "config": {
+                    "sasl.jaas.config": "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"hunter2\";",
+                    "num.io.threads": "8"
+                }
+            }
+        }
+    })
+    .to_string()
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    _cluster: LocalCluster,
+    daemon: Daemon,
+    executor: std::path::PathBuf,
+    http: reqwest::Client,
+}
+
+impl Setup {
+    async fn start() -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let cluster = LocalCluster::start(LocalConfig::with_agents(
+            "127.0.0.1:0".parse().unwrap(),
+            1,
+            dir.path().join("mesos"),
+        ))
+        .await
+        .unwrap();
+        let state = dir.path().join("state.json");
+        std::fs::write(&state, seeded_state()).unwrap();
+        // Any file serves as the artifact here: nothing is launched.
+        let executor = dir.path().join("kmesos-executor");
+        std::fs::write(&executor, b"#!/bin/sh\necho executor\n").unwrap();
+        let daemon = Daemon::start(Options {
+            master: cluster.master_url(),
+            store: Box::new(FileStore::open(&state).unwrap()),
+            api: "127.0.0.1:0".parse().unwrap(),
+            advertised_url: None,
+            kafka: None,
+            token: Some(TOKEN.into()),
+            executor: executor.clone(),
+            tansu: None,
+            tune: None,
+        })
+        .await
+        .unwrap();
+        Setup {
+            _dir: dir,
+            _cluster: cluster,
+            daemon,
+            executor,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.daemon.api_addr)
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn wait_subscribed(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let health: serde_json::Value =
+                self.get("/v1/health", None).await.json().await.unwrap();
+            if health["subscribed"] == true {
+                return;
+            }
+            assert!(Instant::now() < deadline, "never subscribed: {health}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_but_health_and_artifacts_wants_the_token() {
+    let setup = Setup::start().await;
+    setup.wait_subscribed().await;
+
+    for path in ["/v1/state", "/metrics", "/v1/applies/apply-1/progress"] {
+        let refused = setup.get(path, None).await;
+        assert_eq!(refused.status(), 401, "{path}");
+        assert_eq!(refused.headers()["www-authenticate"], "Bearer");
+        assert_eq!(setup.get(path, Some("wrong")).await.status(), 401, "{path}");
+    }
+    let post = setup
+        .http
+        .post(setup.url("/v1/applies"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 401);
+
+    let health: serde_json::Value = setup.get("/v1/health", None).await.json().await.unwrap();
+    assert_eq!(health["lineage"], "api-test-lineage");
+    assert!(
+        health["framework_id"]
+            .as_str()
+            .is_some_and(|f| !f.is_empty()),
+        "{health}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_is_served_with_secrets_redacted() {
+    let setup = Setup::start().await;
+    let text = setup
+        .get("/v1/state", Some(TOKEN))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("hunter2"), "{text}");
+    let state = engine::State::parse(&text, "GET /v1/state").unwrap();
+    let config = &state.clusters["secure"].config;
+    assert_eq!(config["sasl.jaas.config"], "(sensitive)");
+    assert_eq!(config["num.io.threads"], "8");
+    assert_eq!(state.lineage, "api-test-lineage");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn artifacts_are_served_with_their_sha256_without_a_token() {
+    let setup = Setup::start().await;
+    let response = setup.get("/artifacts/kmesos-executor", None).await;
+    assert_eq!(response.status(), 200);
+    let expected = sha256_of(&setup.executor).unwrap();
+    assert_eq!(
+        response.headers()["etag"],
+        format!("\"{expected}\"").as_str()
+    );
+    let body = response.bytes().await.unwrap();
+    assert_eq!(&body[..], &std::fs::read(&setup.executor).unwrap()[..]);
+    assert_eq!(setup.get("/artifacts/tansu", None).await.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_errors_that_say_what_is_wrong() {
+    let setup = Setup::start().await;
+    let bad = setup
+        .http
+        .post(setup.url("/v1/applies"))
+        .bearer_auth(TOKEN)
+        .body(r#"{"holder": "me"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("missing field `plan`"),
+        "{body}"
+    );
+
+    let unknown = setup
+        .get("/v1/applies/apply-404/progress", Some(TOKEN))
+        .await;
+    assert_eq!(unknown.status(), 404);
+    let none = setup
+        .http
+        .post(setup.url("/v1/applies/current/cancel"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404);
+    let log = setup.get("/v1/brokers/secure/7/log", Some(TOKEN)).await;
+    assert_eq!(log.status(), 404);
+    let body: serde_json::Value = log.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("broker 7 of cluster secure has no task"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_show_the_subscription_and_the_state_serial() {
+    let setup = Setup::start().await;
+    setup.wait_subscribed().await;
+    let text = setup
+        .get("/metrics", Some(TOKEN))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("kmesos_mesos_subscribed 1"), "{text}");
+    let serial: u64 = setup.daemon.handle.view().state.serial;
+    assert!(serial >= 4, "the seeded serial only grows");
+    assert!(
+        text.contains(&format!("kmesos_state_serial {serial}")),
+        "{text}"
+    );
+    assert!(text.contains("kmesos_apply_running 0"), "{text}");
+}
