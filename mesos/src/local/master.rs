@@ -2,15 +2,19 @@
 //! agents' resources, offers, filters), fed by `MasterMsg`s from the HTTP
 //! handlers and the agents. Each concern is an `impl Master` block in its own
 //! file: `frameworks` (subscribe, failover, teardown), `offers` (allocation,
-//! decline, revive, suppress), `accept` (validation and operations), `tasks`
-//! (status updates, kill, executors, agent loss), `reconcile`, `state`.
+//! decline, revive, suppress), `accept` (offer checks and operations),
+//! `launch` (task checks), `tasks` (status updates, kill, executors),
+//! `agent_loss` (the test hook), `reconcile`, `state`, `checkpoint` (what
+//! survives a restart).
 
 mod accept;
+mod agent_loss;
 mod calls;
 mod checkpoint;
 mod convert;
 mod filters;
 mod frameworks;
+mod launch;
 mod offers;
 mod reconcile;
 mod resources;

@@ -1,17 +1,14 @@
 //! Tasks after launch: status updates relayed from agents to frameworks
 //! (the master fills agent_id, executor_id and timestamp), acknowledgements
 //! relayed back, KILL / SHUTDOWN / MESSAGE to agents, executor exits (FAILURE
-//! for custom executors), and the test hook's agent loss and return.
-
-use axum::http::StatusCode;
+//! for custom executors). Agent loss and return are in `agent_loss.rs`.
 
 use crate::proto::scheduler::{call, event, Event};
 use crate::proto::task_status::{Reason, Source};
 use crate::proto::{AgentId, ExecutorId, TaskId, TaskState, TaskStatus, TimeInfo};
 
-use super::{now_nanos, now_secs, Master};
-use crate::local::http::media::Refusal;
-use crate::local::messages::{AgentCommand, AgentReport, HookAction, LiveTask};
+use super::{now_secs, Master};
+use crate::local::messages::{AgentCommand, AgentReport};
 
 impl Master {
     pub(super) fn agent_report(&mut self, agent_id: &str, report: AgentReport) {
@@ -258,169 +255,7 @@ impl Master {
         self.command(&agent_id, command);
     }
 
-    /// The test hook. Partition and removal make the agent unreachable: its
-    /// tasks turn TASK_UNREACHABLE, frameworks get FAILURE{agent_id} and its
-    /// offers are rescinded. Restore brings it back to re-register.
-    pub(super) fn hook(&mut self, agent: &str, action: HookAction) -> Result<String, Refusal> {
-        let agent_id = self
-            .agents
-            .iter()
-            .find(|(id, a)| id.as_str() == agent || a.link.info.hostname == agent)
-            .map(|(id, _)| id.clone())
-            .ok_or_else(|| (StatusCode::NOT_FOUND, format!("No agent '{agent}'")))?;
-        let unreachable = self
-            .agents
-            .get(&agent_id)
-            .is_some_and(|a| a.unreachable_since.is_some());
-        match action {
-            HookAction::Partition | HookAction::Remove if unreachable => Err((
-                StatusCode::CONFLICT,
-                format!("Agent {agent_id} is already unreachable"),
-            )),
-            HookAction::Restore if !unreachable => Err((
-                StatusCode::CONFLICT,
-                format!("Agent {agent_id} is reachable"),
-            )),
-            HookAction::Restore => {
-                if let Some(a) = self.agents.get_mut(&agent_id) {
-                    a.unreachable_since = None;
-                }
-                self.command(&agent_id, AgentCommand::Reregister);
-                Ok(format!("Agent {agent_id} restored"))
-            }
-            HookAction::Partition | HookAction::Remove => {
-                if action == HookAction::Remove {
-                    self.command(&agent_id, AgentCommand::Crash);
-                }
-                self.agent_lost(&agent_id);
-                Ok(format!("Agent {agent_id} is unreachable"))
-            }
-        }
-    }
-
-    fn agent_lost(&mut self, agent_id: &str) {
-        let hostname = match self.agents.get_mut(agent_id) {
-            Some(agent) => {
-                agent.unreachable_since = Some(now_nanos());
-                agent.link.info.hostname.clone()
-            }
-            None => return,
-        };
-        self.rescind_offers_on(agent_id);
-        let mut lost = Vec::new();
-        for (framework_id, framework) in self.frameworks.iter_mut() {
-            for (task_id, task) in framework.tasks.iter_mut() {
-                if task.agent_id == agent_id && !task.state.is_terminal() {
-                    task.state = TaskState::TaskUnreachable;
-                    lost.push((
-                        framework_id.clone(),
-                        task_id.clone(),
-                        task.executor_id.clone(),
-                    ));
-                }
-            }
-        }
-        let message = format!("Agent {hostname} is unreachable");
-        for (framework_id, task_id, executor_id) in &lost {
-            let status = self.master_status(
-                framework_id,
-                StatusNote {
-                    task_id,
-                    agent_id: Some(agent_id),
-                    executor_id: Some(executor_id),
-                    state: TaskState::TaskUnreachable,
-                    reason: Reason::ReasonAgentRemoved,
-                    message: &message,
-                },
-            );
-            self.record_latest(framework_id, task_id, &status);
-            self.send(framework_id, update_event(status));
-        }
-        let failure = Event {
-            r#type: Some(event::Type::Failure as i32),
-            failure: Some(event::Failure {
-                agent_id: Some(AgentId {
-                    value: agent_id.to_string(),
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        let connected: Vec<String> = self.frameworks.keys().cloned().collect();
-        for framework_id in connected {
-            self.send(&framework_id, failure.clone());
-        }
-    }
-
-    /// A restored agent re-registered with `executors` and `live` tasks: those come back in
-    /// their reported state; the others it lost are TASK_GONE.
-    fn reregistered(
-        &mut self,
-        agent_id: &str,
-        executors: &[(String, String)],
-        live: Vec<LiveTask>,
-    ) {
-        let mut changes = Vec::new();
-        for (framework_id, framework) in self.frameworks.iter() {
-            for (task_id, task) in framework
-                .tasks
-                .iter()
-                .filter(|(_, t)| t.agent_id == agent_id)
-            {
-                if task.state != TaskState::TaskUnreachable {
-                    continue;
-                }
-                let reported = live
-                    .iter()
-                    .find(|l| &l.framework_id == framework_id && &l.task_id == task_id);
-                let state = reported.map(|l| l.state).unwrap_or(TaskState::TaskGone);
-                changes.push((
-                    framework_id.clone(),
-                    task_id.clone(),
-                    task.executor_id.clone(),
-                    state,
-                ));
-            }
-        }
-        if let Some(agent) = self.agents.get_mut(agent_id) {
-            agent.executors.retain(|key, _| executors.contains(key));
-        }
-        for (framework_id, task_id, executor_id, state) in changes {
-            let message = if state == TaskState::TaskGone {
-                "Task is gone: its agent re-registered without it"
-            } else {
-                "Agent re-registered; task state reported by the agent"
-            };
-            let status = self.master_status(
-                &framework_id,
-                StatusNote {
-                    task_id: &task_id,
-                    agent_id: Some(agent_id),
-                    executor_id: Some(&executor_id),
-                    state,
-                    reason: Reason::ReasonAgentReregistered,
-                    message,
-                },
-            );
-            if let Some(task) = self
-                .frameworks
-                .get_mut(&framework_id)
-                .and_then(|f| f.tasks.get_mut(&task_id))
-            {
-                task.state = state;
-            }
-            self.record_latest(&framework_id, &task_id, &status);
-            self.send(&framework_id, update_event(status));
-            if state == TaskState::TaskGone {
-                if let Some(framework) = self.frameworks.get_mut(&framework_id) {
-                    framework.complete(&task_id);
-                }
-            }
-        }
-        self.allocate();
-    }
-
-    fn record_latest(&mut self, framework_id: &str, task_id: &str, status: &TaskStatus) {
+    pub(super) fn record_latest(&mut self, framework_id: &str, task_id: &str, status: &TaskStatus) {
         if let Some(task) = self
             .frameworks
             .get_mut(framework_id)
