@@ -122,6 +122,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
 async fn apply(args: Args) -> Result<ExitCode> {
     let (plan, config, saved) = match read_saved_plan(&args.path)? {
         Some(plan) => {
+            let redacted = format!("\"{}\"", engine::sensitive::REDACTED);
+            if serde_json::to_string(&plan.configuration)?.contains(&redacted) {
+                bail!(
+                    "{} holds secret values, which saved plans never store; apply the configuration itself",
+                    args.path.display()
+                );
+            }
             let config = plan.configuration.clone();
             (plan, config, true)
         }
