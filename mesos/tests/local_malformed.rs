@@ -284,3 +284,63 @@ async fn malformed_executor_calls_get_the_agents_status_codes() {
     assert!(text.contains("TASK_STAGING"), "{text}");
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_bodies_never_get_a_server_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start(1, dir.path()).await;
+    let scheduler = format!("{}/api/v1/scheduler", cluster.master_url());
+    let executor = format!("http://{}/api/v1/executor", cluster.agents()[0].address);
+    // Deterministic pseudo-random bodies, plus near-misses of real calls.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut bodies: Vec<Vec<u8>> = (0..40)
+        .map(|len| {
+            (0..len * 7)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect()
+        })
+        .collect();
+    for text in [
+        r#"{"type":"ACCEPT","framework_id":{"value":"x"},"accept":{"offer_ids":[{"value":7}]}}"#,
+        r#"{"type":"SUBSCRIBE","subscribe":{"framework_info":{"user":"u","name":"n","roles":"notalist"}}}"#,
+        r#"{"type":"UPDATE","framework_id":{"value":"F"},"executor_id":{"value":"E"},"update":{}}"#,
+        r#"{"type":12345}"#,
+        "null",
+        "[]",
+    ] {
+        bodies.push(text.as_bytes().to_vec());
+    }
+    let client = reqwest::Client::new();
+    for url in [&scheduler, &executor] {
+        for content_type in [JSON, "application/x-protobuf"] {
+            for body in &bodies {
+                let response = client
+                    .post(url.as_str())
+                    .header("Content-Type", content_type)
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                assert!(
+                    !status.is_server_error(),
+                    "{url} {content_type} {body:?}: {status}"
+                );
+            }
+        }
+    }
+    let version = client
+        .get(format!("{}/version", cluster.master_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(version.status(), StatusCode::OK);
+    let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
+    fw.offer().await;
+    cluster.shutdown().await;
+}
