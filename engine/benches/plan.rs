@@ -72,6 +72,7 @@ fn sized(brokers: u32, topics: u32) -> (Config, State) {
         brokers: BTreeMap::new(),
         topics: spec.topics.clone(),
         clients: BTreeMap::new(),
+        drift: BTreeMap::new(),
     };
     for (id, b) in &spec.brokers {
         let mut applied = b.clone();

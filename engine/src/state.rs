@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{BrokerSpec, ClientSpec, KafkaProperties, KafkaSpec, TopicSpec};
 
+mod drift;
+pub use drift::{
+    broker_address, cluster_address, current, topic_address, Applied, ChangeOrigin, ConfigEdit,
+    DriftRecord, OutsideChange, OutsideEvent, TopicEvent,
+};
+
 /// The version of the state document this code reads and writes.
 pub const STATE_FORMAT_VERSION: u32 = 1;
 
@@ -41,6 +47,10 @@ pub struct ClusterState {
     pub topics: BTreeMap<String, TopicSpec>,
     #[serde(default)]
     pub clients: BTreeMap<String, ClientSpec>,
+    /// Resources changed outside kmesos since it last applied them, by
+    /// address (see [`DriftRecord`]); absent when there are none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub drift: BTreeMap<String, DriftRecord>,
 }
 
 /// One broker: the spec applied, and where and how it runs (none before its
@@ -197,6 +207,14 @@ impl State {
             }
             for topic in cluster.topics.values_mut() {
                 crate::sensitive::redact(&mut topic.config);
+            }
+            for record in cluster.drift.values_mut() {
+                match &mut record.applied {
+                    Applied::Cluster { config } | Applied::Broker { config } => {
+                        crate::sensitive::redact(config)
+                    }
+                    Applied::Topic { spec } => crate::sensitive::redact(&mut spec.config),
+                }
             }
         }
         copy

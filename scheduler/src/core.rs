@@ -150,6 +150,20 @@ impl Core {
                 topic,
                 error,
             } => apply::topic_done(self, &cluster, &topic, error, &mut out),
+            Event::ChangedOutside {
+                cluster,
+                change,
+                via,
+            } => {
+                let origin = engine::state::ChangeOrigin {
+                    at: rfc3339(now),
+                    via,
+                };
+                out.dirty |= self
+                    .doc
+                    .state
+                    .record_outside_change(&cluster, &change, &origin);
+            }
             Event::Tick => tasks::tick(self, now, &mut out),
         }
         tasks::expire_delays(self, now, &mut out);

@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use engine::config::KafkaKind;
 use engine::plan::dynamic_configs::update_mode;
+use engine::state::{ConfigEdit, OutsideEvent, TopicEvent};
 use kafka::configs::{ConfigChange, ConfigEntry, ConfigSource};
 use kafka::endpoint::{ClusterBackend, ClusterKind, LiveBroker, TopicChange};
 use tokio::sync::{mpsc, watch};
 
+use crate::core::Event;
 use crate::daemon::View;
 
 /// A change made through the endpoint, for the driver to record.
@@ -25,6 +27,82 @@ pub enum EndpointChange {
         broker: Option<i32>,
         change: ConfigChange,
     },
+}
+
+impl EndpointChange {
+    /// The core event that records this change in the state as drift (the
+    /// state ignores topics no HCL manages); `None` for counts no state can
+    /// hold (negative ones).
+    pub fn into_event(self) -> Option<Event> {
+        let (cluster, change, api) = match self {
+            EndpointChange::Topic { cluster, change } => {
+                let (event, api) = topic_event(change)?;
+                (cluster, OutsideEvent::Topic(event), api)
+            }
+            EndpointChange::BrokerConfig {
+                cluster,
+                broker,
+                change,
+            } => {
+                let broker = match broker {
+                    Some(id) => Some(u32::try_from(id).ok()?),
+                    None => None,
+                };
+                let edit = config_edit(change);
+                (
+                    cluster,
+                    OutsideEvent::BrokerConfig { broker, edit },
+                    "AlterConfigs",
+                )
+            }
+        };
+        Some(Event::ChangedOutside {
+            cluster,
+            change,
+            via: format!("Kafka endpoint ({api})"),
+        })
+    }
+}
+
+fn topic_event(change: TopicChange) -> Option<(TopicEvent, &'static str)> {
+    Some(match change {
+        TopicChange::Created {
+            name,
+            partitions,
+            replication_factor,
+            configs,
+        } => (
+            TopicEvent::Created {
+                name,
+                partitions: u32::try_from(partitions).ok()?,
+                replication_factor: u16::try_from(replication_factor).ok()?,
+                config: configs.into_iter().collect(),
+            },
+            "CreateTopics",
+        ),
+        TopicChange::Deleted { name } => (TopicEvent::Deleted { name }, "DeleteTopics"),
+        TopicChange::PartitionsIncreased { name, total } => (
+            TopicEvent::PartitionsIncreased {
+                name,
+                total: u32::try_from(total).ok()?,
+            },
+            "CreatePartitions",
+        ),
+        TopicChange::ConfigChanged { name, change } => (
+            TopicEvent::Config {
+                name,
+                edit: config_edit(change),
+            },
+            "AlterConfigs",
+        ),
+    })
+}
+
+fn config_edit(change: ConfigChange) -> ConfigEdit {
+    match change {
+        ConfigChange::Set { name, value } => ConfigEdit::Set { name, value },
+        ConfigChange::Delete { name } => ConfigEdit::Delete { name },
+    }
 }
 
 /// One cluster's backend.

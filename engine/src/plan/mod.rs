@@ -9,6 +9,7 @@
 
 mod attrs;
 mod broker;
+mod drift;
 pub mod dynamic_configs;
 mod pairs;
 mod placement;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::diagnostics::Diagnostics;
 use crate::state::State;
+pub use drift::Drift;
 use pairs::pairs;
 
 /// The version of the plan document this code reads and writes.
@@ -36,6 +38,10 @@ pub struct Plan {
     pub serial: u64,
     /// The configuration the plan leads to, with secrets redacted.
     pub configuration: Config,
+    /// Resources changed outside kmesos since it last applied them, in
+    /// address order (the changes bring them back to the configuration).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<Drift>,
     /// One entry per resource, in address order; `no-op` ones included.
     pub changes: Vec<Change>,
 }
@@ -278,6 +284,7 @@ pub fn diff(config: &Config, state: &State) -> Result<Plan, Diagnostics> {
             positions: Default::default(),
             ..config.redacted()
         },
+        drift: drift::drift(state),
         changes,
     })
 }

@@ -69,7 +69,16 @@ pub(super) fn cluster(
     }
     let (bt, at) = (before.map(|b| &b.topics), after.map(|a| &a.topics));
     for (topic, b, a) in pairs(bt, at) {
-        changes.push(topic_change(name, topic, b, a, config, errors));
+        let drifted = before.is_some_and(|cs| {
+            cs.drift
+                .contains_key(&crate::state::topic_address(name, topic))
+        });
+        let sides = TopicSides {
+            before: b,
+            after: a,
+            drifted,
+        };
+        changes.push(topic_change(name, topic, &sides, config, errors));
     }
     let (bc, ac) = (before.map(|b| &b.clients), after.map(|a| &a.clients));
     for (client, b, a) in pairs(bc, ac) {
@@ -77,16 +86,34 @@ pub(super) fn cluster(
     }
 }
 
+/// A topic in the state and in the configuration, and whether it was
+/// changed outside kmesos since it was applied.
+struct TopicSides<'a> {
+    before: Option<&'a TopicSpec>,
+    after: Option<&'a TopicSpec>,
+    drifted: bool,
+}
+
 /// A topic: more partitions and config changes apply in place; fewer
-/// partitions or another replication factor are refused, saying why.
+/// partitions or another replication factor are refused, saying why (and,
+/// when the state's value was set outside kmesos, that the HCL should follow).
 fn topic_change(
     cluster: &str,
     topic: &str,
-    before: Option<&TopicSpec>,
-    after: Option<&TopicSpec>,
+    sides: &TopicSides,
     config: &Config,
     errors: &mut Diagnostics,
 ) -> Change {
+    let (before, after) = (sides.before, sides.after);
+    let outside = |attr: &str, value: String| {
+        if sides.drifted {
+            format!(
+                "; it was changed outside kmesos to {value}: set {attr} = {value} in the configuration to accept that"
+            )
+        } else {
+            String::new()
+        }
+    };
     let mut d = AttrDiff::default();
     d.field("partitions", before, after, |t| t.partitions, false);
     d.field(
@@ -123,8 +150,10 @@ fn topic_change(
             refuse(
                 "partitions",
                 format!(
-                    "cannot go from {} to {} partitions: Kafka cannot remove partitions from a topic (create a new topic instead)",
-                    b.partitions, a.partitions
+                    "cannot go from {} to {} partitions: Kafka cannot remove partitions from a topic (create a new topic instead){}",
+                    b.partitions,
+                    a.partitions,
+                    outside("partitions", b.partitions.to_string())
                 ),
             );
         }
@@ -132,8 +161,10 @@ fn topic_change(
             refuse(
                 "replication_factor",
                 format!(
-                    "cannot change replication_factor from {} to {}: that needs a partition reassignment, which kmesos does not do",
-                    b.replication_factor, a.replication_factor
+                    "cannot change replication_factor from {} to {}: that needs a partition reassignment, which kmesos does not do{}",
+                    b.replication_factor,
+                    a.replication_factor,
+                    outside("replication_factor", b.replication_factor.to_string())
                 ),
             );
         }

@@ -46,6 +46,7 @@ fn applied(config: &Config) -> State {
             brokers,
             topics: c.topics.clone(),
             clients: c.clients.clone(),
+            drift: BTreeMap::new(),
         };
         state.clusters.insert(name.clone(), cluster);
     }

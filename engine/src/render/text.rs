@@ -1,14 +1,15 @@
-//! The plan as text, in Terraform's style: a legend of the symbols used, then
-//! per changed resource a comment line (address and why) and a block with the
-//! changed attributes (`+` added, `~` changed, `-` removed; maps key by key;
-//! long values as a line diff), then the summary line.
+//! The plan as text, in Terraform's style: first what changed outside kmesos
+//! (drift), if anything did; then a legend of the symbols used, per changed
+//! resource a comment line (address and why) and a block with the changed
+//! attributes (`+` added, `~` changed, `-` removed; maps key by key; long
+//! values as a line diff), then the summary line.
 
 use std::fmt::Write;
 
 use console::Style;
 use similar::{ChangeTag, TextDiff};
 
-use crate::plan::{Action, AttrChange, Change, Plan, ResourceKind};
+use crate::plan::{Action, AttrChange, Change, Drift, Plan, ResourceKind};
 use crate::sensitive::REDACTED;
 
 /// Values longer than this are shown as a diff of their parts.
@@ -18,6 +19,7 @@ const LONG_VALUE: usize = 60;
 pub fn render(plan: &Plan, colour: bool) -> String {
     let p = Painter::new(colour);
     let mut out = String::new();
+    render_drift(&mut out, &plan.drift, &p);
     let changed: Vec<&Change> = plan
         .changes
         .iter()
@@ -87,14 +89,63 @@ fn render_change(out: &mut String, change: &Change, p: &Painter) {
         "  {}",
         p.bold(&format!("# {} {what}{why}", change.address))
     );
-    let kind_name = match change.kind {
-        ResourceKind::Cluster => format!("cluster \"{}\"", change.name),
-        kind => format!("{kind} \"{}\"", change.name),
-    };
-    let _ = writeln!(out, "{} {kind_name} {{", p.symbol(change.action));
+    render_block(
+        out,
+        change.kind,
+        &change.name,
+        change.action,
+        &change.attributes,
+        p,
+    );
+}
 
-    let width = change
-        .attributes
+/// The drift section: each resource changed outside kmesos, with when and
+/// through what, and its attributes from what kmesos applied to what holds.
+fn render_drift(out: &mut String, drift: &[Drift], p: &Painter) {
+    if drift.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}\n",
+        p.bold("Note: Objects have changed outside kmesos")
+    );
+    out.push_str(
+        "kmesos detected the following changes made outside kmesos since it last applied them:\n",
+    );
+    for d in drift {
+        let (what, action) = if d.deleted {
+            ("has been deleted outside kmesos", Action::Destroy)
+        } else {
+            ("has changed outside kmesos", Action::Update)
+        };
+        let _ = writeln!(out, "\n  {}", p.bold(&format!("# {} {what}", d.address)));
+        for c in &d.changes {
+            let _ = writeln!(out, "  #   {} via {}: {}", c.at, c.via, c.change);
+        }
+        render_block(out, d.kind, &d.name, action, &d.attributes, p);
+    }
+    out.push_str(
+        "\nUnless the configuration is changed to match, the changes below bring these objects back to it.\n\n",
+    );
+}
+
+/// A resource block: `~ topic "orders" {`, its attributes, `}`.
+fn render_block(
+    out: &mut String,
+    kind: ResourceKind,
+    name: &str,
+    action: Action,
+    attributes: &[AttrChange],
+    p: &Painter,
+) {
+    let kind_name = match kind {
+        ResourceKind::Cluster => format!("cluster \"{name}\""),
+        kind => format!("{kind} \"{name}\""),
+    };
+    let _ = writeln!(out, "{} {kind_name} {{", p.symbol(action));
+
+    let width = attributes
         .iter()
         .map(|a| {
             if a.key.is_some() {
@@ -106,15 +157,15 @@ fn render_change(out: &mut String, change: &Change, p: &Painter) {
         .max()
         .unwrap_or(0);
     let mut i = 0;
-    while let Some(attr) = change.attributes.get(i) {
+    while let Some(attr) = attributes.get(i) {
         if attr.key.is_some() {
             // A map attribute: its changed keys together in one `name = { }` block.
-            let group: Vec<&AttrChange> = change.attributes[i..]
+            let group: Vec<&AttrChange> = attributes[i..]
                 .iter()
                 .take_while(|a| a.key.is_some() && a.name == attr.name)
                 .collect();
             i += group.len();
-            render_map(out, &attr.name, &group, change.action, width, p);
+            render_map(out, &attr.name, &group, action, width, p);
         } else {
             i += 1;
             let line = attribute_line(attr, &pad(&attr.name, width), p, 6);

@@ -335,6 +335,7 @@ fn done(core: &mut Core, i: usize, out: &mut Out) {
         return;
     };
     step.stage = Stage::Done;
+    let address = step.address.clone();
     match step.action {
         Action::Create => run.counts.created += 1,
         Action::Update => run.counts.updated += 1,
@@ -349,6 +350,8 @@ fn done(core: &mut Core, i: usize, out: &mut Out) {
     };
     out.push(Command::ApplyProgress(progress));
     out.dirty = true;
+    // The resource now matches the configuration: its outside changes are undone.
+    core.doc.state.clear_drift(&address);
 }
 
 /// Works on step `i`; true if it moved on.
@@ -410,6 +413,7 @@ fn cluster_step(core: &mut Core, i: usize, step: &Step, out: &mut Out) {
                     brokers: BTreeMap::new(),
                     topics: BTreeMap::new(),
                     clients: BTreeMap::new(),
+                    drift: BTreeMap::new(),
                 },
             );
             done(core, i, out);

@@ -69,6 +69,13 @@ pub enum Event {
         topic: String,
         error: Option<String>,
     },
+    /// A change made outside kmesos (through the cluster's Kafka endpoint,
+    /// named by `via`): recorded in the state as drift for `kmesos plan`.
+    ChangedOutside {
+        cluster: String,
+        change: engine::state::OutsideEvent,
+        via: String,
+    },
     /// Time passes: failover delays expire, probes and reconciliation are retried.
     Tick,
 }

@@ -75,10 +75,12 @@ impl Driver {
                     event
                 }
                 Some(change) = inputs.endpoint_changes.recv() => {
-                    // The core has no event for drift yet: it shows in the
-                    // endpoint's answers and in the log.
+                    // Recorded in the state as drift, for `kmesos plan`.
                     tracing::info!(?change, "changed through the Kafka endpoint");
-                    continue;
+                    match change.into_event() {
+                        Some(event) => event,
+                        None => continue,
+                    }
                 }
                 _ = tick.tick() => Event::Tick,
             };
