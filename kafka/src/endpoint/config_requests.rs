@@ -10,6 +10,7 @@
 //! renders it into the broker's config). Either way the backend hears of it.
 
 use futures::future::join_all;
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::describe_configs_response::{
     DescribeConfigsResourceResult, DescribeConfigsResult,
 };
@@ -171,22 +172,21 @@ async fn topic_entries(cluster: &Cluster, topic: &str) -> Result<Vec<ConfigEntry
     if let Some(managed) = cluster.backend.topic_config(topic) {
         return Ok(managed);
     }
-    let mut connection_answer = cluster
+    let (_, described) = cluster
         .links
         .call(
             first,
             &DescribeConfigsRequest::default().with_resources(vec![
-                kafka_protocol::messages::describe_configs_request::DescribeConfigsResource::default()
+                DescribeConfigsResource::default()
                     .with_resource_type(crate::configs::RESOURCE_TOPIC)
                     .with_resource_name(text(topic))
                     .with_configuration_keys(None),
             ]),
         )
         .await
-        .map_err(broker_failure)?
-        .1;
+        .map_err(broker_failure)?;
     let mut entries = Vec::new();
-    for result in connection_answer.results.drain(..) {
+    for result in described.results {
         if result.error_code != 0 {
             let message = result
                 .error_message
