@@ -154,3 +154,41 @@ async fn a_framework_gone_past_its_failover_timeout_is_removed_with_its_tasks() 
     );
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_get_heartbeats_at_the_announced_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(1, dir.path());
+    config.heartbeat_interval_secs = 0.3;
+    let cluster = kmesos_mesos::local::LocalCluster::start(config)
+        .await
+        .unwrap();
+    let info = framework_info(None, 3600);
+    let master = cluster.master_url();
+    let (_scheduler, mut events) = kmesos_mesos::scheduler::Scheduler::subscribe(
+        kmesos_mesos::scheduler::SchedulerConfig::new(master.as_str(), info),
+    )
+    .unwrap();
+    let first = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap();
+    let Some(SchedulerEvent::Subscribed {
+        heartbeat_interval, ..
+    }) = first
+    else {
+        panic!("expected SUBSCRIBED, got {first:?}");
+    };
+    assert_eq!(heartbeat_interval, std::time::Duration::from_millis(300));
+    let beat = tokio::time::timeout(DEADLINE, async {
+        loop {
+            match events.recv().await {
+                Some(SchedulerEvent::Heartbeat) => return true,
+                None => return false,
+                Some(_) => {}
+            }
+        }
+    });
+    assert!(
+        beat.await.expect("a HEARTBEAT within the deadline"),
+        "stream ended"
+    );
+    cluster.shutdown().await;
+}
