@@ -265,9 +265,25 @@ pub(crate) async fn delete_topics(
         .with_timeout_ms(request.timeout_ms);
     let names: Vec<String> = names.iter().map(t_name).collect();
     let all = every_broker(cluster);
+    // tansu 0.6 (sqlite) deletes every topic when asked to delete one: the
+    // backend hears of every topic that is gone afterwards, not only those
+    // named, so the state does not silently drift from the brokers.
+    let before = if all {
+        existing_topics(cluster).await.ok()
+    } else {
+        None
+    };
     let mut response =
         carry_out(cluster, &forwarded, all, UNKNOWN_TOPIC_OR_PARTITION, &names).await;
-    for name in succeeded(&mut response) {
+    let mut deleted = succeeded(&mut response);
+    if let (Some(before), Ok(after)) = (before, existing_topics(cluster).await) {
+        let vanished: Vec<String> = before
+            .into_iter()
+            .filter(|t| !after.contains(t) && !deleted.contains(t))
+            .collect();
+        deleted.extend(vanished);
+    }
+    for name in deleted {
         cluster.backend.topic_changed(TopicChange::Deleted { name });
     }
     response
