@@ -51,7 +51,7 @@ pub(crate) async fn answer(cluster: &Cluster, incoming: IncomingRequest) -> Resu
             request,
         } => {
             let version = header.request_api_version;
-            let response = match request {
+            let response = match *request {
                 RequestKind::ApiVersions(_) => ResponseKind::ApiVersions(api_versions(0)),
                 RequestKind::Metadata(r) => {
                     ResponseKind::Metadata(metadata::metadata(cluster, r, version).await)
