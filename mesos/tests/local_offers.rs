@@ -7,7 +7,7 @@ mod local_common;
 use std::time::Duration;
 
 use kmesos_mesos::proto::Filters;
-use kmesos_mesos::scheduler::SchedulerEvent;
+use kmesos_mesos::scheduler::{SchedulerConfig, SchedulerEvent};
 use local_common::*;
 
 /// Several allocation rounds (0.2 s each in the test config).
@@ -64,32 +64,41 @@ async fn declined_resources_stay_away_until_revive() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suppressed_roles_get_no_offers_until_revive() {
     let dir = tempfile::tempdir().unwrap();
-    let cluster = start(2, dir.path()).await;
-    let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
-    fw.scheduler.suppress(vec!["kafka".into()]).await.unwrap();
-    let mut held = Vec::new();
-    // Offers made before the SUPPRESS arrived stay valid; return them.
-    while let Ok(Some(SchedulerEvent::Offers(offers))) =
-        tokio::time::timeout(Duration::from_millis(300), fw.events.recv()).await
-    {
-        held.extend(offers.into_iter().filter_map(|o| o.id));
-    }
-    fw.scheduler
-        .decline(
-            held,
-            Some(Filters {
-                refuse_seconds: Some(0.0),
-            }),
-        )
-        .await
-        .unwrap();
-    assert_eq!(offers_within(&mut fw, QUIET).await, 0, "suppressed");
+    let cluster = start(1, dir.path()).await;
+    let master = cluster.master_url();
+    // Subscribed suppressed: no offer at all.
+    let mut config = SchedulerConfig::new(master.as_str(), framework_info(None, 3600));
+    config.suppressed_roles = vec!["kafka".into()];
+    let mut fw = TestFramework::subscribe_config(config).await;
+    assert_eq!(
+        offers_within(&mut fw, QUIET).await,
+        0,
+        "subscribed suppressed"
+    );
 
     fw.scheduler.revive(vec!["kafka".into()]).await.unwrap();
     let offer = fw.offer().await;
     assert_eq!(
-        offer.allocation_info.and_then(|a| a.role).as_deref(),
+        offer
+            .allocation_info
+            .clone()
+            .and_then(|a| a.role)
+            .as_deref(),
         Some("kafka")
     );
+
+    // SUPPRESS keeps the outstanding offer valid, but once it is declined
+    // (with no filter) nothing new is offered.
+    fw.scheduler.suppress(vec![]).await.unwrap();
+    let no_filter = Filters {
+        refuse_seconds: Some(0.0),
+    };
+    fw.scheduler
+        .decline(vec![offer.id.clone().unwrap()], Some(no_filter))
+        .await
+        .unwrap();
+    assert_eq!(offers_within(&mut fw, QUIET).await, 0, "suppressed");
+    fw.scheduler.revive(vec![]).await.unwrap();
+    assert_ne!(fw.offer().await.id, offer.id);
     cluster.shutdown().await;
 }

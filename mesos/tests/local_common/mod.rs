@@ -114,6 +114,11 @@ impl TestFramework {
     ) -> TestFramework {
         let mut config = SchedulerConfig::new(master, info);
         config.encoding = encoding;
+        Self::subscribe_config(config).await
+    }
+
+    /// Subscribes with a scheduler client configured as `config`.
+    pub async fn subscribe_config(config: SchedulerConfig) -> TestFramework {
         let (scheduler, events) = Scheduler::subscribe(config).expect("client");
         let mut framework = TestFramework {
             scheduler,
