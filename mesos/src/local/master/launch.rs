@@ -108,12 +108,14 @@ impl Master {
             .frameworks
             .get(framework_id)
             .ok_or("Framework cannot be found")?;
-        if framework
-            .tasks
-            .get(&id)
-            .is_some_and(|t| !t.state.is_terminal() || t.state == TaskState::TaskUnreachable)
-        {
-            return Err(format!("Task has duplicate ID: {id}"));
+        match framework.tasks.get(&id).map(|t| t.state) {
+            Some(TaskState::TaskUnreachable) => {
+                return Err(format!("Task reuses the ID of an unreachable task: {id}"));
+            }
+            Some(state) if !state.is_terminal() => {
+                return Err(format!("Task has duplicate ID: {id}"))
+            }
+            _ => {}
         }
         let agent = task
             .agent_id
