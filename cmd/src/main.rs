@@ -9,6 +9,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// The scheduler's Kafka endpoint decodes untrusted frames; see the allocator's
+// module for why huge allocations must not abort the process.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: kafka::ReserveHugeAllocations = kafka::ReserveHugeAllocations;
+
 #[derive(Parser)]
 #[command(
     name = "kmesos",

@@ -13,6 +13,10 @@ pub mod configs;
 pub mod endpoint;
 pub mod error;
 pub mod frame;
+#[cfg(target_os = "linux")]
+pub mod huge_alloc;
 
 pub use client::{probe, ApiVersionsSummary, BrokerConnection};
 pub use error::{error_name, KafkaError};
+#[cfg(target_os = "linux")]
+pub use huge_alloc::ReserveHugeAllocations;

@@ -4,6 +4,10 @@
 
 mod support;
 
+// As in the `kmesos` binary: frames announcing huge arrays must not abort.
+#[global_allocator]
+static ALLOCATOR: kmesos_kafka::ReserveHugeAllocations = kmesos_kafka::ReserveHugeAllocations;
+
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -158,6 +162,21 @@ async fn malformed_and_oversized_frames_close_only_their_connection() {
         (
             "truncated body",
             Bytes::from_static(&[0, 0, 0, 13, 0, 3, 0, 12, 0, 0, 0, 9, 0, 0, 0, 0x05, 0x01]),
+        ),
+        // Metadata v1 announcing 2^31-1 topics in a 14-byte body: the decoder
+        // sizes its vector from that count before reading any of them.
+        (
+            "array count beyond the frame",
+            Bytes::from_static(&[
+                0, 0, 0, 14, 0, 3, 0, 1, 0, 0, 0, 9, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff,
+            ]),
+        ),
+        // The same with Metadata v12's compact array (varint count 2^32-1).
+        (
+            "compact array count beyond the frame",
+            Bytes::from_static(&[
+                0, 0, 0, 16, 0, 3, 0, 12, 0, 0, 0, 9, 0xff, 0xff, 0, 0xff, 0xff, 0xff, 0xff, 0x0f,
+            ]),
         ),
         (
             "oversized frame",
