@@ -237,6 +237,15 @@ async fn bad_offers_and_oversized_tasks_are_reported_as_task_updates() {
         .await
         .unwrap();
     fw.update("late", TaskState::TaskDropped).await;
+
+    // A task id still in use cannot be launched again.
+    fw.scheduler.revive(vec![]).await.unwrap();
+    fw.launch_command_task("twice", "sleep 600").await;
+    fw.update("twice", TaskState::TaskRunning).await;
+    fw.scheduler.revive(vec![]).await.unwrap();
+    fw.launch_command_task("twice", "sleep 600").await;
+    let duplicate = fw.update("twice", TaskState::TaskError).await;
+    assert_eq!(duplicate.message(), "Task has duplicate ID: twice");
     cluster.shutdown().await;
 }
 
