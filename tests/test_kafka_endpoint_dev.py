@@ -1,0 +1,162 @@
+"""The scheduler's Kafka endpoint on `kmesos dev` with the quickstart applied,
+driven by clients nobody here wrote: kcat lists the brokers; confluent-kafka's
+AdminClient creates, describes and deletes a topic; kafka-python describes
+broker configs, alters a dynamic one and a managed topic's config; a producer
+and a consumer bootstrapped at the endpoint exchange messages. Then
+`kmesos plan examples/quickstart` shows the outside changes to managed
+resources as drift, with the changes that bring them back, and leaves the
+topic no HCL manages alone."""
+
+import glob
+import json
+import os
+import socket
+import subprocess
+import uuid
+
+import confluent_kafka
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicCollection, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+from kafka import KafkaAdminClient
+from kafka.protocol.admin import DescribeConfigsRequest, IncrementalAlterConfigsRequest
+
+from devcluster import QUICKSTART, DevCluster
+
+# The node id the endpoint lists itself under (docs/kafka-endpoint.md).
+ENDPOINT_NODE = 2**31 - 2
+RESOURCE_TOPIC, RESOURCE_BROKER = 2, 4
+SCRATCH = f"scratch-{uuid.uuid4().hex[:8]}"
+
+
+def listening(addr):
+    host, port = addr.rsplit(":", 1)
+    try:
+        with socket.create_connection((host, int(port)), timeout=5):
+            return True
+    except OSError:
+        return False
+
+
+def kcat_listing(bootstrap, tmp_path):
+    """`kcat -L` with the confluent-kafka wheel's librdkafka: Debian's kcat
+    links librdkafka 2.0, which cannot talk to tansu."""
+    wheel_libs = os.path.join(os.path.dirname(confluent_kafka.__file__), "..", "confluent_kafka.libs")
+    libs = tmp_path / "kcat-libs"
+    libs.mkdir()
+    (libs / "librdkafka.so.1").symlink_to(glob.glob(os.path.join(wheel_libs, "librdkafka*"))[0])
+    result = subprocess.run(
+        ["kcat", "-L", "-b", bootstrap, "-m", "30"],
+        env=dict(os.environ, LD_LIBRARY_PATH=str(libs)),
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+class EndpointNode:
+    """kafka-python requests addressed to the endpoint itself (its admin
+    client otherwise picks any node, which may be a broker)."""
+
+    def __init__(self, bootstrap):
+        self.admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kmesos-e2e")
+
+    def send(self, request):
+        async def call():
+            return await self.admin._manager.send(request, node_id=ENDPOINT_NODE)
+        return self.admin._manager.run(call)
+
+    def describe(self, resource_type, name):
+        result = self.send(DescribeConfigsRequest(resources=[(resource_type, name, None)], include_synonyms=False)).results[0]
+        assert result.error_code == 0, result
+        return {c.name: c.value for c in result.configs}
+
+    def alter(self, resource_type, name, key, value):
+        response = self.send(IncrementalAlterConfigsRequest(
+            resources=[(resource_type, name, [(key, 0, value)])], validate_only=False))
+        r = response.responses[0]
+        return r.error_code, r.error_message
+
+    def close(self):
+        self.admin.close()
+
+
+def exchange(bootstrap, topic, count):
+    producer = Producer({"bootstrap.servers": bootstrap, "message.timeout.ms": 60000})
+    delivered = []
+    for i in range(count):
+        producer.produce(topic, value=f"m-{i}", partition=0,
+                         on_delivery=lambda err, msg: delivered.append(err))
+    assert producer.flush(60) == 0, "messages left unsent"
+    assert [e for e in delivered if e is not None] == []
+    # assign(), not a group join: see docs/kafka-endpoint.md on tansu.
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "kmesos-e2e", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    got = []
+    for _ in range(120):
+        if len(got) >= count:
+            break
+        message = consumer.poll(1.0)
+        if message is not None and message.error() is None:
+            got.append(message.value().decode())
+    consumer.close()
+    return got
+
+
+def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift(tmp_path):
+    with DevCluster(tmp_path, apply=QUICKSTART) as dev:
+        dev.wait_output("Apply complete!")
+        brokers = dev.wait_running(3)
+        bootstrap = dev.kafka
+        dev.wait_for(lambda: listening(bootstrap), 60, f"the Kafka endpoint on {bootstrap}")
+
+        listing = kcat_listing(bootstrap, tmp_path)
+        for broker in brokers:
+            assert f"broker {broker.id} at {broker.addr}" in listing, listing
+
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        admin.create_topics([NewTopic(SCRATCH, num_partitions=1, replication_factor=1)])[SCRATCH].result(timeout=60)
+        described = admin.describe_topics(TopicCollection([SCRATCH]))[SCRATCH].result(timeout=60)
+        assert described.name == SCRATCH and len(described.partitions) == 1
+        assert {"orders", "events", SCRATCH} <= set(admin.list_topics(timeout=30).topics)
+
+        sent = [f"m-{i}" for i in range(20)]
+        assert exchange(bootstrap, SCRATCH, len(sent)) == sent
+
+        node = EndpointNode(bootstrap)
+        try:
+            first = str(brokers[0].id)
+            # What kmesos rendered: the quickstart sets no broker property.
+            assert "log.cleaner.threads" not in node.describe(RESOURCE_BROKER, first)
+            assert node.alter(RESOURCE_BROKER, first, "log.cleaner.threads", "2") == (0, None)
+            error, message = node.alter(RESOURCE_BROKER, first, "log.dirs", "/elsewhere")
+            assert error != 0 and "Cannot update these configs dynamically" in message
+            # Recorded in the state, the endpoint describes it from there.
+            dev.wait_for(lambda: node.describe(RESOURCE_BROKER, first).get("log.cleaner.threads") == "2",
+                         60, "the altered broker config")
+            assert node.alter(RESOURCE_TOPIC, "events", "retention.ms", "1000") == (0, None)
+        finally:
+            node.close()
+
+        def drifted():
+            drift = dev.state()["clusters"]["quickstart"].get("drift", {})
+            return drift if {f"cluster.quickstart.broker.{first}", "cluster.quickstart.topic.events"} <= set(drift) else None
+
+        drift = dev.wait_for(drifted, 60, "the outside changes in the state")
+        assert drift["cluster.quickstart.topic.events"]["applied"]["spec"]["config"] == {"retention.ms": "3600000"}
+
+        text = dev.kmesos("plan", str(QUICKSTART)).stdout
+        notes, actions = text.split("kmesos will perform", 1)
+        assert "# cluster.quickstart.topic.events has changed outside kmesos" in notes, text
+        assert '"retention.ms" = "3600000" -> "1000"' in notes, text
+        assert "via Kafka endpoint" in notes, text
+        assert '"retention.ms" = "1000" -> "3600000"' in actions, text
+        assert f'- "log.cleaner.threads" = "2"' in actions, text
+        assert SCRATCH not in text, "a topic no HCL manages is in the plan"
+
+        plan = json.loads(dev.kmesos("plan", str(QUICKSTART), "--json").stdout)
+        assert [d["address"] for d in plan["drift"]] == [
+            f"cluster.quickstart.broker.{first}", "cluster.quickstart.topic.events"]
+        assert all(SCRATCH not in c["address"] for c in plan["changes"])
+
+        admin.delete_topics([SCRATCH])[SCRATCH].result(timeout=60)
+        assert SCRATCH not in admin.list_topics(timeout=30).topics
