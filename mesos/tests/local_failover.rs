@@ -122,29 +122,10 @@ async fn a_framework_gone_past_its_failover_timeout_is_removed_with_its_tasks() 
     fw.launch_command_task("orphaned", "echo $$ > pid; exec sleep 600")
         .await;
     fw.update("orphaned", TaskState::TaskRunning).await;
-    let state = cluster.state().await.unwrap();
-    let sandbox = std::path::PathBuf::from(state["tasks"][0]["sandbox"].as_str().unwrap());
-    // TASK_RUNNING comes as the process starts: its pid file follows shortly.
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    let pid = loop {
-        let pid = std::fs::read_to_string(sandbox.join("pid")).unwrap_or_default();
-        if pid.ends_with('\n') {
-            break pid.trim().to_string();
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no pid file");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let pid = task_pid(&cluster).await;
     let id = fw.framework_id.clone().unwrap();
     drop(fw);
-
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while std::path::Path::new(&format!("/proc/{pid}")).exists() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the task's process outlived its framework"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_gone(&pid).await;
     let state = cluster.state().await.unwrap();
     assert_eq!(state["frameworks"].as_array().map(Vec::len), Some(0));
 

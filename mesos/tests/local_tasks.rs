@@ -159,3 +159,18 @@ async fn a_protobuf_framework_runs_a_command_task() {
     fw.update("proto", TaskState::TaskFinished).await;
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_cluster_kills_its_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start(1, dir.path()).await;
+    let mut fw = TestFramework::subscribe(&cluster.master_url(), None).await;
+    fw.launch_command_task("lingering", "echo $$ > pid; exec sleep 600")
+        .await;
+    fw.update("lingering", TaskState::TaskRunning).await;
+    let pid = task_pid(&cluster).await;
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+
+    drop(cluster);
+    wait_gone(&pid).await;
+}

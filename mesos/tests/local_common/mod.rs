@@ -328,3 +328,37 @@ pub async fn hook(master_url: &str, agent: &str, action: &str) -> reqwest::Statu
         .expect("hook request")
         .status()
 }
+
+/// The pid the first task wrote with `echo $$ > pid` into its sandbox; the
+/// file may follow TASK_RUNNING by a moment.
+pub async fn task_pid(cluster: &LocalCluster) -> String {
+    let state = cluster.state().await.expect("state");
+    let sandbox = state["tasks"][0]["sandbox"]
+        .as_str()
+        .expect("the task's sandbox in /master/state");
+    let pid_file = Path::new(sandbox).join("pid");
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let pid = std::fs::read_to_string(&pid_file).unwrap_or_default();
+        if pid.ends_with('\n') {
+            return pid.trim().to_string();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no pid file in {sandbox}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until process `pid` no longer exists.
+pub async fn wait_gone(pid: &str) {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "process {pid} is still alive"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
