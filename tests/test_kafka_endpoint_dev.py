@@ -5,7 +5,7 @@ broker configs, alters a dynamic one and a managed topic's config; a producer
 and a consumer bootstrapped at the endpoint exchange messages. Then
 `kmesos plan examples/quickstart` shows the outside changes to managed
 resources as drift, with the changes that bring them back, and leaves the
-topic no HCL manages alone."""
+topic no HCL manages alone; `kmesos apply` undoes them and the drift goes."""
 
 import glob
 import json
@@ -157,6 +157,12 @@ def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift
         assert [d["address"] for d in plan["drift"]] == [
             f"cluster.quickstart.broker.{first}", "cluster.quickstart.topic.events"]
         assert all(SCRATCH not in c["address"] for c in plan["changes"])
+
+        # Applying the HCL undoes the outside changes, and their drift goes.
+        dev.kmesos("apply", str(QUICKSTART), "--auto-approve")
+        assert "drift" not in dev.state()["clusters"]["quickstart"]
+        again = dev.kmesos("plan", str(QUICKSTART)).stdout
+        assert again.startswith("No changes."), again
 
         admin.delete_topics([SCRATCH])[SCRATCH].result(timeout=60)
         assert SCRATCH not in admin.list_topics(timeout=30).topics
