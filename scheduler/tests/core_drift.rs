@@ -122,3 +122,15 @@ fn applying_the_configuration_again_clears_the_drift() {
     let plan = engine::diff(&core_sim::load(HCL), state).expect("a plan");
     assert!(!plan.has_changes() && plan.drift.is_empty(), "{plan:?}");
 }
+
+#[test]
+fn applying_a_configuration_that_accepts_the_outside_change_clears_the_drift() {
+    let mut sim = running();
+    sim.handle(outside(retention("1000")));
+    let accepting = HCL.replace("\"3600000\"", "\"1000\"");
+    let plan = engine::diff(&core_sim::load(&accepting), &sim.core.state().state).expect("a plan");
+    assert!(!plan.has_changes() && plan.drift.len() == 1, "{plan:?}");
+    sim.apply(&accepting);
+    sim.settle();
+    assert!(!sim.core.state().state.has_drift());
+}

@@ -57,6 +57,11 @@ pub(super) fn submit(
             ),
         })
         .collect();
+    // Resources the plan leaves as they are already match the configuration
+    // (it was updated to accept their outside changes): no drift is left.
+    for change in plan.changes.iter().filter(|c| c.action == Action::NoOp) {
+        core.doc.state.clear_drift(&change.address);
+    }
     // Changed cluster settings are recorded at once so that every broker
     // launched from now on runs with them; the dynamic ones reach running
     // brokers in the update phase, the static ones with their restarts.
