@@ -206,6 +206,7 @@ fn partitions_raised_outside_beyond_the_hcl_are_an_error_that_says_to_update_it(
     assert_eq!(accepted.code, 0, "{}", accepted.stderr);
     assert!(
         accepted.stdout.contains("~ partitions = 3 -> 12")
+            && accepted.stdout.contains("the next apply accepts them")
             && accepted.stdout.contains("No changes."),
         "{}",
         accepted.stdout

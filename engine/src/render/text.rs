@@ -19,7 +19,7 @@ const LONG_VALUE: usize = 60;
 pub fn render(plan: &Plan, colour: bool) -> String {
     let p = Painter::new(colour);
     let mut out = String::new();
-    render_drift(&mut out, &plan.drift, &p);
+    render_drift(&mut out, &plan.drift, plan.has_changes(), &p);
     let changed: Vec<&Change> = plan
         .changes
         .iter()
@@ -101,7 +101,7 @@ fn render_change(out: &mut String, change: &Change, p: &Painter) {
 
 /// The drift section: each resource changed outside kmesos, with when and
 /// through what, and its attributes from what kmesos applied to what holds.
-fn render_drift(out: &mut String, drift: &[Drift], p: &Painter) {
+fn render_drift(out: &mut String, drift: &[Drift], changes: bool, p: &Painter) {
     if drift.is_empty() {
         return;
     }
@@ -125,9 +125,11 @@ fn render_drift(out: &mut String, drift: &[Drift], p: &Painter) {
         }
         render_block(out, d.kind, &d.name, action, &d.attributes, p);
     }
-    out.push_str(
-        "\nUnless the configuration is changed to match, the changes below bring these objects back to it.\n\n",
-    );
+    out.push_str(if changes {
+        "\nUnless the configuration is changed to match, the changes below bring these objects back to it.\n\n"
+    } else {
+        "\nThe configuration matches these values; the next apply accepts them.\n\n"
+    });
 }
 
 /// A resource block: `~ topic "orders" {`, its attributes, `}`.
