@@ -281,6 +281,9 @@ class DevCluster:
     def get(self, path):
         return _get_json(self.url + path)
 
+    def get_master(self, path):
+        return _get_json(f"http://127.0.0.1:{self.master_port}{path}")
+
     def healthy(self):
         if self.proc.poll() is not None:
             raise AssertionError(f"kmesos dev exited with {self.proc.returncode}:\n{self.errors()[-5000:]}")

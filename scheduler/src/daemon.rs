@@ -53,6 +53,10 @@ pub struct Options {
     pub executor: PathBuf,
     /// The tansu binary agents fetch for tansu clusters; none: not served.
     pub tansu: Option<PathBuf>,
+    /// Apache Kafka distributions (`.tgz`) for apache clusters, served to
+    /// agents; a cluster's `kafka.dist` names one by its path as given here
+    /// or by its file name.
+    pub distributions: Vec<PathBuf>,
     /// Timing of the core; `None` for its defaults.
     pub tune: Option<fn(&mut CoreConfig)>,
 }
@@ -98,6 +102,17 @@ impl Daemon {
         };
         let mut config = CoreConfig::new(ROLE, executor, tansu);
         config.principal = Some("kmesos".into());
+        for path in &options.distributions {
+            let served = artifacts.add(path, false)?.clone();
+            let artifact = Artifact {
+                uri: artifacts.uri(&served),
+                sha256: served.sha256.clone(),
+            };
+            config
+                .distributions
+                .insert(path.display().to_string(), artifact.clone());
+            config.distributions.insert(served.name, artifact);
+        }
         if let Some(tune) = options.tune {
             tune(&mut config);
         }

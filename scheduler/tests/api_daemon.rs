@@ -54,6 +54,8 @@ impl Setup {
         // Any file serves as the artifact here: nothing is launched.
         let executor = dir.path().join("kmesos-executor");
         std::fs::write(&executor, b"#!/bin/sh\necho executor\n").unwrap();
+        let dist = dir.path().join("kafka_2.13-4.1.0.tgz");
+        std::fs::write(&dist, b"not really a tarball").unwrap();
         let daemon = Daemon::start(Options {
             master: cluster.master_url(),
             store: Box::new(FileStore::open(&state).unwrap()),
@@ -63,6 +65,7 @@ impl Setup {
             token: Some(TOKEN.into()),
             executor: executor.clone(),
             tansu: None,
+            distributions: vec![dist],
             tune: None,
         })
         .await
@@ -162,6 +165,9 @@ async fn artifacts_are_served_with_their_sha256_without_a_token() {
     let body = response.bytes().await.unwrap();
     assert_eq!(&body[..], &std::fs::read(&setup.executor).unwrap()[..]);
     assert_eq!(setup.get("/artifacts/tansu", None).await.status(), 404);
+    let dist = setup.get("/artifacts/kafka_2.13-4.1.0.tgz", None).await;
+    assert_eq!(dist.status(), 200);
+    assert_eq!(&dist.bytes().await.unwrap()[..], b"not really a tarball");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -75,6 +75,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             token: None,
             executor,
             tansu: Some(tansu),
+            distributions: Vec::new(),
             tune: None,
         };
         let daemon = Daemon::start(options).await?;

@@ -42,6 +42,10 @@ pub struct Args {
     /// The tansu binary served to agents (default: found like `kmesos dev` does).
     #[arg(long, value_name = "PATH")]
     tansu: Option<PathBuf>,
+    /// An Apache Kafka distribution (.tgz) to serve to agents, named by a
+    /// cluster's `kafka.dist` (this path, or its file name); repeatable.
+    #[arg(long = "dist", value_name = "PATH")]
+    distributions: Vec<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -59,6 +63,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             None => executor_next_to_kmesos()?,
         },
         tansu: args.tansu.or_else(find_tansu),
+        distributions: args.distributions,
         tune: None,
     };
     runtime()?.block_on(serve(options))
