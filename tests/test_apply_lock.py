@@ -3,8 +3,10 @@ against: while one apply runs a second is refused naming who holds the lock
 and since when; a saved plan applied after the state moved is refused."""
 
 import json
+import signal
 import subprocess
 import time
+import urllib.request
 
 from devcluster import KMESOS, QUICKSTART, DevCluster
 
@@ -50,3 +52,27 @@ def test_a_prompt_is_refused_without_a_terminal(tmp_path):
         time.sleep(1)
         assert dev.get("/v1/health")["apply"] is None
         assert dev.state()["clusters"] == {}
+
+
+def test_ctrl_c_detaches_and_the_api_cancels_the_running_apply(tmp_path):
+    with DevCluster(tmp_path) as dev:
+        follower = subprocess.Popen(
+            [str(KMESOS), "apply", str(QUICKSTART), "--auto-approve", "--scheduler", dev.url],
+            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        running = dev.wait_for(lambda: dev.get("/v1/health")["apply"], 120, "the apply to take the lock")
+        time.sleep(1)
+        follower.send_signal(signal.SIGINT)
+        out, err = follower.communicate(timeout=60)
+        assert follower.returncode == 0, out + err
+        assert f"Detached. Apply {running['apply_id']} keeps running on the scheduler" in out, out
+        assert dev.get("/v1/health")["apply"]["apply_id"] == running["apply_id"], "still running after the CLI left"
+
+        request = urllib.request.Request(dev.url + "/v1/applies/current/cancel", method="POST")
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status == 202
+        dev.wait_for(lambda: dev.get("/v1/health")["apply"] is None, 180, "the cancelled apply to stop")
+
+        with urllib.request.urlopen(f"{dev.url}/v1/applies/{running['apply_id']}/progress", timeout=30) as stream:
+            events = [json.loads(line) for line in stream.read().decode().splitlines()]
+        assert events[0]["event"] == "started" and events[-1]["event"] == "cancelled", events
