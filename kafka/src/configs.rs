@@ -46,6 +46,9 @@ pub enum ConfigSource {
     Static,
     /// Set at runtime (a dynamic broker config, or a topic override).
     Dynamic,
+    /// Set at runtime for every broker of the cluster (Kafka's dynamic
+    /// default broker config).
+    ClusterDynamic,
     /// Kafka's built-in default.
     Default,
 }
@@ -56,6 +59,7 @@ impl ConfigSource {
         match (self, resource_type) {
             (ConfigSource::Dynamic, RESOURCE_TOPIC) => 1, // DYNAMIC_TOPIC_CONFIG
             (ConfigSource::Dynamic, _) => 2,              // DYNAMIC_BROKER_CONFIG
+            (ConfigSource::ClusterDynamic, _) => 3,       // DYNAMIC_DEFAULT_BROKER_CONFIG
             (ConfigSource::Static, _) => 4,               // STATIC_BROKER_CONFIG
             (ConfigSource::Default, _) => 5,              // DEFAULT_CONFIG
         }
@@ -64,7 +68,8 @@ impl ConfigSource {
     /// The source for Kafka's code; unknown codes count as defaults.
     pub fn from_kafka_code(code: i8) -> Self {
         match code {
-            1 | 2 | 3 | 6 | 7 | 8 => ConfigSource::Dynamic,
+            3 => ConfigSource::ClusterDynamic,
+            1 | 2 | 6 | 7 | 8 => ConfigSource::Dynamic,
             4 => ConfigSource::Static,
             _ => ConfigSource::Default,
         }

@@ -214,3 +214,87 @@ async fn every_topic_a_delete_removes_is_reported_to_the_backend() {
     assert!(gone.contains("dropped"));
     assert_eq!(reported, gone);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confluent_admin_client_describes_and_alters_the_cluster_wide_broker_config() {
+    let cluster = TestCluster::start(2).await;
+    let endpoint_node = (i32::MAX - 1).to_string();
+    let out = json(
+        &run_client_script(
+            "confluent_broker_configs.py",
+            &[&cluster.bootstrap(), &endpoint_node],
+        )
+        .await,
+    );
+
+    // The cluster's effective broker config with sources (STATIC_BROKER_CONFIG
+    // 4, DEFAULT_CONFIG 5), the secret masked, no one broker's own id.
+    let before = &out["before"];
+    assert_eq!(before["log.dirs"]["value"], "/var/lib/kmesos/data", "{out}");
+    assert_eq!(before["log.dirs"]["source"], 4, "{out}");
+    assert_eq!(before["log.retention.ms"]["source"], 5, "{out}");
+    assert_eq!(before["ssl.keystore.password"]["value"], Value::Null);
+    assert_eq!(before["ssl.keystore.password"]["sensitive"], true);
+    assert_eq!(before["broker.id"], Value::Null, "{out}");
+
+    // Dynamic properties apply cluster-wide (DYNAMIC_DEFAULT_BROKER_CONFIG
+    // 3); a static one is refused whole, in Kafka's words.
+    assert_eq!(out["alter_dynamic"], Value::Null, "{out}");
+    assert_eq!(out["alter_legacy"], Value::Null, "{out}");
+    assert_eq!(out["alter_static"]["name"], "INVALID_REQUEST", "{out}");
+    assert_eq!(
+        out["alter_static"]["message"],
+        "Cannot update these configs dynamically: Set(log.dirs)"
+    );
+    assert_eq!(out["after"]["log.retention.ms"]["value"], "3600000");
+    assert_eq!(out["after"]["log.retention.ms"]["source"], 3);
+    assert_eq!(out["after"]["message.max.bytes"]["value"], "2000000");
+    assert_eq!(out["after"]["log.dirs"]["value"], "/var/lib/kmesos/data");
+
+    let recorded = cluster.backend.config_changes.lock().unwrap().clone();
+    let set = |name: &str, value: &str| ConfigChange::Set {
+        name: name.into(),
+        value: value.into(),
+    };
+    assert_eq!(
+        recorded,
+        vec![
+            (None, set("log.retention.ms", "3600000")),
+            (None, set("message.max.bytes", "2000000")),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_empty_broker_name_is_the_cluster_wide_default_too() {
+    use kmesos_kafka::configs::ConfigResource;
+    use kmesos_kafka::BrokerConnection;
+
+    let cluster = TestCluster::start(1).await;
+    let mut admin = BrokerConnection::connect(&cluster.bootstrap(), support::WAIT)
+        .await
+        .unwrap();
+    let default = ConfigResource::Broker(String::new());
+    let change = ConfigChange::Set {
+        name: "log.cleaner.threads".into(),
+        value: "2".into(),
+    };
+    admin
+        .incremental_alter_configs(&default, std::slice::from_ref(&change), false)
+        .await
+        .unwrap();
+    let described = admin.describe_configs(&default).await.unwrap();
+    let threads = described
+        .iter()
+        .find(|e| e.name == "log.cleaner.threads")
+        .unwrap_or_else(|| panic!("{described:?}"));
+    assert_eq!(threads.value.as_deref(), Some("2"));
+    assert!(
+        described.iter().all(|e| e.name != "broker.id"),
+        "{described:?}"
+    );
+    assert_eq!(
+        cluster.backend.config_changes.lock().unwrap().clone(),
+        vec![(None, change)]
+    );
+}

@@ -105,6 +105,31 @@ fn config_edit(change: ConfigChange) -> ConfigEdit {
     }
 }
 
+/// Rendered broker properties as the endpoint describes them: those a broker
+/// can change while running from `dynamic`, the rest static (read-only).
+fn rendered_entries(
+    properties: impl IntoIterator<Item = (String, String)>,
+    dynamic: ConfigSource,
+) -> Vec<ConfigEntry> {
+    properties
+        .into_iter()
+        .map(|(name, value)| {
+            let is_dynamic = update_mode(&name).is_dynamic();
+            ConfigEntry {
+                source: if is_dynamic {
+                    dynamic
+                } else {
+                    ConfigSource::Static
+                },
+                sensitive: kafka::configs::is_sensitive(&name),
+                read_only: !is_dynamic,
+                value: Some(value),
+                name,
+            }
+        })
+        .collect()
+}
+
 /// One cluster's backend.
 pub struct ClusterView {
     cluster: String,
@@ -177,25 +202,19 @@ impl ClusterBackend for ClusterView {
         let id = u32::try_from(node_id).ok()?;
         self.with_cluster(|_, cluster| {
             let broker = cluster.brokers.get(&id)?;
-            let entries = broker
-                .spec
-                .effective_config(&cluster.config)
-                .into_iter()
-                .map(|(name, value)| ConfigEntry {
-                    source: if update_mode(&name).is_dynamic() {
-                        ConfigSource::Dynamic
-                    } else {
-                        ConfigSource::Static
-                    },
-                    sensitive: kafka::configs::is_sensitive(&name),
-                    read_only: !update_mode(&name).is_dynamic(),
-                    value: Some(value),
-                    name,
-                })
-                .collect();
-            Some(entries)
+            Some(rendered_entries(
+                broker.spec.effective_config(&cluster.config),
+                ConfigSource::Dynamic,
+            ))
         })
         .flatten()
+    }
+
+    fn cluster_broker_config(&self) -> Vec<ConfigEntry> {
+        self.with_cluster(|_, cluster| {
+            rendered_entries(cluster.config.clone(), ConfigSource::ClusterDynamic)
+        })
+        .unwrap_or_default()
     }
 
     fn topic_config(&self, topic: &str) -> Option<Vec<ConfigEntry>> {

@@ -6,6 +6,8 @@
 //! block: answer from a snapshot, and hand changes to the state's owner (for
 //! example over a channel).
 
+#[cfg(doc)]
+use crate::configs::ConfigSource;
 use crate::configs::{ConfigChange, ConfigEntry};
 
 /// A broker that is running now, as clients should reach it.
@@ -79,6 +81,14 @@ pub trait ClusterBackend: Send + Sync + 'static {
     /// `None` if no such broker is live. Sensitive values may be included:
     /// the endpoint masks them.
     fn broker_config(&self, node_id: i32) -> Option<Vec<ConfigEntry>>;
+
+    /// The cluster-wide broker configuration (Kafka's default BROKER
+    /// resource): the properties every broker runs with unless its own
+    /// override them, dynamic ones as [`ConfigSource::ClusterDynamic`]. A
+    /// backend that renders no cluster-wide properties has none to describe.
+    fn cluster_broker_config(&self) -> Vec<ConfigEntry> {
+        Vec::new()
+    }
 
     /// The effective configuration of a topic kmesos manages, or `None` to
     /// report what the brokers describe.

@@ -1,6 +1,6 @@
 //! DescribeConfigs, IncrementalAlterConfigs and AlterConfigs on BROKER and
 //! TOPIC resources. Broker configs come from the backend (what kmesos
-//! rendered); topic configs from the backend when kmesos manages the topic,
+//! rendered, per broker or cluster-wide: see [`BrokerTarget`]); topic configs from the backend when kmesos manages the topic,
 //! else from the brokers. Sensitive values are never handed out.
 //!
 //! Broker changes: only dynamic properties, as Kafka allows; a request naming
@@ -105,21 +105,27 @@ fn describe_entry(entry: &ConfigEntry, resource_type: i8) -> DescribeConfigsReso
 }
 
 fn broker_entries(cluster: &Cluster, name: &str) -> Result<Vec<ConfigEntry>, Refusal> {
-    match live_target(cluster, name)? {
-        // The cluster-wide default resource: kmesos renders every value per broker.
-        None => Ok(Vec::new()),
-        Some(broker) => cluster
+    match broker_target(cluster, name)? {
+        BrokerTarget::ClusterDefault => Ok(cluster.backend.cluster_broker_config()),
+        BrokerTarget::Live(broker) => cluster
             .backend
             .broker_config(broker.node_id)
             .ok_or_else(|| not_live(name)),
     }
 }
 
-/// The live broker a BROKER resource names, or `None` for the cluster-wide
-/// default (the empty name).
-fn live_target(cluster: &Cluster, name: &str) -> Result<Option<LiveBroker>, Refusal> {
+/// What a BROKER resource names.
+enum BrokerTarget {
+    /// The cluster-wide broker default. Kafka names it with the empty name;
+    /// standard clients send a BROKER request to the node it names and
+    /// refuse the empty name, so the endpoint's own node id names it too.
+    ClusterDefault,
+    Live(LiveBroker),
+}
+
+fn broker_target(cluster: &Cluster, name: &str) -> Result<BrokerTarget, Refusal> {
     if name.is_empty() {
-        return Ok(None);
+        return Ok(BrokerTarget::ClusterDefault);
     }
     let id: i32 = name.parse().map_err(|_| {
         (
@@ -127,11 +133,14 @@ fn live_target(cluster: &Cluster, name: &str) -> Result<Option<LiveBroker>, Refu
             format!("broker resource name must be a broker id, not {name:?}"),
         )
     })?;
+    if id == cluster.node_id {
+        return Ok(BrokerTarget::ClusterDefault);
+    }
     cluster
         .brokers()
         .into_iter()
         .find(|b| b.node_id == id)
-        .map(Some)
+        .map(BrokerTarget::Live)
         .ok_or_else(|| not_live(name))
 }
 
@@ -326,7 +335,7 @@ async fn alter_broker(
     changes: Vec<ConfigChange>,
     validate_only: bool,
 ) -> Result<(), Refusal> {
-    let target = live_target(cluster, name)?;
+    let target = broker_target(cluster, name)?;
     let fixed: Vec<&str> = changes
         .iter()
         .map(ConfigChange::name)
@@ -345,25 +354,33 @@ async fn alter_broker(
     if validate_only {
         return Ok(());
     }
+    let node = match target {
+        BrokerTarget::ClusterDefault => None,
+        BrokerTarget::Live(broker) => Some(broker),
+    };
     if cluster.backend.kind() == ClusterKind::Kafka {
-        let via = match &target {
-            Some(broker) => broker.clone(),
-            None => cluster
-                .brokers()
-                .into_iter()
-                .next()
-                .ok_or_else(|| (UNKNOWN_SERVER_ERROR, "no live broker".to_string()))?,
+        // Kafka's own name for the resource: the broker id, or "" cluster-wide.
+        let (via, kafka_name) = match &node {
+            Some(broker) => (broker.clone(), broker.node_id.to_string()),
+            None => (
+                cluster
+                    .brokers()
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| (UNKNOWN_SERVER_ERROR, "no live broker".to_string()))?,
+                String::new(),
+            ),
         };
         forward(
             cluster,
             &[via],
             crate::configs::RESOURCE_BROKER,
-            name,
+            &kafka_name,
             &changes,
         )
         .await?;
     }
-    let node = target.map(|b| b.node_id);
+    let node = node.map(|b| b.node_id);
     for change in changes {
         cluster.backend.broker_config_changed(node, change);
     }

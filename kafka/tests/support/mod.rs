@@ -113,9 +113,10 @@ pub struct RecordingBackend {
 }
 
 impl RecordingBackend {
-    /// The effective config kmesos would render for a broker: static ones
-    /// from its properties file, one secret, a default.
-    fn rendered(&self, node_id: i32) -> Vec<ConfigEntry> {
+    /// The effective config kmesos would render for broker `node_id`, or
+    /// cluster-wide for `None`: static ones from its properties file, one
+    /// secret, defaults.
+    fn rendered(&self, node_id: Option<i32>) -> Vec<ConfigEntry> {
         let entry = |name: &str, value: &str, source| ConfigEntry {
             name: name.to_string(),
             value: Some(value.to_string()),
@@ -124,20 +125,25 @@ impl RecordingBackend {
             read_only: false,
         };
         let mut entries = vec![
-            entry("broker.id", &node_id.to_string(), ConfigSource::Static),
             entry("log.dirs", "/var/lib/kmesos/data", ConfigSource::Static),
             entry("ssl.keystore.password", "hunter2", ConfigSource::Static),
             entry("num.network.threads", "3", ConfigSource::Default),
             entry("log.retention.ms", "604800000", ConfigSource::Default),
         ];
-        // Dynamic changes recorded through the endpoint win, as they would on Kafka.
+        if let Some(id) = node_id {
+            entries.insert(0, entry("broker.id", &id.to_string(), ConfigSource::Static));
+        }
+        // Dynamic changes recorded through the endpoint win, as they would on
+        // Kafka: cluster-wide ones everywhere, a broker's own on that broker.
         for (node, change) in self.config_changes.lock().unwrap().iter() {
-            if node.is_some_and(|n| n != node_id) {
-                continue;
-            }
+            let source = match node {
+                None => ConfigSource::ClusterDynamic,
+                Some(n) if Some(*n) == node_id => ConfigSource::Dynamic,
+                Some(_) => continue,
+            };
             entries.retain(|e| e.name != change.name());
             if let ConfigChange::Set { name, value } = change {
-                entries.push(entry(name, value, ConfigSource::Dynamic));
+                entries.push(entry(name, value, source));
             }
         }
         entries
@@ -158,7 +164,10 @@ impl ClusterBackend for RecordingBackend {
         self.brokers()
             .iter()
             .any(|b| b.node_id == node_id)
-            .then(|| self.rendered(node_id))
+            .then(|| self.rendered(Some(node_id)))
+    }
+    fn cluster_broker_config(&self) -> Vec<ConfigEntry> {
+        self.rendered(None)
     }
     fn topic_config(&self, _topic: &str) -> Option<Vec<ConfigEntry>> {
         None
