@@ -83,6 +83,8 @@ def test_a_killed_broker_fails_and_comes_back(tmp_path):
         victim = before[1]
         log = dev.kmesos("broker", "log", "1", "--lines", "20").stdout.splitlines()
         assert 0 < len(log) <= 20, log
+        executor_log = dev.kmesos("broker", "log", "1", "--file", "stderr").stdout
+        assert "kmesos_executor" in executor_log and victim.task_id in executor_log, executor_log
 
         pids = broker_pids(victim)
         assert len(pids) == 1, f"one tansu process serves {victim}: {pids}"

@@ -203,6 +203,17 @@ async fn bad_requests_get_errors_that_say_what_is_wrong() {
         .await
         .unwrap();
     assert_eq!(none.status(), 404);
+    for query in [
+        "file=../../etc/passwd",
+        "file=/etc/passwd",
+        "stream=syslog",
+        "stream=stdout&file=x",
+    ] {
+        let refused = setup
+            .get(&format!("/v1/brokers/secure/0/log?{query}"), Some(TOKEN))
+            .await;
+        assert_eq!(refused.status(), 400, "{query}");
+    }
     let log = setup.get("/v1/brokers/secure/7/log", Some(TOKEN)).await;
     assert_eq!(log.status(), 404);
     let body: serde_json::Value = log.json().await.unwrap();

@@ -32,8 +32,12 @@ enum BrokerCommand {
         #[arg(long, default_value_t = 100)]
         lines: usize,
         /// Show stderr instead of stdout.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "file")]
         stderr: bool,
+        /// Show a file of the broker's sandbox instead, by its relative
+        /// path (e.g. kafka-app-logs/server.log for Apache Kafka's own log).
+        #[arg(long, value_name = "PATH")]
+        file: Option<String>,
     },
 }
 
@@ -53,10 +57,19 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 );
                 follow(&client, &accepted.apply_id).await
             }
-            BrokerCommand::Log { id, lines, stderr } => {
-                let stream = if stderr { "stderr" } else { "stdout" };
+            BrokerCommand::Log {
+                id,
+                lines,
+                stderr,
+                file,
+            } => {
+                let stream = match (file, stderr) {
+                    (Some(path), _) => format!("file:{path}"),
+                    (None, true) => "stderr".to_string(),
+                    (None, false) => "stdout".to_string(),
+                };
                 let log = client
-                    .broker_log(&cluster, id, stream, lines)
+                    .broker_log(&cluster, id, &stream, lines)
                     .await
                     .map_err(explain)?;
                 for line in log.lines {

@@ -31,9 +31,37 @@ pub(super) async fn restart(
 
 #[derive(Deserialize)]
 pub(super) struct LogQuery {
-    /// `stdout` (default) or `stderr`.
+    /// `stdout` (default) or `stderr`: the broker's output.
     stream: Option<String>,
+    /// Instead of a stream, a file in the sandbox by its relative path (a
+    /// broker's own log files, e.g. `kafka-app-logs/server.log`).
+    file: Option<String>,
     lines: Option<usize>,
+}
+
+/// The sandbox file a log request names, or why it names none.
+fn log_file(query: &LogQuery) -> Result<(String, String), String> {
+    match (&query.stream, &query.file) {
+        (Some(_), Some(_)) => Err("give stream or file, not both".into()),
+        (_, Some(file)) => {
+            let path = std::path::Path::new(file);
+            let inside = !file.is_empty()
+                && path
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)));
+            if inside {
+                Ok((file.clone(), file.clone()))
+            } else {
+                Err(format!(
+                    "file must be a relative path inside the sandbox, not {file:?}"
+                ))
+            }
+        }
+        (stream, None) => match stream.as_deref().unwrap_or("stdout") {
+            s @ ("stdout" | "stderr") => Ok((s.to_string(), format!("broker.{s}"))),
+            other => Err(format!("stream must be stdout or stderr, not {other:?}")),
+        },
+    }
 }
 
 pub(super) async fn log(
@@ -41,13 +69,10 @@ pub(super) async fn log(
     Path((cluster, id)): Path<(String, u32)>,
     Query(query): Query<LogQuery>,
 ) -> Response {
-    let stream = query.stream.unwrap_or_else(|| "stdout".into());
-    if stream != "stdout" && stream != "stderr" {
-        return error(
-            StatusCode::BAD_REQUEST,
-            format!("stream must be stdout or stderr, not {stream:?}"),
-        );
-    }
+    let (stream, file) = match log_file(&query) {
+        Ok(named) => named,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
     let lines = query.lines.unwrap_or(DEFAULT_LINES).min(MAX_LINES);
     let view = api.daemon.view();
     let task_id = view
@@ -63,7 +88,7 @@ pub(super) async fn log(
             format!("broker {id} of cluster {cluster} has no task"),
         );
     };
-    match sandbox::tail(&api.master, &task_id, &format!("broker.{stream}"), lines).await {
+    match sandbox::tail(&api.master, &task_id, &file, lines).await {
         Ok(lines) => Json(BrokerLog {
             cluster,
             broker: id,

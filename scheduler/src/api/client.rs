@@ -95,6 +95,8 @@ impl ApiClient {
         .await
     }
 
+    /// The last `lines` lines of a broker's `stdout`/`stderr`, or of a file
+    /// in its sandbox when `stream` is `file:PATH`.
     pub async fn broker_log(
         &self,
         cluster: &str,
@@ -102,9 +104,18 @@ impl ApiClient {
         stream: &str,
         lines: usize,
     ) -> Result<BrokerLog, ClientError> {
-        let url = self.url(&format!(
-            "/v1/brokers/{cluster}/{id}/log?stream={stream}&lines={lines}"
-        ));
+        let which = match stream.strip_prefix("file:") {
+            Some(path) => ("file", path),
+            None => ("stream", stream),
+        };
+        let mut url = reqwest::Url::parse(&self.url(&format!("/v1/brokers/{cluster}/{id}/log")))
+            .map_err(|e| ClientError::Protocol {
+                url: self.base.clone(),
+                detail: e.to_string(),
+            })?;
+        url.query_pairs_mut()
+            .append_pair(which.0, which.1)
+            .append_pair("lines", &lines.to_string());
         self.json(self.http.get(url)).await
     }
 

@@ -70,7 +70,7 @@ pub struct BrokerLog {
     pub cluster: String,
     pub broker: u32,
     pub task_id: String,
-    /// `stdout` or `stderr`.
+    /// `stdout`, `stderr`, or the sandbox file read.
     pub stream: String,
     pub lines: Vec<String>,
 }
