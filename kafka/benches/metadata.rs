@@ -10,7 +10,6 @@ mod support;
 use std::time::{Duration, Instant};
 
 use kafka_protocol::messages::MetadataRequest;
-use kmesos_kafka::client::NewTopic;
 use kmesos_kafka::BrokerConnection;
 use support::TestCluster;
 
@@ -84,20 +83,12 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let cluster = TestCluster::start(2).await;
-        let mut admin = BrokerConnection::connect(&cluster.bootstrap(), Duration::from_secs(30))
-            .await
-            .unwrap();
-        let topics: Vec<NewTopic> = (0..4)
-            .map(|i| NewTopic {
-                name: format!("bench-{i}"),
-                partitions: 4,
-                replication_factor: 1,
-                configs: vec![],
-            })
-            .collect();
-        for outcome in admin.create_topics(&topics, false).await.unwrap() {
-            outcome.result.unwrap();
-        }
+        support::connect_with_topics(
+            &cluster.bootstrap(),
+            &["bench-0", "bench-1", "bench-2", "bench-3"],
+            4,
+        )
+        .await;
         let broker = measure(&cluster.brokers[0].addr()).await;
         let endpoint = measure(&cluster.bootstrap()).await;
         println!("Metadata (all topics: 4 topics x 4 partitions; 2 tansu brokers), one run:\n");

@@ -1,6 +1,20 @@
-//! Config resources and entries as kmesos sees them, and their Kafka codes:
-//! shared by the client (what a broker describes) and the endpoint (what the
-//! backend reports).
+//! Config resources and entries as kmesos sees them, their Kafka codes, and
+//! the config requests and answers both halves exchange with brokers: shared
+//! by the client (what a broker describes) and the endpoint (what the
+//! backend reports, and what it forwards to brokers).
+
+use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+use kafka_protocol::messages::incremental_alter_configs_request::{
+    AlterConfigsResource, AlterableConfig,
+};
+use kafka_protocol::messages::{
+    DescribeConfigsRequest, DescribeConfigsResponse, IncrementalAlterConfigsRequest,
+};
+use kafka_protocol::protocol::StrBytes;
+
+/// IncrementalAlterConfigs operation codes.
+pub(crate) const OP_SET: i8 = 0;
+pub(crate) const OP_DELETE: i8 = 1;
 
 /// Kafka's resource type codes in config requests.
 pub const RESOURCE_TOPIC: i8 = 2;
@@ -37,6 +51,52 @@ impl ConfigResource {
             ConfigResource::Broker(name) | ConfigResource::Topic(name) => name,
         }
     }
+
+    /// DescribeConfigs of every property of this resource.
+    pub(crate) fn describe_request(&self) -> DescribeConfigsRequest {
+        DescribeConfigsRequest::default().with_resources(vec![DescribeConfigsResource::default()
+            .with_resource_type(self.kafka_type())
+            .with_resource_name(text(self.name()))
+            .with_configuration_keys(None)])
+    }
+
+    /// IncrementalAlterConfigs making `changes` to this resource.
+    pub(crate) fn alter_request(&self, changes: &[ConfigChange]) -> IncrementalAlterConfigsRequest {
+        IncrementalAlterConfigsRequest::default().with_resources(vec![
+            AlterConfigsResource::default()
+                .with_resource_type(self.kafka_type())
+                .with_resource_name(text(self.name()))
+                .with_configs(changes.iter().map(ConfigChange::alterable).collect()),
+        ])
+    }
+}
+
+fn text(s: &str) -> StrBytes {
+    StrBytes::from_string(s.to_string())
+}
+
+/// The entries of a broker's DescribeConfigs answer, or the first error it
+/// gave for a resource (code and message).
+pub(crate) fn described_entries(
+    response: DescribeConfigsResponse,
+) -> Result<Vec<ConfigEntry>, (i16, Option<String>)> {
+    let mut entries = Vec::new();
+    for result in response.results {
+        if result.error_code != 0 {
+            return Err((
+                result.error_code,
+                result.error_message.map(|m| m.to_string()),
+            ));
+        }
+        entries.extend(result.configs.into_iter().map(|c| ConfigEntry {
+            name: c.name.to_string(),
+            value: c.value.map(|v| v.to_string()),
+            source: ConfigSource::from_kafka_code(c.config_source),
+            sensitive: c.is_sensitive,
+            read_only: c.read_only,
+        }));
+    }
+    Ok(entries)
 }
 
 /// Where an effective config value comes from.
@@ -107,6 +167,17 @@ impl ConfigChange {
     pub fn name(&self) -> &str {
         match self {
             ConfigChange::Set { name, .. } | ConfigChange::Delete { name } => name,
+        }
+    }
+
+    /// This change as an IncrementalAlterConfigs operation.
+    fn alterable(&self) -> AlterableConfig {
+        let config = AlterableConfig::default().with_name(text(self.name()));
+        match self {
+            ConfigChange::Set { value, .. } => config
+                .with_config_operation(OP_SET)
+                .with_value(Some(text(value))),
+            ConfigChange::Delete { .. } => config.with_config_operation(OP_DELETE),
         }
     }
 }

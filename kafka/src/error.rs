@@ -75,6 +75,21 @@ impl KafkaError {
     }
 }
 
+/// The Kafka error codes kmesos answers with or looks for, by Kafka's names.
+pub(crate) mod code {
+    pub const UNKNOWN_SERVER_ERROR: i16 = -1;
+    pub const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
+    /// What a topic reports while no broker serves it.
+    pub const LEADER_NOT_AVAILABLE: i16 = 5;
+    pub const COORDINATOR_NOT_AVAILABLE: i16 = 15;
+    pub const INVALID_TOPIC_EXCEPTION: i16 = 17;
+    pub const UNSUPPORTED_VERSION: i16 = 35;
+    pub const TOPIC_ALREADY_EXISTS: i16 = 36;
+    pub const INVALID_PARTITIONS: i16 = 37;
+    pub const INVALID_REPLICATION_FACTOR: i16 = 38;
+    pub const INVALID_REQUEST: i16 = 42;
+}
+
 /// Kafka's name for an error code, as in Kafka's protocol guide: 36 →
 /// `TOPIC_ALREADY_EXISTS`, 0 → `NONE`.
 pub fn error_name(code: i16) -> String {

@@ -6,10 +6,9 @@ mod support;
 use std::time::Duration;
 
 use kafka_protocol::messages::ApiKey;
-use kmesos_kafka::client::NewTopic;
 use kmesos_kafka::configs::{ConfigChange, ConfigResource};
-use kmesos_kafka::{probe, BrokerConnection, KafkaError};
-use support::{free_port, TansuBroker};
+use kmesos_kafka::{probe, KafkaError};
+use support::{connect_with_topics, free_port, new_topic, TansuBroker};
 
 #[tokio::test]
 async fn probe_reports_what_a_live_broker_supports() {
@@ -38,22 +37,11 @@ async fn probe_fails_clearly_when_nothing_listens() {
 #[tokio::test]
 async fn topics_are_created_grown_and_deleted_with_kafka_error_names() {
     let broker = TansuBroker::start().await;
-    let mut client = BrokerConnection::connect(&broker.addr(), Duration::from_secs(30))
+    let mut client = connect_with_topics(&broker.addr(), &["orders"], 2).await;
+    let again = client
+        .create_topics(&[new_topic("orders", 2)], false)
         .await
         .unwrap();
-    let orders = NewTopic {
-        name: "orders".into(),
-        partitions: 2,
-        replication_factor: 1,
-        configs: vec![],
-    };
-
-    let created = client
-        .create_topics(std::slice::from_ref(&orders), false)
-        .await
-        .unwrap();
-    assert!(created[0].result.is_ok(), "{:?}", created[0].result);
-    let again = client.create_topics(&[orders], false).await.unwrap();
     let err = again[0].result.as_ref().unwrap_err();
     assert_eq!(err.code_name(), Some("TOPIC_ALREADY_EXISTS"));
 
@@ -88,18 +76,7 @@ async fn topics_are_created_grown_and_deleted_with_kafka_error_names() {
 #[tokio::test]
 async fn configs_are_described_and_altered_on_a_live_broker() {
     let broker = TansuBroker::start().await;
-    let mut client = BrokerConnection::connect(&broker.addr(), Duration::from_secs(30))
-        .await
-        .unwrap();
-    let topic = NewTopic {
-        name: "audit".into(),
-        partitions: 1,
-        replication_factor: 1,
-        configs: vec![],
-    };
-    assert!(client.create_topics(&[topic], false).await.unwrap()[0]
-        .result
-        .is_ok());
+    let mut client = connect_with_topics(&broker.addr(), &["audit"], 1).await;
     // tansu describes no entries; the call itself must succeed.
     let entries = client
         .describe_configs(&ConfigResource::Topic("audit".into()))

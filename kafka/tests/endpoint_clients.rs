@@ -162,26 +162,11 @@ async fn kafka_python_describes_the_cluster_and_manages_broker_configs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_topic_a_delete_removes_is_reported_to_the_backend() {
-    use kmesos_kafka::client::NewTopic;
-    use kmesos_kafka::BrokerConnection;
     use std::collections::BTreeSet;
 
     let cluster = TestCluster::start(2).await;
-    let mut admin = BrokerConnection::connect(&cluster.bootstrap(), support::WAIT)
-        .await
-        .unwrap();
-    let topics: Vec<NewTopic> = ["kept", "dropped"]
-        .iter()
-        .map(|n| NewTopic {
-            name: n.to_string(),
-            partitions: 1,
-            replication_factor: 1,
-            configs: vec![],
-        })
-        .collect();
-    for outcome in admin.create_topics(&topics, false).await.unwrap() {
-        outcome.result.unwrap();
-    }
+    let mut admin =
+        support::connect_with_topics(&cluster.bootstrap(), &["kept", "dropped"], 1).await;
     let deleted = admin.delete_topics(&["dropped"]).await.unwrap();
     assert!(deleted[0].result.is_ok(), "{:?}", deleted[0].result);
 

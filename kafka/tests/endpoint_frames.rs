@@ -326,24 +326,9 @@ async fn every_advertised_version_of_every_api_is_answered() {
 async fn metadata_lists_the_topics_asked_for() {
     use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
     use kafka_protocol::messages::MetadataRequest;
-    use kmesos_kafka::client::NewTopic;
 
     let cluster = TestCluster::start(2).await;
-    let mut admin = BrokerConnection::connect(&cluster.bootstrap(), WAIT)
-        .await
-        .unwrap();
-    let topics: Vec<NewTopic> = ["a", "b"]
-        .iter()
-        .map(|n| NewTopic {
-            name: n.to_string(),
-            partitions: 3,
-            replication_factor: 1,
-            configs: vec![],
-        })
-        .collect();
-    for outcome in admin.create_topics(&topics, false).await.unwrap() {
-        outcome.result.unwrap();
-    }
+    support::connect_with_topics(&cluster.bootstrap(), &["a", "b"], 3).await;
     let mut frames = raw(&cluster).await;
     let names = |r: &kafka_protocol::messages::MetadataResponse| {
         let mut n: Vec<String> = r

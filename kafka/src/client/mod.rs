@@ -21,12 +21,11 @@ use kafka_protocol::protocol::{Message, Request, StrBytes, VersionRange};
 use tokio::net::TcpStream;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
+use crate::error::code::UNSUPPORTED_VERSION;
 use crate::error::KafkaError;
 use crate::frame::{self, decode_response, encode_request};
 
 const CLIENT_ID: &str = "kmesos";
-/// Kafka's UNSUPPORTED_VERSION error code.
-const UNSUPPORTED_VERSION: i16 = 35;
 
 /// What a broker said it supports in its ApiVersions answer.
 #[derive(Debug, Clone, PartialEq)]

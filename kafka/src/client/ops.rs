@@ -4,24 +4,16 @@
 use kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
 use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreatableTopicConfig};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
-use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
-use kafka_protocol::messages::incremental_alter_configs_request::{
-    AlterConfigsResource, AlterableConfig,
-};
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::{
-    CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest, DescribeConfigsRequest,
-    IncrementalAlterConfigsRequest, MetadataRequest, MetadataResponse, TopicName,
+    CreatePartitionsRequest, CreateTopicsRequest, DeleteTopicsRequest, MetadataRequest,
+    MetadataResponse, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 
 use super::{check, BrokerConnection};
-use crate::configs::{ConfigChange, ConfigEntry, ConfigResource, ConfigSource};
+use crate::configs::{described_entries, ConfigChange, ConfigEntry, ConfigResource};
 use crate::error::KafkaError;
-
-/// IncrementalAlterConfigs operation codes.
-const OP_SET: i8 = 0;
-const OP_DELETE: i8 = 1;
 
 /// A broker as Metadata lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,30 +249,10 @@ impl BrokerConnection {
         &mut self,
         resource: &ConfigResource,
     ) -> Result<Vec<ConfigEntry>, KafkaError> {
-        let request = DescribeConfigsRequest::default().with_resources(vec![
-            DescribeConfigsResource::default()
-                .with_resource_type(resource.kafka_type())
-                .with_resource_name(str_bytes(resource.name()))
-                .with_configuration_keys(None),
-        ]);
-        let (_, response) = self.send(&request).await?;
-        let mut entries = Vec::new();
-        for result in response.results {
-            check(
-                "DescribeConfigs",
-                resource.name(),
-                result.error_code,
-                result.error_message.as_ref(),
-            )?;
-            entries.extend(result.configs.into_iter().map(|c| ConfigEntry {
-                name: c.name.to_string(),
-                value: c.value.map(|v| v.to_string()),
-                source: ConfigSource::from_kafka_code(c.config_source),
-                sensitive: c.is_sensitive,
-                read_only: c.read_only,
-            }));
-        }
-        Ok(entries)
+        let (_, response) = self.send(&resource.describe_request()).await?;
+        described_entries(response).map_err(|(code, message)| {
+            KafkaError::response("DescribeConfigs", resource.name(), code, message)
+        })
     }
 
     /// Applies config changes to one resource (or only validates them).
@@ -290,23 +262,8 @@ impl BrokerConnection {
         changes: &[ConfigChange],
         validate_only: bool,
     ) -> Result<(), KafkaError> {
-        let configs = changes
-            .iter()
-            .map(|change| match change {
-                ConfigChange::Set { name, value } => AlterableConfig::default()
-                    .with_name(str_bytes(name))
-                    .with_config_operation(OP_SET)
-                    .with_value(Some(str_bytes(value))),
-                ConfigChange::Delete { name } => AlterableConfig::default()
-                    .with_name(str_bytes(name))
-                    .with_config_operation(OP_DELETE),
-            })
-            .collect();
-        let request = IncrementalAlterConfigsRequest::default()
-            .with_resources(vec![AlterConfigsResource::default()
-                .with_resource_type(resource.kafka_type())
-                .with_resource_name(str_bytes(resource.name()))
-                .with_configs(configs)])
+        let request = resource
+            .alter_request(changes)
             .with_validate_only(validate_only);
         let (_, response) = self.send(&request).await?;
         for r in &response.responses {

@@ -1,7 +1,8 @@
 //! DescribeConfigs, IncrementalAlterConfigs and AlterConfigs on BROKER and
 //! TOPIC resources. Broker configs come from the backend (what kmesos
-//! rendered, per broker or cluster-wide: see [`BrokerTarget`]); topic configs from the backend when kmesos manages the topic,
-//! else from the brokers. Sensitive values are never handed out.
+//! rendered, per broker or cluster-wide: see [`BrokerTarget`]); topic configs
+//! from the backend when kmesos manages the topic, else from the brokers.
+//! Sensitive values are never handed out.
 //!
 //! Broker changes: only dynamic properties, as Kafka allows; a request naming
 //! a static one is refused whole with INVALID_REQUEST and Kafka's message. On
@@ -10,13 +11,10 @@
 //! renders it into the broker's config). Either way the backend hears of it.
 
 use futures::future::join_all;
-use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 use kafka_protocol::messages::describe_configs_response::{
     DescribeConfigsResourceResult, DescribeConfigsResult,
 };
-use kafka_protocol::messages::incremental_alter_configs_request::{
-    AlterConfigsResource, AlterableConfig,
-};
+use kafka_protocol::messages::incremental_alter_configs_request::AlterableConfig;
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use kafka_protocol::messages::{
     alter_configs_response, incremental_alter_configs_response, AlterConfigsRequest,
@@ -26,16 +24,11 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use super::{failure_code, Cluster, ClusterKind, LiveBroker, TopicChange};
-use crate::configs::{is_sensitive, ConfigChange, ConfigEntry, ConfigResource, ConfigSource};
+use crate::configs::{
+    described_entries, is_sensitive, ConfigChange, ConfigEntry, ConfigResource, OP_DELETE, OP_SET,
+};
+use crate::error::code::{INVALID_REQUEST, UNKNOWN_SERVER_ERROR, UNKNOWN_TOPIC_OR_PARTITION};
 use crate::error::KafkaError;
-
-const UNKNOWN_SERVER_ERROR: i16 = -1;
-const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
-const INVALID_REQUEST: i16 = 42;
-
-/// IncrementalAlterConfigs operations.
-const OP_SET: i8 = 0;
-const OP_DELETE: i8 = 1;
 
 /// An error code and message for one resource.
 type Refusal = (i16, String);
@@ -185,33 +178,11 @@ async fn topic_entries(cluster: &Cluster, topic: &str) -> Result<Vec<ConfigEntry
         .links
         .call(
             first,
-            &DescribeConfigsRequest::default().with_resources(vec![
-                DescribeConfigsResource::default()
-                    .with_resource_type(crate::configs::RESOURCE_TOPIC)
-                    .with_resource_name(text(topic))
-                    .with_configuration_keys(None),
-            ]),
+            &ConfigResource::Topic(topic.to_string()).describe_request(),
         )
         .await
         .map_err(broker_failure)?;
-    let mut entries = Vec::new();
-    for result in described.results {
-        if result.error_code != 0 {
-            let message = result
-                .error_message
-                .map(|m| m.to_string())
-                .unwrap_or_default();
-            return Err((result.error_code, message));
-        }
-        entries.extend(result.configs.into_iter().map(|c| ConfigEntry {
-            name: c.name.to_string(),
-            value: c.value.map(|v| v.to_string()),
-            source: ConfigSource::from_kafka_code(c.config_source),
-            sensitive: c.is_sensitive,
-            read_only: c.read_only,
-        }));
-    }
-    Ok(entries)
+    described_entries(described).map_err(|(code, message)| (code, message.unwrap_or_default()))
 }
 
 fn broker_failure(e: KafkaError) -> Refusal {
@@ -222,52 +193,46 @@ pub(crate) async fn incremental_alter_configs(
     cluster: &Cluster,
     request: IncrementalAlterConfigsRequest,
 ) -> IncrementalAlterConfigsResponse {
-    let mut responses = Vec::new();
-    for resource in request.resources {
-        let changes = resource
-            .configs
-            .iter()
-            .map(|c| match (c.config_operation, &c.value) {
-                (OP_SET, Some(value)) => Ok(ConfigChange::Set {
-                    name: c.name.to_string(),
-                    value: value.to_string(),
-                }),
-                (OP_SET, None) => Err((INVALID_REQUEST, format!("{}: SET needs a value", c.name))),
-                (OP_DELETE, _) => Ok(ConfigChange::Delete {
-                    name: c.name.to_string(),
-                }),
-                (op, _) => Err((
-                    INVALID_REQUEST,
-                    format!(
-                        "{}: operation {op} (APPEND/SUBTRACT) is not supported",
-                        c.name
-                    ),
-                )),
-            })
-            .collect::<Result<Vec<_>, _>>();
-        let outcome = match changes {
-            Ok(changes) => {
-                alter(
-                    cluster,
-                    resource.resource_type,
-                    &resource.resource_name,
-                    changes,
-                    request.validate_only,
-                )
-                .await
-            }
-            Err(refusal) => Err(refusal),
-        };
-        let (code, message) = outcome.err().map_or((0, None), |(c, m)| (c, Some(text(m))));
-        responses.push(
+    let resources = request.resources.into_iter().map(|r| {
+        let changes = r.configs.iter().map(incremental_change).collect();
+        (r.resource_type, r.resource_name, changes)
+    });
+    let responses = alter_each(
+        cluster,
+        resources,
+        request.validate_only,
+        |t, name, code, message| {
             incremental_alter_configs_response::AlterConfigsResourceResponse::default()
-                .with_resource_type(resource.resource_type)
-                .with_resource_name(resource.resource_name)
+                .with_resource_type(t)
+                .with_resource_name(name)
                 .with_error_code(code)
-                .with_error_message(message),
-        );
-    }
+                .with_error_message(message)
+        },
+    )
+    .await;
     IncrementalAlterConfigsResponse::default().with_responses(responses)
+}
+
+/// One IncrementalAlterConfigs operation; APPEND and SUBTRACT (list
+/// properties) are not supported.
+fn incremental_change(c: &AlterableConfig) -> Result<ConfigChange, Refusal> {
+    match (c.config_operation, &c.value) {
+        (OP_SET, Some(value)) => Ok(ConfigChange::Set {
+            name: c.name.to_string(),
+            value: value.to_string(),
+        }),
+        (OP_SET, None) => Err((INVALID_REQUEST, format!("{}: SET needs a value", c.name))),
+        (OP_DELETE, _) => Ok(ConfigChange::Delete {
+            name: c.name.to_string(),
+        }),
+        (op, _) => Err((
+            INVALID_REQUEST,
+            format!(
+                "{}: operation {op} (APPEND/SUBTRACT) is not supported",
+                c.name
+            ),
+        )),
+    }
 }
 
 /// AlterConfigs (the older, whole-resource API): each given property is set;
@@ -276,9 +241,8 @@ pub(crate) async fn alter_configs(
     cluster: &Cluster,
     request: AlterConfigsRequest,
 ) -> AlterConfigsResponse {
-    let mut responses = Vec::new();
-    for resource in request.resources {
-        let changes = resource
+    let resources = request.resources.into_iter().map(|r| {
+        let changes = r
             .configs
             .iter()
             .map(|c| match &c.value {
@@ -291,24 +255,43 @@ pub(crate) async fn alter_configs(
                 },
             })
             .collect();
-        let outcome = alter(
-            cluster,
-            resource.resource_type,
-            &resource.resource_name,
-            changes,
-            request.validate_only,
-        )
-        .await;
-        let (code, message) = outcome.err().map_or((0, None), |(c, m)| (c, Some(text(m))));
-        responses.push(
+        (r.resource_type, r.resource_name, Ok(changes))
+    });
+    let responses = alter_each(
+        cluster,
+        resources,
+        request.validate_only,
+        |t, name, code, message| {
             alter_configs_response::AlterConfigsResourceResponse::default()
-                .with_resource_type(resource.resource_type)
-                .with_resource_name(resource.resource_name)
+                .with_resource_type(t)
+                .with_resource_name(name)
                 .with_error_code(code)
-                .with_error_message(message),
-        );
-    }
+                .with_error_message(message)
+        },
+    )
+    .await;
     AlterConfigsResponse::default().with_responses(responses)
+}
+
+/// Alters each resource (type, name, and its changes or why they could not
+/// be read) in turn, answering each with `respond(type, name, error code,
+/// error message)`.
+async fn alter_each<T>(
+    cluster: &Cluster,
+    resources: impl Iterator<Item = (i8, StrBytes, Result<Vec<ConfigChange>, Refusal>)>,
+    validate_only: bool,
+    respond: impl Fn(i8, StrBytes, i16, Option<StrBytes>) -> T,
+) -> Vec<T> {
+    let mut responses = Vec::new();
+    for (resource_type, name, changes) in resources {
+        let outcome = match changes {
+            Ok(changes) => alter(cluster, resource_type, &name, changes, validate_only).await,
+            Err(refusal) => Err(refusal),
+        };
+        let (code, message) = outcome.err().map_or((0, None), |(c, m)| (c, Some(text(m))));
+        responses.push(respond(resource_type, name, code, message));
+    }
+    responses
 }
 
 /// Validates and (unless `validate_only`) applies changes to one resource.
@@ -374,8 +357,7 @@ async fn alter_broker(
         forward(
             cluster,
             &[via],
-            crate::configs::RESOURCE_BROKER,
-            &kafka_name,
+            &ConfigResource::Broker(kafka_name),
             &changes,
         )
         .await?;
@@ -407,8 +389,7 @@ async fn alter_topic(
     forward(
         cluster,
         &targets,
-        crate::configs::RESOURCE_TOPIC,
-        topic,
+        &ConfigResource::Topic(topic.to_string()),
         &changes,
     )
     .await?;
@@ -421,33 +402,15 @@ async fn alter_topic(
     Ok(())
 }
 
-/// Applies changes on each of `brokers` with IncrementalAlterConfigs; the
-/// first error any broker gives is the answer.
+/// Applies changes to `resource` on each of `brokers` with
+/// IncrementalAlterConfigs; the first error any broker gives is the answer.
 async fn forward(
     cluster: &Cluster,
     brokers: &[LiveBroker],
-    resource_type: i8,
-    name: &str,
+    resource: &ConfigResource,
     changes: &[ConfigChange],
 ) -> Result<(), Refusal> {
-    let configs = changes
-        .iter()
-        .map(|c| match c {
-            ConfigChange::Set { name, value } => AlterableConfig::default()
-                .with_name(text(name.clone()))
-                .with_config_operation(OP_SET)
-                .with_value(Some(text(value.clone()))),
-            ConfigChange::Delete { name } => AlterableConfig::default()
-                .with_name(text(name.clone()))
-                .with_config_operation(OP_DELETE),
-        })
-        .collect();
-    let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
-        AlterConfigsResource::default()
-            .with_resource_type(resource_type)
-            .with_resource_name(text(name))
-            .with_configs(configs),
-    ]);
+    let request = resource.alter_request(changes);
     let answers = join_all(brokers.iter().map(|b| cluster.links.call(b, &request))).await;
     for answer in answers {
         let (_, response) = answer.map_err(broker_failure)?;

@@ -10,9 +10,8 @@ use kafka_protocol::messages::{BrokerId, FindCoordinatorRequest, FindCoordinator
 use kafka_protocol::protocol::StrBytes;
 
 use super::{failure_code, Cluster, ClusterKind};
+use crate::error::code::COORDINATOR_NOT_AVAILABLE;
 
-/// Kafka's COORDINATOR_NOT_AVAILABLE.
-const COORDINATOR_NOT_AVAILABLE: i16 = 15;
 /// FindCoordinator versions from which keys come as a list.
 const BATCHED: i16 = 4;
 

@@ -7,6 +7,7 @@ use kafka_protocol::messages::api_versions_response::ApiVersion;
 use kafka_protocol::messages::{ApiKey, ApiVersionsResponse, RequestKind, ResponseKind};
 
 use super::{config_requests, coordinator, metadata, topics, unsupported, Cluster};
+use crate::error::code::UNSUPPORTED_VERSION;
 use crate::frame::{encode_response, IncomingRequest};
 
 /// The APIs the endpoint implements, each at every version kafka-protocol
@@ -23,9 +24,6 @@ pub const IMPLEMENTED_APIS: [ApiKey; 10] = [
     ApiKey::IncrementalAlterConfigs,
     ApiKey::AlterConfigs,
 ];
-
-/// Kafka's UNSUPPORTED_VERSION error code.
-pub(crate) const UNSUPPORTED_VERSION: i16 = 35;
 
 /// The encoded answer to one request, or why the connection must close.
 pub(crate) async fn answer(cluster: &Cluster, incoming: IncomingRequest) -> Result<Bytes, String> {

@@ -11,9 +11,7 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::StrBytes;
 
 use super::{Cluster, ClusterKind, LiveBroker};
-
-/// Kafka's LEADER_NOT_AVAILABLE: what a topic reports while no broker serves it.
-const LEADER_NOT_AVAILABLE: i16 = 5;
+use crate::error::code::LEADER_NOT_AVAILABLE;
 
 pub(crate) async fn metadata(
     cluster: &Cluster,

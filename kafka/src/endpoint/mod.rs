@@ -92,8 +92,8 @@ impl Cluster {
 pub(crate) fn failure_code(e: &KafkaError) -> i16 {
     match e {
         KafkaError::Response { code, .. } => *code,
-        KafkaError::Unsupported { .. } => dispatch::UNSUPPORTED_VERSION,
-        _ => -1,
+        KafkaError::Unsupported { .. } => crate::error::code::UNSUPPORTED_VERSION,
+        _ => crate::error::code::UNKNOWN_SERVER_ERROR,
     }
 }
 

@@ -4,7 +4,10 @@
 //! carries it, so every broker keeps every topic (see [`ClusterKind`]).
 
 use futures::future::join_all;
+use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
+use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
 use kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
 use kafka_protocol::messages::{
     CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse,
     DeleteTopicsRequest, DeleteTopicsResponse, MetadataRequest, TopicName,
@@ -12,14 +15,11 @@ use kafka_protocol::messages::{
 use kafka_protocol::protocol::{Request, StrBytes};
 
 use super::{failure_code, Cluster, ClusterKind, TopicChange};
+use crate::error::code::{
+    INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR, INVALID_TOPIC_EXCEPTION, TOPIC_ALREADY_EXISTS,
+    UNKNOWN_SERVER_ERROR, UNKNOWN_TOPIC_OR_PARTITION,
+};
 use crate::error::KafkaError;
-
-const UNKNOWN_SERVER_ERROR: i16 = -1;
-const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
-const INVALID_TOPIC_EXCEPTION: i16 = 17;
-const TOPIC_ALREADY_EXISTS: i16 = 36;
-const INVALID_PARTITIONS: i16 = 37;
-const INVALID_REPLICATION_FACTOR: i16 = 38;
 
 /// Per-topic outcomes in a topic response, whatever the API.
 trait TopicResults: Default {
@@ -29,71 +29,53 @@ trait TopicResults: Default {
     fn push_failure(&mut self, name: &str, code: i16, message: String);
 }
 
-impl TopicResults for CreateTopicsResponse {
-    fn results(&mut self) -> Vec<(String, &mut i16, &mut Option<StrBytes>)> {
-        self.topics
-            .iter_mut()
-            .map(|t| {
-                (
-                    t.name.0.to_string(),
-                    &mut t.error_code,
-                    &mut t.error_message,
-                )
-            })
-            .collect()
-    }
-    fn push_failure(&mut self, name: &str, code: i16, message: String) {
-        self.topics.push(
-            kafka_protocol::messages::create_topics_response::CreatableTopicResult::default()
-                .with_name(TopicName(StrBytes::from_string(name.to_string())))
-                .with_error_code(code)
-                .with_error_message(Some(StrBytes::from_string(message))),
-        );
-    }
+/// Implements [`TopicResults`] for a response whose results are the list
+/// `$list` of `$result`s. The three APIs differ only in how a result holds
+/// its topic's name: `$name` reads it from result `$t`, `$named` wraps name
+/// `$n` for a new result.
+macro_rules! topic_results {
+    ($response:ty, $list:ident, $result:ty, |$t:ident| $name:expr, |$n:ident| $named:expr) => {
+        impl TopicResults for $response {
+            fn results(&mut self) -> Vec<(String, &mut i16, &mut Option<StrBytes>)> {
+                self.$list
+                    .iter_mut()
+                    .map(|$t| ($name, &mut $t.error_code, &mut $t.error_message))
+                    .collect()
+            }
+            fn push_failure(&mut self, name: &str, code: i16, message: String) {
+                let $n = TopicName(StrBytes::from_string(name.to_string()));
+                self.$list.push(
+                    <$result>::default()
+                        .with_name($named)
+                        .with_error_code(code)
+                        .with_error_message(Some(StrBytes::from_string(message))),
+                );
+            }
+        }
+    };
 }
 
-impl TopicResults for DeleteTopicsResponse {
-    fn results(&mut self) -> Vec<(String, &mut i16, &mut Option<StrBytes>)> {
-        self.responses
-            .iter_mut()
-            .map(|t| {
-                let name = t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default();
-                (name, &mut t.error_code, &mut t.error_message)
-            })
-            .collect()
-    }
-    fn push_failure(&mut self, name: &str, code: i16, message: String) {
-        self.responses.push(
-            kafka_protocol::messages::delete_topics_response::DeletableTopicResult::default()
-                .with_name(Some(TopicName(StrBytes::from_string(name.to_string()))))
-                .with_error_code(code)
-                .with_error_message(Some(StrBytes::from_string(message))),
-        );
-    }
-}
-
-impl TopicResults for CreatePartitionsResponse {
-    fn results(&mut self) -> Vec<(String, &mut i16, &mut Option<StrBytes>)> {
-        self.results
-            .iter_mut()
-            .map(|t| {
-                (
-                    t.name.0.to_string(),
-                    &mut t.error_code,
-                    &mut t.error_message,
-                )
-            })
-            .collect()
-    }
-    fn push_failure(&mut self, name: &str, code: i16, message: String) {
-        self.results.push(
-            kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult::default()
-                .with_name(TopicName(StrBytes::from_string(name.to_string())))
-                .with_error_code(code)
-                .with_error_message(Some(StrBytes::from_string(message))),
-        );
-    }
-}
+topic_results!(
+    CreateTopicsResponse,
+    topics,
+    CreatableTopicResult,
+    |t| t.name.0.to_string(),
+    |n| n
+);
+topic_results!(
+    DeleteTopicsResponse,
+    responses,
+    DeletableTopicResult,
+    |t| t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default(),
+    |n| Some(n)
+);
+topic_results!(
+    CreatePartitionsResponse,
+    results,
+    CreatePartitionsTopicResult,
+    |t| t.name.0.to_string(),
+    |n| n
+);
 
 /// Sends `request` to the brokers that must carry it out and merges their
 /// answers into one, topic by topic.

@@ -7,7 +7,7 @@
 use kafka_protocol::messages::produce_response::{PartitionProduceResponse, TopicProduceResponse};
 use kafka_protocol::messages::*;
 
-use super::dispatch::UNSUPPORTED_VERSION;
+use crate::error::code::UNSUPPORTED_VERSION;
 
 /// A response of the request's own API that reports UNSUPPORTED_VERSION.
 pub(crate) fn answer(request: &RequestKind) -> Option<ResponseKind> {

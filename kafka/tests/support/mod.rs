@@ -10,10 +10,12 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use kmesos_kafka::client::NewTopic;
 use kmesos_kafka::configs::{ConfigChange, ConfigEntry, ConfigSource};
 use kmesos_kafka::endpoint::{
     AdminEndpoint, ClusterBackend, ClusterKind, EndpointConfig, LiveBroker, TopicChange,
 };
+use kmesos_kafka::BrokerConnection;
 
 /// Generous: the machine is small and shared.
 pub const WAIT: Duration = Duration::from_secs(60);
@@ -232,6 +234,30 @@ impl TestCluster {
     pub fn bootstrap(&self) -> String {
         self.endpoint.local_addr().to_string()
     }
+}
+
+/// A topic with `partitions` partitions, unreplicated, no config overrides.
+pub fn new_topic(name: &str, partitions: i32) -> NewTopic {
+    NewTopic {
+        name: name.to_string(),
+        partitions,
+        replication_factor: 1,
+        configs: vec![],
+    }
+}
+
+/// kmesos's own client connected to `addr` (a broker or the endpoint),
+/// having created `names` with `partitions` partitions each; a topic that
+/// cannot be created fails the test.
+pub async fn connect_with_topics(addr: &str, names: &[&str], partitions: i32) -> BrokerConnection {
+    let mut admin = BrokerConnection::connect(addr, WAIT).await.unwrap();
+    let topics: Vec<NewTopic> = names.iter().map(|n| new_topic(n, partitions)).collect();
+    for outcome in admin.create_topics(&topics, false).await.unwrap() {
+        if let Err(e) = outcome.result {
+            panic!("creating topic {}: {e}", outcome.name);
+        }
+    }
+    admin
 }
 
 /// Runs a client script from tests/clients with the given arguments, failing
