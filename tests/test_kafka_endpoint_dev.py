@@ -1,7 +1,8 @@
 """The scheduler's Kafka endpoint on `kmesos dev` with the quickstart applied,
 driven by clients nobody here wrote: kcat lists the brokers; confluent-kafka's
-AdminClient creates, describes and deletes a topic; kafka-python describes
-broker configs, alters a dynamic one and a managed topic's config; a producer
+AdminClient creates, describes and deletes a topic and describes and alters
+the cluster-wide broker config; kafka-python describes broker configs, alters
+a dynamic one and a managed topic's config; a producer
 and a consumer bootstrapped at the endpoint exchange messages. Then
 `kmesos plan examples/quickstart` shows the outside changes to managed
 resources as drift, with the changes that bring them back, and leaves the
@@ -16,7 +17,7 @@ import uuid
 
 import confluent_kafka
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicCollection, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
 from kafka import KafkaAdminClient
 from kafka.protocol.admin import DescribeConfigsRequest, IncrementalAlterConfigsRequest
 
@@ -25,6 +26,8 @@ from devcluster import QUICKSTART, DevCluster
 # The node id the endpoint lists itself under (docs/kafka-endpoint.md).
 ENDPOINT_NODE = 2**31 - 2
 RESOURCE_TOPIC, RESOURCE_BROKER = 2, 4
+# DescribeConfigs source of a cluster-wide dynamic broker property.
+DYNAMIC_DEFAULT_BROKER_CONFIG = 3
 SCRATCH = f"scratch-{uuid.uuid4().hex[:8]}"
 
 
@@ -137,9 +140,30 @@ def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift
         finally:
             node.close()
 
+        # The cluster-wide broker config, as a standard client reaches it: a
+        # BROKER resource named by the endpoint's node id (docs/kafka-endpoint.md).
+        cluster_wide = ConfigResource(ConfigResource.Type.BROKER, str(ENDPOINT_NODE))
+
+        def cluster_config():
+            (future,) = admin.describe_configs([cluster_wide]).values()
+            return future.result(timeout=60)
+
+        assert "log.retention.ms" not in cluster_config()  # the quickstart sets no cluster property
+        retention = ConfigEntry("log.retention.ms", "7200000", incremental_operation=AlterConfigOpType.SET)
+        (altered,) = admin.incremental_alter_configs([ConfigResource(
+            ConfigResource.Type.BROKER, str(ENDPOINT_NODE), incremental_configs=[retention])]).values()
+        altered.result(timeout=60)
+
+        def cluster_retention():
+            entry = cluster_config().get("log.retention.ms")
+            return entry is not None and entry.value == "7200000" and int(entry.source) == DYNAMIC_DEFAULT_BROKER_CONFIG
+
+        dev.wait_for(cluster_retention, 60, "the altered cluster-wide broker config")
+
         def drifted():
             drift = dev.state()["clusters"]["quickstart"].get("drift", {})
-            return drift if {f"cluster.quickstart.broker.{first}", "cluster.quickstart.topic.events"} <= set(drift) else None
+            expected = {"cluster.quickstart", f"cluster.quickstart.broker.{first}", "cluster.quickstart.topic.events"}
+            return drift if expected <= set(drift) else None
 
         drift = dev.wait_for(drifted, 60, "the outside changes in the state")
         assert drift["cluster.quickstart.topic.events"]["applied"]["spec"]["config"] == {"retention.ms": "3600000"}
@@ -151,11 +175,12 @@ def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift
         assert "via Kafka endpoint" in notes, text
         assert '"retention.ms" = "1000" -> "3600000"' in actions, text
         assert f'- "log.cleaner.threads" = "2"' in actions, text
+        assert '- "log.retention.ms" = "7200000"' in actions, text
         assert SCRATCH not in text, "a topic no HCL manages is in the plan"
 
         plan = json.loads(dev.kmesos("plan", str(QUICKSTART), "--json").stdout)
         assert [d["address"] for d in plan["drift"]] == [
-            f"cluster.quickstart.broker.{first}", "cluster.quickstart.topic.events"]
+            "cluster.quickstart", f"cluster.quickstart.broker.{first}", "cluster.quickstart.topic.events"]
         assert all(SCRATCH not in c["address"] for c in plan["changes"])
 
         # Applying the HCL undoes the outside changes, and their drift goes.
