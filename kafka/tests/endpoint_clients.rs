@@ -231,6 +231,14 @@ async fn confluent_admin_client_describes_and_alters_the_cluster_wide_broker_con
         out["alter_static"]["message"],
         "Cannot update these configs dynamically: Set(log.dirs)"
     );
+    // Per-broker properties (listener security, replication quotas) are
+    // refused cluster-wide, as Kafka refuses them.
+    assert_eq!(out["alter_per_broker"]["name"], "INVALID_REQUEST", "{out}");
+    assert_eq!(
+        out["alter_per_broker"]["message"],
+        "Cannot update these configs at default cluster level, broker id must be specified: \
+         Set(follower.replication.throttled.rate)"
+    );
     assert_eq!(out["after"]["log.retention.ms"]["value"], "3600000");
     assert_eq!(out["after"]["log.retention.ms"]["source"], 3);
     assert_eq!(out["after"]["message.max.bytes"]["value"], "2000000");

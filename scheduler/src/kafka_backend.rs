@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use engine::config::KafkaKind;
-use engine::plan::dynamic_configs::update_mode;
+use engine::plan::dynamic_configs::{update_mode, UpdateMode};
 use engine::state::{ConfigEdit, OutsideEvent, TopicEvent};
 use kafka::configs::{ConfigChange, ConfigEntry, ConfigSource};
 use kafka::endpoint::{ClusterBackend, ClusterKind, LiveBroker, TopicChange};
@@ -238,6 +238,10 @@ impl ClusterBackend for ClusterView {
 
     fn is_dynamic_broker_config(&self, name: &str) -> bool {
         update_mode(name).is_dynamic()
+    }
+
+    fn is_per_broker_config(&self, name: &str) -> bool {
+        update_mode(name) == UpdateMode::PerBroker
     }
 
     fn topic_changed(&self, change: TopicChange) {

@@ -98,6 +98,13 @@ pub trait ClusterBackend: Send + Sync + 'static {
     /// to any other property are refused as Kafka refuses them.
     fn is_dynamic_broker_config(&self, name: &str) -> bool;
 
+    /// Whether a dynamic broker property can only be set per broker (Kafka's
+    /// per-broker update mode: listener security, replication quotas), so
+    /// that setting it cluster-wide is refused as Kafka refuses it.
+    fn is_per_broker_config(&self, _name: &str) -> bool {
+        false
+    }
+
     /// A topic was created, deleted, grown or reconfigured through the endpoint.
     fn topic_changed(&self, change: TopicChange);
 

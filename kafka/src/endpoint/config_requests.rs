@@ -319,20 +319,17 @@ async fn alter_broker(
     validate_only: bool,
 ) -> Result<(), Refusal> {
     let target = broker_target(cluster, name)?;
-    let fixed: Vec<&str> = changes
-        .iter()
-        .map(ConfigChange::name)
-        .filter(|n| !cluster.backend.is_dynamic_broker_config(n))
-        .collect();
-    if !fixed.is_empty() {
-        // Kafka refuses the whole resource, in these words.
-        return Err((
-            INVALID_REQUEST,
-            format!(
-                "Cannot update these configs dynamically: Set({})",
-                fixed.join(", ")
-            ),
-        ));
+    let backend = &cluster.backend;
+    // Kafka refuses the whole resource, in these words.
+    refuse_any(&changes, "Cannot update these configs dynamically", |n| {
+        !backend.is_dynamic_broker_config(n)
+    })?;
+    if matches!(target, BrokerTarget::ClusterDefault) {
+        refuse_any(
+            &changes,
+            "Cannot update these configs at default cluster level, broker id must be specified",
+            |n| backend.is_per_broker_config(n),
+        )?;
     }
     if validate_only {
         return Ok(());
@@ -367,6 +364,24 @@ async fn alter_broker(
         cluster.backend.broker_config_changed(node, change);
     }
     Ok(())
+}
+
+/// Refuses `changes` with INVALID_REQUEST and Kafka's `why`, naming the
+/// properties `refused`, if there are any.
+fn refuse_any(
+    changes: &[ConfigChange],
+    why: &str,
+    refused: impl Fn(&str) -> bool,
+) -> Result<(), Refusal> {
+    let names: Vec<&str> = changes
+        .iter()
+        .map(ConfigChange::name)
+        .filter(|n| refused(n))
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    Err((INVALID_REQUEST, format!("{why}: Set({})", names.join(", "))))
 }
 
 async fn alter_topic(

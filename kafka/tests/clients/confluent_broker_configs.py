@@ -41,6 +41,7 @@ def alter_incrementally(name, value):
 out["before"] = describe()
 out["alter_dynamic"] = alter_incrementally("log.retention.ms", "3600000")
 out["alter_static"] = alter_incrementally("log.dirs", "/elsewhere")
+out["alter_per_broker"] = alter_incrementally("follower.replication.throttled.rate", "1000000")
 (future,) = admin.alter_configs(
     [ConfigResource(BROKER, node, set_config={"message.max.bytes": "2000000"})]).values()
 out["alter_legacy"] = refusal(future)

@@ -112,6 +112,8 @@ pub struct RecordingBackend {
     pub topic_changes: Mutex<Vec<TopicChange>>,
     pub config_changes: Mutex<Vec<(Option<i32>, ConfigChange)>>,
     pub dynamic: BTreeSet<&'static str>,
+    /// The dynamic properties that can only be set per broker.
+    pub per_broker: BTreeSet<&'static str>,
 }
 
 impl RecordingBackend {
@@ -175,7 +177,10 @@ impl ClusterBackend for RecordingBackend {
         None
     }
     fn is_dynamic_broker_config(&self, name: &str) -> bool {
-        self.dynamic.contains(name)
+        self.dynamic.contains(name) || self.per_broker.contains(name)
+    }
+    fn is_per_broker_config(&self, name: &str) -> bool {
+        self.per_broker.contains(name)
     }
     fn topic_changed(&self, change: TopicChange) {
         self.topic_changes.lock().unwrap().push(change);
@@ -220,6 +225,9 @@ impl TestCluster {
             ]
             .into_iter()
             .collect(),
+            per_broker: ["follower.replication.throttled.rate"]
+                .into_iter()
+                .collect(),
         });
         let endpoint = AdminEndpoint::start(EndpointConfig::new("127.0.0.1:0"), backend.clone())
             .await
