@@ -327,3 +327,41 @@ fn a_state_without_the_cores_records_does_not_launch_its_brokers_twice() {
     sim.settle();
     assert_eq!(launches(&sim.log).len(), 2, "only the first launches, ever");
 }
+
+#[test]
+fn a_reconciliation_answer_older_than_the_executors_update_kills_nothing() {
+    let mut sim = Sim::new(&[("node-1", "r1")]);
+    sim.subscribe();
+    sim.apply(&cluster("0..0", 0, "10m"));
+    let launched = launches(&sim.offer_all());
+    assert_eq!(launched.len(), 1);
+    let id = launched[0].task_id.as_ref().unwrap().value.clone();
+
+    // The executor says STARTING; the master's answer to reconciliation,
+    // made earlier, arrives after it still saying STAGING, then the
+    // executor's STARTING is redelivered.
+    let mark = sim.log.len();
+    sim.update(&id, TaskState::TaskStarting);
+    let stale = sim.status(&id, TaskState::TaskStaging, false);
+    sim.handle(Event::StatusUpdate(stale));
+    sim.update(&id, TaskState::TaskStarting);
+    sim.advance(Duration::from_secs(30));
+    sim.update(&id, TaskState::TaskRunning);
+    sim.advance(Duration::from_secs(30));
+
+    let kills: Vec<_> = sim
+        .since(mark)
+        .iter()
+        .filter(|c| matches!(c, Command::Kill { .. }))
+        .collect();
+    assert!(kills.is_empty(), "a healthy broker was killed: {kills:?}");
+    assert_eq!(sim.task_of("c", 0).task_id, id);
+    assert_eq!(
+        sim.core.state().state.clusters["c"].brokers[&0]
+            .runtime
+            .as_ref()
+            .unwrap()
+            .status,
+        Some(BrokerStatus::Running)
+    );
+}

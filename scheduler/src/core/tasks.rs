@@ -121,15 +121,16 @@ fn current_task(
             }
             core.set_status(key, BrokerStatus::Running, BrokerPhase::Running, now, out);
         }
-        // Still alive while being killed: wait for the terminal update.
-        TaskState::TaskStaging
-        | TaskState::TaskStarting
-        | TaskState::TaskRunning
-        | TaskState::TaskKilling => {
+        // Being stopped: wait for the terminal update.
+        TaskState::TaskKilling => {
             if !killing {
                 set_phase(core, key, TaskPhase::Killing, out);
             }
         }
+        // An older state repeated (a reconciliation answer or a redelivery
+        // arriving after a newer update), or still alive while being
+        // killed: nothing changes.
+        TaskState::TaskStaging | TaskState::TaskStarting | TaskState::TaskRunning => {}
         TaskState::TaskUnreachable => {
             // Its agent is gone, maybe for good: the broker is relaunched
             // after the failover delay, and the task is killed should it
