@@ -558,3 +558,38 @@ async fn a_broker_relaunched_on_its_persistent_volume_keeps_its_data() {
     setup.kill("broker-5b").await;
     setup.assert_all_stopped().await;
 }
+
+/// The parent of `pid`, from /proc (field 4 of `stat`, after the command).
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, after_command) = stat.rsplit_once(')')?;
+    after_command.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[tokio::test]
+async fn a_broker_does_not_outlive_its_executor() {
+    let mut setup = Setup::new().await;
+    let spec = setup.contract();
+    setup
+        .launch("broker-6", bytes(&spec), TaskState::TaskRunning)
+        .await;
+    let broker = broker_pid(setup.port).unwrap_or_else(|| panic!("no broker on {}", setup.port));
+    let executor = parent_of(broker).unwrap_or_else(|| panic!("no parent of {broker}"));
+
+    // However the executor dies, its broker must not live on holding the
+    // port and the volume (a later launch would find both taken).
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(executor),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap_or_else(|e| panic!("kill {executor}: {e}"));
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while broker_pid(setup.port).is_some() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the broker outlived its executor"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    setup.cluster.shutdown().await;
+}

@@ -16,7 +16,7 @@ use scheduler::api::client::ApiClient;
 use scheduler::daemon::{Daemon, Options};
 
 use super::apply::{runtime, submit_and_follow};
-use super::scheduler::{executor_next_to_kmesos, find_tansu, init_logging, shutdown_signal};
+use super::scheduler::{executor_next_to_kmesos, find_tansu, init_logging_beside, shutdown_signal};
 use super::VarArgs;
 
 /// How long to wait for the scheduler to subscribe before applying.
@@ -53,13 +53,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    init_logging();
+    let dir = std::path::absolute(&args.dir)?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let log_file = init_logging_beside(&dir.join("kmesos.log"));
     let Some(tansu) = find_tansu() else {
         bail!("tansu not found (KMESOS_TANSU, PATH, $HOME/.cache/kmesos/tools/bin): install it with scripts/install-tansu.sh");
     };
     let executor = executor_next_to_kmesos()?;
-    let dir = std::path::absolute(&args.dir)?;
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut mesos = LocalConfig::with_agents(args.master, args.agents, dir.join("mesos"));
     super::mesos_local::split_ports(&mut mesos, args.ports)?;
     mesos.validate()?;
@@ -87,6 +87,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
             args.kafka,
             dir.display()
         );
+        if let Some(file) = &log_file {
+            println!("Logs: {} (RUST_LOG=info to see them here)", file.display());
+        }
         let client = ApiClient::new(&api, None);
         let outcome = tokio::select! {
             result = daemon.wait() => result.map(|()| ExitCode::SUCCESS),
