@@ -183,7 +183,7 @@ async fn submit_plan(
         engine::render::text::render(&plan, std::io::stdout().is_terminal())
     );
     if !plan.has_changes() {
-        println!("\nNo changes. The clusters match the configuration.");
+        // The rendering above already says "No changes."
         return Ok(ExitCode::SUCCESS);
     }
     if !approved && !confirm()? {
