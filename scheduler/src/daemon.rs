@@ -15,6 +15,7 @@ mod mesos_calls;
 
 pub use driver::DriverError;
 pub use handle::{apply_id_of, is_final, DaemonHandle, Gone, Request, RunningApply, View};
+pub use mesos_calls::send_mesos_call;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -52,44 +52,11 @@ async fn serve(body: &'static str) -> String {
     format!("http://{addr}/kmesos-executor")
 }
 
+/// Carries a core command out through the daemon's own translation.
 async fn carry_out(scheduler: &Scheduler, command: Command) {
-    let result = match command {
-        Command::Accept {
-            offer_ids,
-            operations,
-            filters,
-        } => scheduler.accept(offer_ids, operations, Some(filters)).await,
-        Command::Decline {
-            offer_ids,
-            refuse_seconds,
-        } => {
-            let filters = mesos::proto::Filters {
-                refuse_seconds: Some(refuse_seconds),
-            };
-            scheduler.decline(offer_ids, Some(filters)).await
-        }
-        Command::Kill {
-            task_id, agent_id, ..
-        } => scheduler.kill(task_id, agent_id, None).await,
-        Command::Acknowledge {
-            agent_id,
-            task_id,
-            uuid,
-        } => {
-            let status = TaskStatus {
-                task_id: Some(task_id),
-                agent_id: Some(agent_id),
-                uuid: Some(uuid),
-                ..Default::default()
-            };
-            scheduler.acknowledge(&status).await.map(|_| ())
-        }
-        Command::Reconcile { tasks } => scheduler.reconcile(tasks).await,
-        Command::Revive => scheduler.revive(Vec::new()).await,
-        Command::Suppress => scheduler.suppress(Vec::new()).await,
-        _ => Ok(()),
-    };
-    result.expect("the master takes the call");
+    kmesos_scheduler::daemon::send_mesos_call(scheduler, command)
+        .await
+        .expect("the master takes the call");
 }
 
 /// What one run saw: the operation types of each ACCEPT, the updates, and

@@ -19,7 +19,7 @@ pub fn start(scheduler: Scheduler) -> CallQueue {
     tokio::spawn(async move {
         while let Some(command) = commands.recv().await {
             let what = name(&command);
-            if let Err(e) = send(&scheduler, command).await {
+            if let Err(e) = send_mesos_call(&scheduler, command).await {
                 tracing::warn!(call = what, error = %e, "Mesos call failed");
             }
         }
@@ -54,7 +54,12 @@ fn name(command: &Command) -> &'static str {
     }
 }
 
-async fn send(scheduler: &Scheduler, command: Command) -> Result<(), mesos::scheduler::CallError> {
+/// Makes the Mesos call a core command stands for; commands that are not
+/// Mesos calls are ignored.
+pub async fn send_mesos_call(
+    scheduler: &Scheduler,
+    command: Command,
+) -> Result<(), mesos::scheduler::CallError> {
     match command {
         Command::Accept {
             offer_ids,
