@@ -16,12 +16,13 @@ import subprocess
 import uuid
 
 import confluent_kafka
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicCollection, TopicPartition
+from confluent_kafka import Producer, TopicCollection
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
 from kafka import KafkaAdminClient
 from kafka.protocol.admin import DescribeConfigsRequest, IncrementalAlterConfigsRequest
 
 from devcluster import QUICKSTART, DevCluster
+from kafka_clients import consume_partition0
 
 # The node id the endpoint lists itself under (docs/kafka-endpoint.md).
 ENDPOINT_NODE = 2**31 - 2
@@ -91,18 +92,7 @@ def exchange(bootstrap, topic, count):
                          on_delivery=lambda err, msg: delivered.append(err))
     assert producer.flush(60) == 0, "messages left unsent"
     assert [e for e in delivered if e is not None] == []
-    # assign(), not a group join: see docs/kafka-endpoint.md on tansu.
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "kmesos-e2e", "enable.auto.commit": False})
-    consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
-    got = []
-    for _ in range(120):
-        if len(got) >= count:
-            break
-        message = consumer.poll(1.0)
-        if message is not None and message.error() is None:
-            got.append(message.value().decode())
-    consumer.close()
-    return got
+    return consume_partition0(bootstrap, topic, count)
 
 
 def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift(tmp_path):
@@ -174,7 +164,7 @@ def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift
         assert '"retention.ms" = "3600000" -> "1000"' in notes, text
         assert "via Kafka endpoint" in notes, text
         assert '"retention.ms" = "1000" -> "3600000"' in actions, text
-        assert f'- "log.cleaner.threads" = "2"' in actions, text
+        assert '- "log.cleaner.threads" = "2"' in actions, text
         assert '- "log.retention.ms" = "7200000"' in actions, text
         assert SCRATCH not in text, "a topic no HCL manages is in the plan"
 

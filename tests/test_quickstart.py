@@ -3,14 +3,14 @@ three agents, each answering real Kafka clients (confluent-kafka and
 kafka-python); messages produced are consumed back, and are still there
 after `kmesos broker restart` (the data lives on the broker's volume)."""
 
-import uuid
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient
 from kafka import KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KpTopicPartition
 
 from devcluster import QUICKSTART, DevCluster
+from kafka_clients import consume_partition0
 
 TOPIC = "orders"
 
@@ -20,20 +20,6 @@ def produce_confluent(addr, values):
     for value in values:
         producer.produce(TOPIC, value=value.encode(), partition=0)
     assert producer.flush(30) == 0, "messages left unsent"
-
-
-def consume_confluent(addr, count):
-    consumer = Consumer({"bootstrap.servers": addr, "group.id": f"t-{uuid.uuid4()}", "enable.auto.commit": False})
-    consumer.assign([TopicPartition(TOPIC, 0, 0)])
-    got = []
-    for _ in range(120):
-        if len(got) >= count:
-            break
-        message = consumer.poll(1.0)
-        if message is not None and message.error() is None:
-            got.append(message.value().decode())
-    consumer.close()
-    return got
 
 
 def produce_kafka_python(addr, values):
@@ -74,7 +60,7 @@ def test_quickstart_brokers_serve_real_clients_and_keep_data_across_a_restart(tm
             produce_confluent(broker.addr, first)
             produce_kafka_python(broker.addr, second)
             sent[broker.id] = first + second
-            assert consume_confluent(broker.addr, 10) == sent[broker.id]
+            assert consume_partition0(broker.addr, TOPIC, 10) == sent[broker.id]
             assert consume_kafka_python(broker.addr, 10) == sent[broker.id]
 
         before = {b.id: b for b in brokers}
@@ -85,5 +71,5 @@ def test_quickstart_brokers_serve_real_clients_and_keep_data_across_a_restart(tm
         assert after[0].task_id != before[0].task_id, "broker 0 runs as a new task"
         assert after[0].host == before[0].host, "restarted on the agent holding its volume"
         assert after[1].task_id == before[1].task_id and after[2].task_id == before[2].task_id
-        assert consume_confluent(after[0].addr, 10) == sent[0]
+        assert consume_partition0(after[0].addr, TOPIC, 10) == sent[0]
         assert consume_kafka_python(after[0].addr, 10) == sent[0]
