@@ -1,6 +1,6 @@
 //! `kmesos dev`: a whole Kafka-on-Mesos setup in one process, on fixed local
 //! ports: the embedded Mesos master with three agents (127.0.0.2-4, racks
-//! r1-r3, each offering its own slice of 31000-31999 since brokers listen on
+//! r1-r3, each offering its own slice of 31000-33999 since brokers listen on
 //! all interfaces of the one machine), the scheduler with its API (127.0.0.1:7000) and Kafka endpoint
 //! (127.0.0.1:9092), state under ./.kmesos/, brokers from tansu. With
 //! `--apply PATH` it applies that configuration once the scheduler is up.
@@ -48,7 +48,7 @@ pub struct Args {
     kafka: String,
     /// Ports the agents offer, BEGIN-END, split evenly between them: the
     /// agents share one machine, and a broker listens on all interfaces.
-    #[arg(long, default_value = "31000-31999", value_parser = super::mesos_local::port_range)]
+    #[arg(long, default_value = "31000-33999", value_parser = super::mesos_local::port_range)]
     ports: (u64, u64),
 }
 
@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let executor = executor_next_to_kmesos()?;
     let mut mesos = LocalConfig::with_agents(args.master, args.agents, dir.join("mesos"));
-    super::mesos_local::split_ports(&mut mesos, args.ports)?;
+    mesos.split_ports(args.ports)?;
     mesos.validate()?;
     let store = scheduler::store::open(&format!("file:{}", dir.join("state.json").display()))?;
     runtime()?.block_on(async move {

@@ -38,28 +38,15 @@ pub struct Args {
     work_dir: PathBuf,
     /// Ports the agents offer, BEGIN-END, split evenly between them: the
     /// agents share one machine, and a broker listens on all interfaces.
-    #[arg(long, default_value = "31000-31999", value_parser = port_range)]
+    #[arg(long, default_value = "31000-33999", value_parser = port_range)]
     ports: (u64, u64),
-}
-
-/// Gives each agent its own slice of `range`.
-pub fn split_ports(config: &mut LocalConfig, (begin, end): (u64, u64)) -> Result<()> {
-    let slice = (end - begin + 1) / (config.agents.len().max(1) as u64);
-    if slice == 0 {
-        anyhow::bail!("--ports {begin}-{end} has fewer ports than there are agents");
-    }
-    for (i, agent) in config.agents.iter_mut().enumerate() {
-        let first = begin + slice * i as u64;
-        agent.resources.ports = (first, first + slice - 1);
-    }
-    Ok(())
 }
 
 /// Parses `BEGIN-END`.
 pub fn port_range(text: &str) -> Result<(u64, u64), String> {
     let (begin, end) = text
         .split_once('-')
-        .ok_or("expected BEGIN-END, e.g. 31000-31999")?;
+        .ok_or("expected BEGIN-END, e.g. 31000-33999")?;
     let parse = |s: &str| {
         s.trim()
             .parse::<u16>()
@@ -83,7 +70,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 args.agents,
                 std::path::absolute(&args.work_dir)?,
             );
-            split_ports(&mut config, args.ports)?;
+            config.split_ports(args.ports)?;
             config.validate()?;
             config
         }

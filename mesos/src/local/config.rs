@@ -91,11 +91,18 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-/// The ports range of dev agent `i`: 1000 ports from 31000, one range per
-/// agent, so brokers on different agents never contend for a port.
-fn agent_ports(i: usize) -> (u64, u64) {
-    let first = 31000 + 1000 * i as u64;
-    (first, first + 999)
+/// The ports the dev agents share between them (1000 each for three).
+pub const DEV_PORTS: (u64, u64) = (31000, 33999);
+
+/// `n` equal, disjoint slices of `begin..=end`; `None` if there are fewer
+/// ports than slices.
+fn port_slices((begin, end): (u64, u64), n: usize) -> Option<Vec<(u64, u64)>> {
+    let size = (end.checked_sub(begin)? + 1) / (n.max(1) as u64);
+    (size > 0).then(|| {
+        (0..n as u64)
+            .map(|i| (begin + size * i, begin + size * (i + 1) - 1))
+            .collect()
+    })
 }
 
 impl LocalConfig {
@@ -119,6 +126,8 @@ impl LocalConfig {
         } else {
             listen.port().saturating_add(1)
         };
+        // More agents than DEV_PORTS has ports: each offers all of them.
+        let slices = port_slices(DEV_PORTS, n).unwrap_or_default();
         let agents = (0..n)
             .map(|i| {
                 let ip =
@@ -130,9 +139,7 @@ impl LocalConfig {
                         cpus: 4.0,
                         mem: 8192.0,
                         disk: 20480.0,
-                        // Disjoint per agent: brokers listen on all
-                        // addresses, as on hosts of their own.
-                        ports: agent_ports(i),
+                        ports: slices.get(i).copied().unwrap_or(DEV_PORTS),
                     },
                     attributes: BTreeMap::from([
                         ("rack".to_string(), format!("r{}", i + 1)),
@@ -155,6 +162,25 @@ impl LocalConfig {
 
     /// Checks what serde cannot: agents' addresses parse and are distinct,
     /// resources are sane, intervals positive.
+    /// Gives each agent its own equal slice of `range`: agents sharing one
+    /// machine must not offer the same port, since brokers listen on all
+    /// addresses (as they would on hosts of their own).
+    pub fn split_ports(&mut self, range: (u64, u64)) -> Result<(), ConfigError> {
+        let slices = port_slices(range, self.agents.len()).ok_or_else(|| ConfigError {
+            field: "ports".into(),
+            problem: format!(
+                "{}-{} has fewer ports than there are agents ({})",
+                range.0,
+                range.1,
+                self.agents.len()
+            ),
+        })?;
+        for (agent, ports) in self.agents.iter_mut().zip(slices) {
+            agent.resources.ports = ports;
+        }
+        Ok(())
+    }
+
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |field: String, problem: &str| {
             Err(ConfigError {
@@ -268,5 +294,20 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("agents[0].resources.ports"));
+    }
+
+    #[test]
+    fn split_ports_gives_each_agent_a_disjoint_equal_slice() {
+        let mut c = LocalConfig::dev_default();
+        c.split_ports((31000, 31999)).unwrap();
+        let ports: Vec<_> = c.agents.iter().map(|a| a.resources.ports).collect();
+        assert_eq!(ports, [(31000, 31332), (31333, 31665), (31666, 31998)]);
+        c.validate().unwrap();
+
+        let refused = c.split_ports((40000, 40001)).unwrap_err().to_string();
+        assert!(
+            refused.contains("ports") && refused.contains("fewer ports than there are agents (3)"),
+            "{refused}"
+        );
     }
 }
