@@ -84,9 +84,14 @@ impl Artifacts {
         self.by_name.get(name)
     }
 
-    /// The URI an agent fetches `artifact` from.
+    /// The URI an agent fetches `artifact` from. It names the content's
+    /// sha256, so a URI always means the same bytes and agents may cache it
+    /// (the route ignores the query).
     pub fn uri(&self, artifact: &Artifact) -> String {
-        format!("{}{ARTIFACTS_PATH}/{}", self.base_url, artifact.name)
+        format!(
+            "{}{ARTIFACTS_PATH}/{}?sha256={}",
+            self.base_url, artifact.name, artifact.sha256
+        )
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Artifact> {

@@ -66,11 +66,13 @@ pub fn task_info(config: &CoreConfig, launch: Launch) -> Result<TaskInfo, String
     let grace = DurationInfo {
         nanoseconds: i64::try_from(config.kill_grace.as_nanos()).unwrap_or(i64::MAX),
     };
+    // Artifact URIs name their content's sha256, so agents cache them: one
+    // copy per agent, however many brokers it runs.
     let mut uris = vec![Uri {
         value: config.executor.uri.clone(),
         executable: Some(true),
         extract: Some(false),
-        cache: None,
+        cache: Some(true),
         output_file: Some(EXECUTOR_FILE.to_string()),
     }];
     uris.extend(fetch);
@@ -133,7 +135,7 @@ fn broker_program(
         value: artifact.uri.clone(),
         executable: Some(true),
         extract: Some(false),
-        cache: None,
+        cache: Some(true),
         output_file: Some(file.to_string()),
     };
     let kafka = &launch.cluster_state.kafka;

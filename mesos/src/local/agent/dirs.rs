@@ -51,6 +51,11 @@ impl AgentDirs {
         Ok(sandbox)
     }
 
+    /// The fetcher's cache of URIs fetched with `cache = true`.
+    pub fn fetch_cache(&self) -> PathBuf {
+        self.root.join("fetch_cache")
+    }
+
     /// Where a persistent volume lives; Mesos stores a `/` in a role as a space.
     pub fn volume(&self, role: &str, persistence_id: &str) -> io::Result<PathBuf> {
         check_id("persistence id", persistence_id)?;

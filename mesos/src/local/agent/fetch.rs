@@ -2,6 +2,12 @@
 //! downloaded (http) or copied (absolute path, file://) into the sandbox,
 //! made executable or unpacked as Mesos's fetcher does. Archives are unpacked
 //! with the system `tar`/`unzip`, as the Mesos fetcher itself does.
+//!
+//! A URI with `cache = true` is fetched once per agent into the agent's
+//! fetcher cache, keyed by the URI as Mesos keys it, and then hard-linked
+//! into each sandbox (copied where a link cannot be made). As with Mesos, a
+//! cached URI must name fixed content: a framework changes the URI when the
+//! content changes.
 
 use std::path::{Path, PathBuf};
 
@@ -12,6 +18,7 @@ pub struct FetchUri {
     pub executable: bool,
     pub extract: bool,
     pub output_file: Option<String>,
+    pub cache: bool,
 }
 
 /// Why a fetch failed, naming the URI.
@@ -26,14 +33,16 @@ const ARCHIVES: [&str; 9] = [
     ".tar", ".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".txz", ".zip", ".gz",
 ];
 
-/// Fetches every URI in order into `sandbox`; the first failure stops it.
+/// Fetches every URI in order into `sandbox`, through the agent's fetcher
+/// cache at `cache_dir` for cached URIs; the first failure stops it.
 pub async fn fetch_all(
     client: &reqwest::Client,
     uris: &[FetchUri],
     sandbox: &Path,
+    cache_dir: &Path,
 ) -> Result<(), FetchError> {
     for uri in uris {
-        fetch_one(client, uri, sandbox)
+        fetch_one(client, uri, sandbox, cache_dir)
             .await
             .map_err(|problem| FetchError {
                 uri: uri.value.clone(),
@@ -43,31 +52,27 @@ pub async fn fetch_all(
     Ok(())
 }
 
-async fn fetch_one(client: &reqwest::Client, uri: &FetchUri, sandbox: &Path) -> Result<(), String> {
+async fn fetch_one(
+    client: &reqwest::Client,
+    uri: &FetchUri,
+    sandbox: &Path,
+    cache_dir: &Path,
+) -> Result<(), String> {
     let target = target_path(uri, sandbox)?;
     if let Some(parent) = target.parent() {
         tokio::fs::create_dir_all(parent)
             .await
             .map_err(|e| e.to_string())?;
     }
-    let value = uri.value.as_str();
-    if value.starts_with("http://") || value.starts_with("https://") {
-        let resp = client.get(value).send().await.map_err(|e| e.to_string())?;
-        if !resp.status().is_success() {
-            return Err(format!("HTTP {}", resp.status()));
+    if uri.cache {
+        let cached = cached_copy(client, &uri.value, cache_dir).await?;
+        if tokio::fs::hard_link(&cached, &target).await.is_err() {
+            tokio::fs::copy(&cached, &target)
+                .await
+                .map_err(|e| e.to_string())?;
         }
-        let body = resp.bytes().await.map_err(|e| e.to_string())?;
-        tokio::fs::write(&target, &body)
-            .await
-            .map_err(|e| e.to_string())?;
     } else {
-        let source = value.strip_prefix("file://").unwrap_or(value);
-        if !Path::new(source).is_absolute() {
-            return Err("only http(s) URLs, file:// URLs and absolute paths can be fetched".into());
-        }
-        tokio::fs::copy(source, &target)
-            .await
-            .map_err(|e| e.to_string())?;
+        download(client, &uri.value, &target).await?;
     }
     if uri.executable {
         use std::os::unix::fs::PermissionsExt;
@@ -78,6 +83,59 @@ async fn fetch_one(client: &reqwest::Client, uri: &FetchUri, sandbox: &Path) -> 
         extract(&target, sandbox).await?;
     }
     Ok(())
+}
+
+/// The cache entry for `value`, fetched now unless an earlier fetch left it.
+/// A fetch writes a temporary name and renames it, so a reader never sees a
+/// partial entry; two launches racing both fetch and the last rename wins.
+async fn cached_copy(
+    client: &reqwest::Client,
+    value: &str,
+    cache_dir: &Path,
+) -> Result<PathBuf, String> {
+    use sha2::{Digest, Sha256};
+    let key = hex::encode(Sha256::digest(value.as_bytes()));
+    let entry = cache_dir.join(&key);
+    if tokio::fs::metadata(&entry).await.is_ok() {
+        return Ok(entry);
+    }
+    tokio::fs::create_dir_all(cache_dir)
+        .await
+        .map_err(|e| format!("cannot create the fetcher cache: {e}"))?;
+    let partial = cache_dir.join(format!(".{key}.{}", uuid::Uuid::new_v4()));
+    let fetched = download(client, value, &partial).await;
+    if let Err(e) = fetched {
+        let _ = tokio::fs::remove_file(&partial).await;
+        return Err(e);
+    }
+    tokio::fs::rename(&partial, &entry)
+        .await
+        .map_err(|e| format!("cannot fill the fetcher cache: {e}"))?;
+    Ok(entry)
+}
+
+/// Writes what `value` names (an http(s) URL, a file:// URL or an absolute
+/// path) to `target`.
+async fn download(client: &reqwest::Client, value: &str, target: &Path) -> Result<(), String> {
+    if value.starts_with("http://") || value.starts_with("https://") {
+        let resp = client.get(value).send().await.map_err(|e| e.to_string())?;
+        if !resp.status().is_success() {
+            return Err(format!("HTTP {}", resp.status()));
+        }
+        let body = resp.bytes().await.map_err(|e| e.to_string())?;
+        tokio::fs::write(target, &body)
+            .await
+            .map_err(|e| e.to_string())
+    } else {
+        let source = value.strip_prefix("file://").unwrap_or(value);
+        if !Path::new(source).is_absolute() {
+            return Err("only http(s) URLs, file:// URLs and absolute paths can be fetched".into());
+        }
+        tokio::fs::copy(source, target)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// Where the fetched file goes: `output_file` if given, else the URI's
@@ -147,6 +205,7 @@ mod tests {
             executable: false,
             extract: true,
             output_file: None,
+            cache: false,
         }
     }
 
@@ -172,9 +231,14 @@ mod tests {
         exe.executable = true;
         exe.output_file = Some("bin/start".into());
         let tarball = uri(src.path().join("pkg.tar.gz").to_str().unwrap());
-        fetch_all(&client, &[exe, tarball], sandbox.path())
-            .await
-            .unwrap();
+        fetch_all(
+            &client,
+            &[exe, tarball],
+            sandbox.path(),
+            &sandbox.path().join("cache"),
+        )
+        .await
+        .unwrap();
 
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(sandbox.path().join("bin/start"))
@@ -192,16 +256,58 @@ mod tests {
     async fn failures_name_the_uri() {
         let sandbox = tempfile::tempdir().unwrap();
         let client = reqwest::Client::new();
-        let err = fetch_all(&client, &[uri("/no/such/file")], sandbox.path())
-            .await
-            .unwrap_err();
-        assert!(err.to_string().contains("/no/such/file"));
-        let err = fetch_all(&client, &[uri("relative/x")], sandbox.path())
-            .await
-            .unwrap_err();
-        assert!(err.to_string().contains("absolute"));
         let mut escape = uri("/etc/hostname");
         escape.output_file = Some("../x".into());
-        assert!(fetch_all(&client, &[escape], sandbox.path()).await.is_err());
+        for (bad, says) in [
+            (uri("/no/such/file"), "/no/such/file"),
+            (uri("relative/x"), "absolute"),
+            (escape, "inside the sandbox"),
+        ] {
+            let err = fetch_all(&client, &[bad], sandbox.path(), sandbox.path())
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains(says), "{err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_cached_uri_is_fetched_once_and_shared_by_sandboxes() {
+        use std::os::unix::fs::MetadataExt;
+        let src = tempfile::tempdir().unwrap();
+        let agent = tempfile::tempdir().unwrap();
+        let cache = agent.path().join("fetch_cache");
+        let source = src.path().join("tool");
+        std::fs::write(&source, "version 1").unwrap();
+        let mut tool = uri(source.to_str().unwrap());
+        tool.cache = true;
+        tool.executable = true;
+        let client = reqwest::Client::new();
+        let first = agent.path().join("run-1");
+        fetch_all(&client, &[tool.clone()], &first, &cache)
+            .await
+            .unwrap();
+        std::fs::write(&source, "version 2").unwrap();
+        let second = agent.path().join("run-2");
+        fetch_all(&client, &[tool], &second, &cache).await.unwrap();
+
+        // The second launch got the cached content, in the same inode: the
+        // bytes are on disk once however many sandboxes hold them.
+        assert_eq!(
+            std::fs::read_to_string(second.join("tool")).unwrap(),
+            "version 1"
+        );
+        let a = std::fs::metadata(first.join("tool")).unwrap();
+        let b = std::fs::metadata(second.join("tool")).unwrap();
+        assert_eq!((a.dev(), a.ino()), (b.dev(), b.ino()));
+        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1);
+
+        // An uncached URI is fetched afresh.
+        let mut fresh = uri(source.to_str().unwrap());
+        fresh.output_file = Some("fresh".into());
+        fetch_all(&client, &[fresh], &second, &cache).await.unwrap();
+        assert_eq!(
+            std::fs::read_to_string(second.join("fresh")).unwrap(),
+            "version 2"
+        );
     }
 }

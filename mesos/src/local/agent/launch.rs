@@ -145,8 +145,9 @@ impl Agent {
         let http = self.http.clone();
         let uris: Vec<FetchUri> = command.uris.iter().map(fetch_uri).collect();
         let program = program_of(&command);
+        let cache_dir = self.dirs.fetch_cache();
         tokio::spawn(async move {
-            if let Err(e) = fetch_all(&http, &uris, &sandbox).await {
+            if let Err(e) = fetch_all(&http, &uris, &sandbox, &cache_dir).await {
                 let _ = inbox.send(AgentMsg::Started {
                     key,
                     container_id,
@@ -286,5 +287,6 @@ fn fetch_uri(uri: &crate::proto::command_info::Uri) -> FetchUri {
         executable: uri.executable.unwrap_or(false),
         extract: uri.extract.unwrap_or(true),
         output_file: uri.output_file.clone(),
+        cache: uri.cache.unwrap_or(false),
     }
 }
