@@ -96,7 +96,7 @@ pub fn spawn(
         .process_group(0)
         // Should the watcher be dropped with the runtime, the child dies too.
         .kill_on_drop(true);
-    let child = cmd.spawn()?;
+    let child = spawn_retrying_busy(&mut cmd)?;
     let pid = child
         .id()
         .ok_or_else(|| std::io::Error::other("child exited before its pid was read"))?;
@@ -105,6 +105,24 @@ pub fn spawn(
         child,
         group: ProcessGroup(pgid),
     })
+}
+
+/// Spawns `cmd`, trying again while its executable is busy. A file the
+/// fetcher has just written can still be open for writing in another
+/// process for a moment: one forked by another thread of the agent before
+/// the fetcher closed it, and not yet at its own exec. exec then fails with
+/// ETXTBSY until that process gets there, which takes milliseconds.
+fn spawn_retrying_busy(cmd: &mut Command) -> std::io::Result<Child> {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            spawned => return spawned,
+        }
+    }
 }
 
 /// A relative executable path is looked up in the sandbox first (where the
@@ -150,6 +168,32 @@ mod tests {
         );
         assert_eq!(lines[2], p.group.0.to_string());
         assert_ne!(p.group.0, nix::unistd::getpgrp().as_raw());
+    }
+
+    #[tokio::test]
+    async fn an_executable_still_open_for_writing_elsewhere_starts_once_closed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run");
+        let writer = std::fs::File::create(&path).unwrap();
+        std::fs::write(&path, "#!/bin/sh\necho started\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // Another process holds the file open for writing for a moment, as
+        // a process forked while the fetcher was writing it does.
+        let mut holder = std::process::Command::new("sleep")
+            .arg("0.3")
+            .stdout(writer)
+            .spawn()
+            .unwrap();
+        let program = Program::Exec {
+            path: path.to_string_lossy().into_owned(),
+            argv: vec!["run".into()],
+        };
+        let mut p = spawn(&program, dir.path(), &[]).unwrap();
+        assert!(p.child.wait().await.unwrap().success());
+        assert!(holder.wait().unwrap().success());
+        let out = std::fs::read_to_string(dir.path().join("stdout")).unwrap();
+        assert_eq!(out.trim(), "started");
     }
 
     #[tokio::test]
