@@ -19,6 +19,10 @@ QUICKSTART = ROOT / "examples" / "quickstart"
 # The quickstart's brokers take ports in 31000..31999; agents offer slices of it.
 BROKER_PORTS = (31000, 31999)
 AGENT_HOSTS = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]
+# The quickstart's `kafka_endpoint` variable, set while a cluster runs so every
+# kmesos command of the test (dev, plan, apply) puts the endpoint on the
+# test's own port; configurations that do not declare it ignore it.
+ENDPOINT_VAR = "KMESOS_VAR_kafka_endpoint"
 
 
 def _bindable(host, port):
@@ -146,6 +150,7 @@ class SplitCluster:
         wait_for(lambda: self.scheduler.alive() and self.health().get("subscribed"), 120, "the scheduler to subscribe")
 
     def __enter__(self):
+        os.environ[ENDPOINT_VAR] = self.kafka
         self.mesos.start()
         wait_for(lambda: self.mesos.alive() and self.master_state() is not None, 60, "the Mesos master")
         self.start_scheduler()
@@ -156,6 +161,7 @@ class SplitCluster:
             self.scheduler.stop()
         self.mesos.stop()
         kill_processes_under(self.dir)
+        os.environ.pop(ENDPOINT_VAR, None)
 
     def health(self):
         try:
@@ -262,10 +268,12 @@ class DevCluster:
         kill_processes_under(self.dir)
 
     def __enter__(self):
+        os.environ[ENDPOINT_VAR] = self.kafka
         return self.start()
 
     def __exit__(self, *exc):
         self.stop()
+        os.environ.pop(ENDPOINT_VAR, None)
         if exc[0] is not None:
             print("---- kmesos dev stdout ----\n" + self.output())
             print("---- kmesos dev stderr (tail) ----\n" + self.errors()[-20000:])

@@ -1,9 +1,10 @@
 """The scheduler's Kafka endpoint on `kmesos dev` with the quickstart applied,
-driven by clients nobody here wrote: kcat lists the brokers; confluent-kafka's
-AdminClient creates, describes and deletes a topic and describes and alters
-the cluster-wide broker config; kafka-python describes broker configs, alters
-a dynamic one and a managed topic's config; a producer
-and a consumer bootstrapped at the endpoint exchange messages. Then
+driven by clients nobody here wrote: kcat lists the brokers (never the
+endpoint); confluent-kafka's AdminClient creates, describes and deletes a
+topic and describes and alters a broker's config; kafka-python describes
+broker configs, alters a dynamic one, the cluster-wide one and a managed
+topic's config; a producer and a consumer group bootstrapped at the endpoint
+exchange messages through every partition, so with every broker. Then
 `kmesos plan examples/quickstart` shows the outside changes to managed
 resources as drift, with the changes that bring them back, and leaves the
 topic no HCL manages alone; `kmesos apply` undoes them and the drift goes."""
@@ -17,18 +18,16 @@ import uuid
 
 import confluent_kafka
 from confluent_kafka import Producer, TopicCollection
-from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from kafka import KafkaAdminClient
 from kafka.protocol.admin import DescribeConfigsRequest, IncrementalAlterConfigsRequest
 
 from devcluster import QUICKSTART, DevCluster
-from kafka_clients import consume_partition0
+from kafka_clients import consume_group
 
-# The node id the endpoint lists itself under (docs/kafka-endpoint.md).
-ENDPOINT_NODE = 2**31 - 2
 RESOURCE_TOPIC, RESOURCE_BROKER = 2, 4
-# DescribeConfigs source of a cluster-wide dynamic broker property.
-DYNAMIC_DEFAULT_BROKER_CONFIG = 3
+# DescribeConfigs sources of dynamic broker properties.
+DYNAMIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG = 2, 3
 SCRATCH = f"scratch-{uuid.uuid4().hex[:8]}"
 
 
@@ -57,22 +56,28 @@ def kcat_listing(bootstrap, tmp_path):
     return result.stdout
 
 
-class EndpointNode:
-    """kafka-python requests addressed to the endpoint itself (its admin
-    client otherwise picks any node, which may be a broker)."""
+class ConfigClient:
+    """kafka-python config requests, bootstrapped at the endpoint and sent
+    to broker `via`, whose front hands them to the endpoint (kafka-python's
+    admin client wraps no IncrementalAlterConfigs of the empty, cluster-wide
+    BROKER name)."""
 
-    def __init__(self, bootstrap):
+    def __init__(self, bootstrap, via):
         self.admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kmesos-e2e")
+        self.via = via
 
     def send(self, request):
         async def call():
-            return await self.admin._manager.send(request, node_id=ENDPOINT_NODE)
+            return await self.admin._manager.send(request, node_id=self.via)
         return self.admin._manager.run(call)
 
-    def describe(self, resource_type, name):
+    def entries(self, resource_type, name):
         result = self.send(DescribeConfigsRequest(resources=[(resource_type, name, None)], include_synonyms=False)).results[0]
         assert result.error_code == 0, result
-        return {c.name: c.value for c in result.configs}
+        return {c.name: (c.value, c.config_source) for c in result.configs}
+
+    def describe(self, resource_type, name):
+        return {key: value for key, (value, _) in self.entries(resource_type, name).items()}
 
     def alter(self, resource_type, name, key, value):
         response = self.send(IncrementalAlterConfigsRequest(
@@ -85,14 +90,15 @@ class EndpointNode:
 
 
 def exchange(bootstrap, topic, count):
+    """Produces `count` messages spread over the partitions of `topic` and
+    reads them back as a consumer group: {value: partition}."""
     producer = Producer({"bootstrap.servers": bootstrap, "message.timeout.ms": 60000})
     delivered = []
     for i in range(count):
-        producer.produce(topic, value=f"m-{i}", partition=0,
-                         on_delivery=lambda err, msg: delivered.append(err))
+        producer.produce(topic, key=str(i), value=f"m-{i}", on_delivery=lambda err, msg: delivered.append(err))
     assert producer.flush(60) == 0, "messages left unsent"
     assert [e for e in delivered if e is not None] == []
-    return consume_partition0(bootstrap, topic, count)
+    return consume_group(bootstrap, topic, count)
 
 
 def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift(tmp_path):
@@ -105,19 +111,22 @@ def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift
         listing = kcat_listing(bootstrap, tmp_path)
         for broker in brokers:
             assert f"broker {broker.id} at {broker.addr}" in listing, listing
+        assert f"at {bootstrap}" not in listing, f"the endpoint is listed as a broker: {listing}"
 
         admin = AdminClient({"bootstrap.servers": bootstrap})
-        admin.create_topics([NewTopic(SCRATCH, num_partitions=1, replication_factor=1)])[SCRATCH].result(timeout=60)
+        admin.create_topics([NewTopic(SCRATCH, num_partitions=3, replication_factor=1)])[SCRATCH].result(timeout=60)
         described = admin.describe_topics(TopicCollection([SCRATCH]))[SCRATCH].result(timeout=60)
-        assert described.name == SCRATCH and len(described.partitions) == 1
+        assert described.name == SCRATCH
+        assert sorted(p.leader.id for p in described.partitions) == sorted(b.id for b in brokers)
         assert {"orders", "events", SCRATCH} <= set(admin.list_topics(timeout=30).topics)
 
-        sent = [f"m-{i}" for i in range(20)]
-        assert exchange(bootstrap, SCRATCH, len(sent)) == sent
+        received = exchange(bootstrap, SCRATCH, 30)
+        assert sorted(received) == sorted(f"m-{i}" for i in range(30))
+        assert set(received.values()) == {0, 1, 2}, "every partition, so every broker, carried messages"
 
-        node = EndpointNode(bootstrap)
+        first = str(brokers[0].id)
+        node = ConfigClient(bootstrap, brokers[-1].id)
         try:
-            first = str(brokers[0].id)
             # What kmesos rendered: the quickstart sets no broker property.
             assert "log.cleaner.threads" not in node.describe(RESOURCE_BROKER, first)
             assert node.alter(RESOURCE_BROKER, first, "log.cleaner.threads", "2") == (0, None)
@@ -127,28 +136,21 @@ def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift
             dev.wait_for(lambda: node.describe(RESOURCE_BROKER, first).get("log.cleaner.threads") == "2",
                          60, "the altered broker config")
             assert node.alter(RESOURCE_TOPIC, "events", "retention.ms", "1000") == (0, None)
+
+            # The cluster-wide broker config: the BROKER resource with the
+            # empty name, as Kafka names it.
+            assert "log.retention.ms" not in node.describe(RESOURCE_BROKER, "")  # the quickstart sets none
+            assert node.alter(RESOURCE_BROKER, "", "log.retention.ms", "7200000") == (0, None)
+            dev.wait_for(lambda: node.entries(RESOURCE_BROKER, "").get("log.retention.ms")
+                         == ("7200000", DYNAMIC_DEFAULT_BROKER_CONFIG), 60, "the altered cluster-wide broker config")
         finally:
             node.close()
 
-        # The cluster-wide broker config, as a standard client reaches it: a
-        # BROKER resource named by the endpoint's node id (docs/kafka-endpoint.md).
-        cluster_wide = ConfigResource(ConfigResource.Type.BROKER, str(ENDPOINT_NODE))
-
-        def cluster_config():
-            (future,) = admin.describe_configs([cluster_wide]).values()
-            return future.result(timeout=60)
-
-        assert "log.retention.ms" not in cluster_config()  # the quickstart sets no cluster property
-        retention = ConfigEntry("log.retention.ms", "7200000", incremental_operation=AlterConfigOpType.SET)
-        (altered,) = admin.incremental_alter_configs([ConfigResource(
-            ConfigResource.Type.BROKER, str(ENDPOINT_NODE), incremental_configs=[retention])]).values()
-        altered.result(timeout=60)
-
-        def cluster_retention():
-            entry = cluster_config().get("log.retention.ms")
-            return entry is not None and entry.value == "7200000" and int(entry.source) == DYNAMIC_DEFAULT_BROKER_CONFIG
-
-        dev.wait_for(cluster_retention, 60, "the altered cluster-wide broker config")
+        # confluent-kafka (librdkafka) reaches a broker's config through that broker.
+        own = ConfigResource(ConfigResource.Type.BROKER, first)
+        (future,) = admin.describe_configs([own]).values()
+        threads = future.result(timeout=60)["log.cleaner.threads"]
+        assert (threads.value, int(threads.source)) == ("2", DYNAMIC_BROKER_CONFIG)
 
         def drifted():
             drift = dev.state()["clusters"]["quickstart"].get("drift", {})

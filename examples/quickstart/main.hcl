@@ -11,6 +11,11 @@ variable "broker_mem" {
   description = "MiB per broker"
 }
 
+variable "kafka_endpoint" {
+  default     = "127.0.0.1:9092"
+  description = "the scheduler's Kafka bootstrap listener for this cluster"
+}
+
 scheduler {
   address = "http://127.0.0.1:7000"
 }
@@ -18,7 +23,7 @@ scheduler {
 cluster "quickstart" {
   kafka {
     kind     = "tansu"
-    endpoint = "127.0.0.1:9092" # the scheduler's bootstrap listener for this cluster
+    endpoint = var.kafka_endpoint
   }
 
   broker "0..2" {

@@ -83,6 +83,11 @@ pub struct TansuProgram {
     /// Lower-case hex sha256 of the binary, checked before it is run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// The cluster's Kafka endpoint on the scheduler (`HOST:PORT`). When
+    /// set, tansu listens on loopback behind a front on the broker's port
+    /// that sends cluster-wide requests there (see `front`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
 }
 
 /// How to run Apache Kafka.

@@ -2,7 +2,7 @@
 //! in `TaskInfo.data` (`launch`), the broker program on the agent
 //! (`artifact`), broker configuration rendering (`render`), process
 //! supervision and probing (`broker`), and one task's lifecycle as Mesos
-//! status updates (`task`). The binary (main.rs) is the event loop around
+//! status updates (`task`). A tansu broker runs behind `kafka::front`. The binary (main.rs) is the event loop around
 //! them.
 
 pub mod artifact;

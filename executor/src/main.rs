@@ -14,6 +14,12 @@ use mesos::executor::{Executor, ExecutorConfig, ExecutorEvent};
 use tokio::task::JoinSet;
 use tracing_subscriber::EnvFilter;
 
+// A tansu broker's front decodes untrusted request headers; see the
+// allocator's module for why huge allocations must not abort the process.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: kafka::ReserveHugeAllocations = kafka::ReserveHugeAllocations;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::broker::{self, Broker, BrokerError, BrokerLogs};
 use crate::launch::{BrokerProgram, LaunchSpec};
 use crate::render::render;
+use kafka::front::Front;
 
 /// How long a broker may take from start to its first ApiVersions answer.
 /// Generous: Apache Kafka recovering a large log after an unclean stop can
@@ -146,6 +147,21 @@ impl BrokerTask {
                     format!("broker {id}: {e}"),
                 )
             }
+        };
+        // Held until the task ends: dropping it closes the broker's port.
+        let _front = match &rendered.front {
+            None => None,
+            Some(plan) => match Front::start(plan.clone()).await {
+                Ok(front) => Some(front),
+                Err(e) => {
+                    let stopped = stop(&mut broker, self.fallback_grace).await;
+                    let port = plan.listen;
+                    return failed(
+                        Reason::ReasonCommandExecutorFailed,
+                        format!("broker {id}: cannot listen on {port}: {e}; stopped: {stopped}"),
+                    );
+                }
+            },
         };
         let endpoint = spec.endpoint();
         tracing::info!(broker = id, pid = broker.pid(), %endpoint, "broker started");

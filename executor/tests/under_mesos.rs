@@ -304,6 +304,7 @@ fn contract(offer: &Offer, port: u16) -> LaunchSpec {
         broker: BrokerProgram::Tansu(TansuProgram {
             binary: "tansu".into(),
             sha256: Some(sha256_of(&tansu_binary())),
+            endpoint: None,
         }),
     }
 }

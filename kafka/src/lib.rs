@@ -13,6 +13,7 @@ pub mod configs;
 pub mod endpoint;
 pub mod error;
 pub mod frame;
+pub mod front;
 #[cfg(target_os = "linux")]
 pub mod huge_alloc;
 

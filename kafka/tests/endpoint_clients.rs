@@ -21,8 +21,8 @@ async fn confluent_admin_client_manages_topics_through_the_endpoint() {
     assert_eq!(out["create"], "ok");
     assert_eq!(out["create_again"], "TOPIC_ALREADY_EXISTS");
     assert_eq!(out["validate_only"], "ok");
-    // The brokers, and the endpoint as controller (where admin requests go).
-    assert_eq!(out["brokers"], serde_json::json!([1, 2, i32::MAX - 1]));
+    // The brokers, never the endpoint.
+    assert_eq!(out["brokers"], serde_json::json!([1, 2]));
     // validate_only created nothing; the partitions of "orders" are led by both brokers.
     assert_eq!(out["topics"], serde_json::json!({"orders": [1, 1, 2]}));
     assert_eq!(out["describe_topic"], "ok");
@@ -47,56 +47,82 @@ async fn confluent_admin_client_manages_topics_through_the_endpoint() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn producer_and_consumer_bootstrapped_at_the_endpoint_exchange_messages() {
-    // One broker: librdkafka also asks each broker it connects to for
-    // metadata, and every independent tansu broker names itself (node 111)
-    // leader of every partition, so with several sqlite-backed tansu brokers
-    // a client's view of placement drifts away from the endpoint's (see
-    // docs/kafka-endpoint.md). With one broker both views agree.
-    let cluster = TestCluster::start(1).await;
-    let out = json(
-        &run_client_script(
-            "produce_consume.py",
-            &[&cluster.bootstrap(), "events", "40"],
-        )
-        .await,
-    );
-    assert_eq!(out["unflushed"], 0, "{out}");
-    assert_eq!(out["delivery_errors"], serde_json::json!([]), "{out}");
-    let consumed = out["consumed"].as_array().unwrap();
-    let expected: std::collections::BTreeSet<String> =
-        (0..40).map(|i| format!("message-{i}")).collect();
-    let got: std::collections::BTreeSet<String> = consumed
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(got, expected, "{out}");
-    assert_eq!(
-        out["produced_partitions"],
-        serde_json::json!([0, 1]),
-        "{out}"
-    );
+    // Two independent tansu brokers, each partition led by one of them: the
+    // brokers' fronts answer metadata with the endpoint's view, so the
+    // clients' view of placement stays the endpoint's.
+    let cluster = TestCluster::start(2).await;
+    // acks=all; acks=0 (requests with no response, which the fronts must
+    // not wait for); and an idempotent producer, whose one producer id
+    // every broker must know.
+    for (topic, acks, idempotent) in [
+        ("events", "all", "false"),
+        ("fire-and-forget", "0", "false"),
+        ("exactly-once", "all", "true"),
+    ] {
+        let out = json(
+            &run_client_script(
+                "produce_consume.py",
+                &[&cluster.bootstrap(), topic, "40", acks, idempotent],
+            )
+            .await,
+        );
+        assert_eq!(out["unflushed"], 0, "{out}");
+        assert_eq!(out["delivery_errors"], serde_json::json!([]), "{out}");
+        let consumed = out["consumed"].as_array().unwrap();
+        let expected: std::collections::BTreeSet<String> =
+            (0..40).map(|i| format!("message-{i}")).collect();
+        let got: std::collections::BTreeSet<String> = consumed
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got, expected, "acks={acks} idempotent={idempotent}: {out}");
+        // Both partitions, so both brokers, carried messages both ways.
+        assert_eq!(
+            out["produced_partitions"],
+            serde_json::json!([0, 1]),
+            "{out}"
+        );
+        assert_eq!(
+            out["consumed_partitions"],
+            serde_json::json!([0, 1]),
+            "{out}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kcat_lists_the_brokers_from_the_endpoint() {
+async fn kcat_lists_the_brokers_from_the_endpoint_or_any_broker() {
     let cluster = TestCluster::start(2).await;
-    // Debian's kcat links librdkafka 2.0, which cannot talk to tansu; the
-    // confluent-kafka wheel bundles a current one.
+    let topics = support::connect_with_topics(&cluster.bootstrap(), &["clicks"], 2).await;
+    drop(topics);
+    // At the endpoint, and at broker 2 (whose front hands Metadata to the
+    // endpoint): the same two brokers, never the endpoint, partition p of
+    // "clicks" led by broker p + 1.
+    for bootstrap in [cluster.bootstrap(), cluster.broker_addr(2)] {
+        let listing = kcat_list(&bootstrap).await;
+        for id in [1, 2] {
+            let line = format!("broker {id} at {}", cluster.broker_addr(id));
+            assert!(listing.contains(&line), "{line} missing from {listing}");
+        }
+        assert!(
+            !listing.contains(&format!("at {}", cluster.bootstrap())),
+            "the endpoint is listed as a broker: {listing}"
+        );
+        assert!(listing.contains("partition 0, leader 1,"), "{listing}");
+        assert!(listing.contains("partition 1, leader 2,"), "{listing}");
+    }
+}
+
+/// `kcat -L` against `bootstrap`. Debian's kcat links librdkafka 2.0, which
+/// cannot talk to tansu; the confluent-kafka wheel bundles a current one.
+async fn kcat_list(bootstrap: &str) -> String {
     let libs = tempfile::tempdir().unwrap();
     let bundled = python_librdkafka().await;
     std::os::unix::fs::symlink(&bundled, libs.path().join("librdkafka.so.1")).unwrap();
     let mut kcat = tokio::process::Command::new("kcat");
-    kcat.args(["-L", "-b", &cluster.bootstrap(), "-m", "30"])
+    kcat.args(["-L", "-b", bootstrap, "-m", "30"])
         .env("LD_LIBRARY_PATH", libs.path());
-    let listing = finish(kcat, "kcat -L").await;
-    for broker in &cluster.brokers {
-        assert!(
-            listing.contains(&format!("127.0.0.1:{}", broker.port)),
-            "{listing}"
-        );
-    }
-    assert!(listing.contains("broker 1 at"), "{listing}");
-    assert!(listing.contains("broker 2 at"), "{listing}");
+    finish(kcat, "kcat -L").await
 }
 
 /// The librdkafka shared object bundled in the confluent-kafka wheel.
@@ -113,18 +139,14 @@ async fn python_librdkafka() -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kafka_python_describes_the_cluster_and_manages_broker_configs() {
     let cluster = TestCluster::start(2).await;
-    let endpoint_node = (i32::MAX - 1).to_string();
-    let out = json(
-        &run_client_script(
-            "kafka_python_admin.py",
-            &[&cluster.bootstrap(), "2", &endpoint_node],
-        )
-        .await,
-    );
+    let out =
+        json(&run_client_script("kafka_python_admin.py", &[&cluster.bootstrap(), "2", "1"]).await);
 
     assert_eq!(out["cluster_id"], "kmesos-test");
-    assert_eq!(out["controller_id"], i32::MAX - 1);
-    assert_eq!(out["brokers"], serde_json::json!([1, 2, i32::MAX - 1]));
+    // The first live broker is the controller: its front hands admin
+    // requests to the endpoint. The endpoint is no broker.
+    assert_eq!(out["controller_id"], 1);
+    assert_eq!(out["brokers"], serde_json::json!([1, 2]));
     assert_eq!(out["create"], "ok");
     assert_eq!(out["listed"], serde_json::json!({"payments": [1, 2]}));
     assert_eq!(out["listed_after_delete"], serde_json::json!({}));
@@ -201,46 +223,33 @@ async fn every_topic_a_delete_removes_is_reported_to_the_backend() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn confluent_admin_client_describes_and_alters_the_cluster_wide_broker_config() {
+async fn confluent_admin_client_describes_and_alters_a_broker_config() {
     let cluster = TestCluster::start(2).await;
-    let endpoint_node = (i32::MAX - 1).to_string();
-    let out = json(
-        &run_client_script(
-            "confluent_broker_configs.py",
-            &[&cluster.bootstrap(), &endpoint_node],
-        )
-        .await,
-    );
+    let out =
+        json(&run_client_script("confluent_broker_configs.py", &[&cluster.bootstrap(), "1"]).await);
 
-    // The cluster's effective broker config with sources (STATIC_BROKER_CONFIG
-    // 4, DEFAULT_CONFIG 5), the secret masked, no one broker's own id.
+    // Broker 1's effective config with sources (STATIC_BROKER_CONFIG 4,
+    // DEFAULT_CONFIG 5), the secret masked.
     let before = &out["before"];
+    assert_eq!(before["broker.id"]["value"], "1", "{out}");
     assert_eq!(before["log.dirs"]["value"], "/var/lib/kmesos/data", "{out}");
     assert_eq!(before["log.dirs"]["source"], 4, "{out}");
     assert_eq!(before["log.retention.ms"]["source"], 5, "{out}");
     assert_eq!(before["ssl.keystore.password"]["value"], Value::Null);
     assert_eq!(before["ssl.keystore.password"]["sensitive"], true);
-    assert_eq!(before["broker.id"], Value::Null, "{out}");
 
-    // Dynamic properties apply cluster-wide (DYNAMIC_DEFAULT_BROKER_CONFIG
-    // 3); a static one is refused whole, in Kafka's words.
+    // Dynamic properties, per-broker ones included, apply to the broker
+    // (DYNAMIC_BROKER_CONFIG 2); a static one is refused whole, in Kafka's words.
     assert_eq!(out["alter_dynamic"], Value::Null, "{out}");
+    assert_eq!(out["alter_per_broker"], Value::Null, "{out}");
     assert_eq!(out["alter_legacy"], Value::Null, "{out}");
     assert_eq!(out["alter_static"]["name"], "INVALID_REQUEST", "{out}");
     assert_eq!(
         out["alter_static"]["message"],
         "Cannot update these configs dynamically: Set(log.dirs)"
     );
-    // Per-broker properties (listener security, replication quotas) are
-    // refused cluster-wide, as Kafka refuses them.
-    assert_eq!(out["alter_per_broker"]["name"], "INVALID_REQUEST", "{out}");
-    assert_eq!(
-        out["alter_per_broker"]["message"],
-        "Cannot update these configs at default cluster level, broker id must be specified: \
-         Set(follower.replication.throttled.rate)"
-    );
     assert_eq!(out["after"]["log.retention.ms"]["value"], "3600000");
-    assert_eq!(out["after"]["log.retention.ms"]["source"], 3);
+    assert_eq!(out["after"]["log.retention.ms"]["source"], 2);
     assert_eq!(out["after"]["message.max.bytes"]["value"], "2000000");
     assert_eq!(out["after"]["log.dirs"]["value"], "/var/lib/kmesos/data");
 
@@ -252,8 +261,12 @@ async fn confluent_admin_client_describes_and_alters_the_cluster_wide_broker_con
     assert_eq!(
         recorded,
         vec![
-            (None, set("log.retention.ms", "3600000")),
-            (None, set("message.max.bytes", "2000000")),
+            (Some(1), set("log.retention.ms", "3600000")),
+            (
+                Some(1),
+                set("follower.replication.throttled.rate", "1000000")
+            ),
+            (Some(1), set("message.max.bytes", "2000000")),
         ]
     );
 }
@@ -289,5 +302,21 @@ async fn the_empty_broker_name_is_the_cluster_wide_default_too() {
     assert_eq!(
         cluster.backend.config_changes.lock().unwrap().clone(),
         vec![(None, change)]
+    );
+    // Per-broker properties (listener security, replication quotas) are
+    // refused cluster-wide, as Kafka refuses them.
+    let per_broker = ConfigChange::Set {
+        name: "follower.replication.throttled.rate".into(),
+        value: "1000000".into(),
+    };
+    let refused = admin
+        .incremental_alter_configs(&default, &[per_broker], false)
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("broker id must be specified: Set(follower.replication.throttled.rate)"),
+        "{refused}"
     );
 }

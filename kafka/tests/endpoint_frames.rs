@@ -11,56 +11,20 @@ static ALLOCATOR: kmesos_kafka::ReserveHugeAllocations = kmesos_kafka::ReserveHu
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, FindCoordinatorRequest, ListGroupsRequest, ProduceRequest,
-    RequestHeader, TopicName,
+    TopicName,
 };
-use kafka_protocol::protocol::{Request, StrBytes};
+use kafka_protocol::protocol::StrBytes;
 use kmesos_kafka::endpoint::IMPLEMENTED_APIS;
-use kmesos_kafka::frame::{codec, decode_response, encode_request};
+use kmesos_kafka::frame::{codec, decode_response};
 use kmesos_kafka::{probe, BrokerConnection};
-use support::{TestCluster, WAIT};
+use support::{call, frames, TestCluster, WAIT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_util::codec::{Framed, LengthDelimitedCodec};
-
-type Frames = Framed<TcpStream, LengthDelimitedCodec>;
-
-async fn raw(cluster: &TestCluster) -> Frames {
-    Framed::new(
-        TcpStream::connect(cluster.endpoint.local_addr())
-            .await
-            .unwrap(),
-        codec(1 << 20),
-    )
-}
-
-async fn call<R: Request>(
-    frames: &mut Frames,
-    request: &R,
-    version: i16,
-    correlation_id: i32,
-) -> R::Response {
-    let header = RequestHeader::default()
-        .with_request_api_key(R::KEY)
-        .with_request_api_version(version)
-        .with_correlation_id(correlation_id)
-        .with_client_id(Some(StrBytes::from_static_str("frames-test")));
-    frames
-        .send(encode_request(&header, request, version).unwrap())
-        .await
-        .unwrap();
-    let payload = tokio::time::timeout(WAIT, frames.next())
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    let (answered, response) = decode_response::<R>(payload.freeze(), version).unwrap();
-    assert_eq!(answered, correlation_id);
-    response
-}
+use tokio_util::codec::Framed;
 
 /// Waits for the peer to close: a read returns end of stream.
 async fn assert_closed(stream: &mut TcpStream) {
@@ -89,7 +53,7 @@ async fn advertises_exactly_the_implemented_apis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsupported_requests_get_kafkas_error_and_the_connection_stays_usable() {
     let cluster = TestCluster::start(1).await;
-    let mut frames = raw(&cluster).await;
+    let mut frames = frames(&cluster.bootstrap()).await;
 
     let groups = call(&mut frames, &ListGroupsRequest::default(), 4, 1).await;
     assert_eq!(groups.error_code, 35, "UNSUPPORTED_VERSION expected");
@@ -147,7 +111,7 @@ async fn malformed_and_oversized_frames_close_only_their_connection() {
     let mut bystander = BrokerConnection::connect(&cluster.bootstrap(), WAIT)
         .await
         .unwrap();
-    assert_eq!(bystander.metadata(None).await.unwrap().brokers.len(), 2);
+    assert_eq!(bystander.metadata(None).await.unwrap().brokers.len(), 1);
 
     let garbage: Vec<(&str, Bytes)> = vec![
         (
@@ -212,7 +176,7 @@ async fn every_advertised_version_of_every_api_is_answered() {
     use kafka_protocol::protocol::Message;
 
     let cluster = TestCluster::start(1).await;
-    let mut frames = raw(&cluster).await;
+    let mut frames = frames(&cluster.bootstrap()).await;
     let mut correlation_id = 100;
     let mut next = || {
         correlation_id += 1;
@@ -227,11 +191,12 @@ async fn every_advertised_version_of_every_api_is_answered() {
         let request =
             MetadataRequest::default().with_topics(if v == 0 { Some(vec![]) } else { None });
         let r = call(&mut frames, &request, v, next()).await;
-        assert_eq!(r.brokers.len(), 2, "Metadata v{v}");
+        // The one broker; never the endpoint.
+        assert_eq!(r.brokers.len(), 1, "Metadata v{v}");
     }
     for v in DescribeClusterRequest::VERSIONS.min..=DescribeClusterRequest::VERSIONS.max {
         let r = call(&mut frames, &DescribeClusterRequest::default(), v, next()).await;
-        assert_eq!(r.brokers.len(), 2, "DescribeCluster v{v}");
+        assert_eq!(r.brokers.len(), 1, "DescribeCluster v{v}");
     }
     for v in CreateTopicsRequest::VERSIONS.min..=CreateTopicsRequest::VERSIONS.max {
         let request = CreateTopicsRequest::default()
@@ -318,6 +283,14 @@ async fn every_advertised_version_of_every_api_is_answered() {
         // tansu 0.6 has no CreatePartitions: the endpoint says so in Kafka's words.
         assert_eq!(r.results[0].error_code, 35, "CreatePartitions v{v}");
     }
+    for v in InitProducerIdRequest::VERSIONS.min..=InitProducerIdRequest::VERSIONS.max {
+        let request = InitProducerIdRequest::default()
+            .with_transactional_id(None)
+            .with_transaction_timeout_ms(60_000);
+        let r = call(&mut frames, &request, v, next()).await;
+        assert_eq!(r.error_code, 0, "InitProducerId v{v}");
+        assert!(r.producer_id.0 >= 0, "InitProducerId v{v}: {r:?}");
+    }
     // validate_only changes were never recorded.
     assert!(cluster.backend.config_changes.lock().unwrap().is_empty());
 }
@@ -329,7 +302,7 @@ async fn metadata_lists_the_topics_asked_for() {
 
     let cluster = TestCluster::start(2).await;
     support::connect_with_topics(&cluster.bootstrap(), &["a", "b"], 3).await;
-    let mut frames = raw(&cluster).await;
+    let mut frames = frames(&cluster.bootstrap()).await;
     let names = |r: &kafka_protocol::messages::MetadataResponse| {
         let mut n: Vec<String> = r
             .topics
@@ -356,13 +329,15 @@ async fn metadata_lists_the_topics_asked_for() {
     )
     .await;
     assert!(brokers_only.topics.is_empty());
-    // For tansu, a topic-less probe names the endpoint alone (see metadata.rs);
-    // every other Metadata answer lists both brokers and the endpoint.
+    // Every answer lists both brokers and never the endpoint; tansu brokers
+    // have no controller of their own, so the first live broker (whose front
+    // hands admin requests back to the endpoint) is named controller.
     let nodes = |r: &kafka_protocol::messages::MetadataResponse| {
         r.brokers.iter().map(|b| b.node_id.0).collect::<Vec<_>>()
     };
-    assert_eq!(nodes(&brokers_only), [i32::MAX - 1]);
-    assert_eq!(nodes(&all), [1, 2, i32::MAX - 1]);
+    assert_eq!(nodes(&brokers_only), [1, 2]);
+    assert_eq!(nodes(&all), [1, 2]);
+    assert_eq!((brokers_only.controller_id.0, all.controller_id.0), (1, 1));
     let v0_all = call(
         &mut frames,
         &MetadataRequest::default().with_topics(Some(vec![])),
@@ -399,8 +374,8 @@ async fn metadata_lists_the_topics_asked_for() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_coordinators_are_live_brokers() {
     let cluster = TestCluster::start(2).await;
-    let first = &cluster.brokers[0];
-    let mut frames = raw(&cluster).await;
+    let first = cluster.fronts[0].local_addr();
+    let mut frames = frames(&cluster.bootstrap()).await;
     // Before v4 one key, answered at the top level.
     let single = call(
         &mut frames,
@@ -410,7 +385,10 @@ async fn group_coordinators_are_live_brokers() {
     )
     .await;
     assert_eq!(single.error_code, 0);
-    assert_eq!((single.node_id.0, single.port), (1, i32::from(first.port)));
+    assert_eq!(
+        (single.node_id.0, single.port),
+        (1, i32::from(first.port()))
+    );
     // From v4 a list of keys, one coordinator each.
     let keys = vec![
         StrBytes::from_static_str("g1"),

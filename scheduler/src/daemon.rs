@@ -47,7 +47,8 @@ pub struct Options {
     pub api: SocketAddr,
     /// The API's URL as agents reach it (artifacts); from `api` if unset.
     pub advertised_url: Option<String>,
-    /// Kafka endpoint address for the first cluster, over its configuration.
+    /// Kafka endpoint address for the first cluster whose configuration
+    /// names no `kafka.endpoint`.
     pub kafka: Option<String>,
     pub token: Option<String>,
     /// The executor binary agents fetch.

@@ -43,7 +43,8 @@ pub struct Args {
     /// Where the scheduler's API listens.
     #[arg(long, default_value = "127.0.0.1:7000")]
     api: SocketAddr,
-    /// Where the Kafka endpoint listens.
+    /// Where the Kafka endpoint listens for the first cluster whose
+    /// configuration names no `kafka.endpoint`.
     #[arg(long, default_value = "127.0.0.1:9092")]
     kafka: String,
     /// Ports the agents offer, BEGIN-END, split evenly between them: the

@@ -49,7 +49,7 @@ impl VarArgs {
         let mut vars = Vars::new();
         for (key, value) in std::env::vars() {
             if let Some(name) = key.strip_prefix("KMESOS_VAR_") {
-                vars.set_text(name, &value, &key);
+                vars.set_from_environment(name, &value);
             }
         }
         if let Some(path) = &self.var_file {

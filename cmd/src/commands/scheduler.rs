@@ -30,7 +30,8 @@ pub struct Args {
     /// The API's URL as agents reach it (for fetching the executor and broker).
     #[arg(long, value_name = "URL")]
     advertise: Option<String>,
-    /// The Kafka endpoint's address, over the cluster's `kafka.endpoint`.
+    /// The Kafka endpoint's address for the first cluster whose
+    /// configuration names no `kafka.endpoint`.
     #[arg(long, value_name = "ADDR")]
     kafka: Option<String>,
     /// Require this bearer token on every API call but health.

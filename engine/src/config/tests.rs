@@ -206,6 +206,10 @@ fn refuses_malformed_ids_undeclared_vars_and_bad_types() {
         errs,
         vec!["--var nope: var.nope: no variable \"nope\" is declared in the configuration"]
     );
+    // From the environment, as Terraform treats TF_VAR_: ignored.
+    let mut vars = Vars::new();
+    vars.set_from_environment("nope", "1");
+    assert!(load(&[SourceFile::new("m.hcl", text)], &vars).is_ok());
 }
 
 #[test]

@@ -111,7 +111,7 @@ pub(crate) fn resolve(bodies: &[(&IndexedFile, Body)], vars: &Vars) -> Resolved 
     }
 
     for (name, set) in vars.iter() {
-        if !declared.contains_key(name) {
+        if !declared.contains_key(name) && !set.from_environment {
             let hint = suggest(name, declared.keys().map(String::as_str));
             let msg = format!("no variable \"{name}\" is declared in the configuration{hint}");
             error(&mut diags, set.origin.clone(), &format!("var.{name}"), msg);

@@ -21,6 +21,10 @@ pub(crate) struct VarValue {
     pub value: Value,
     /// Where it was set, for errors about it (e.g. an undeclared name).
     pub origin: Position,
+    /// Set by `KMESOS_VAR_<name>`: like Terraform's `TF_VAR_`, an
+    /// environment value for a variable the configuration does not declare
+    /// is ignored, so one environment can serve several configurations.
+    pub from_environment: bool,
 }
 
 impl Vars {
@@ -46,8 +50,22 @@ impl Vars {
             line: 0,
             column: 0,
         };
-        self.values
-            .insert(name.to_string(), VarValue { value, origin });
+        self.values.insert(
+            name.to_string(),
+            VarValue {
+                value,
+                origin,
+                from_environment: false,
+            },
+        );
+    }
+
+    /// Sets `name` from the environment variable `KMESOS_VAR_<name>`.
+    pub fn set_from_environment(&mut self, name: &str, text: &str) {
+        self.set_text(name, text, &format!("KMESOS_VAR_{name}"));
+        if let Some(set) = self.values.get_mut(name) {
+            set.from_environment = true;
+        }
     }
 
     /// Sets a `NAME=VALUE` assignment as given to `--var`.
@@ -79,8 +97,14 @@ impl Vars {
                     let expr = hcl::Expression::from(attr.value.clone());
                     match hcl::eval::Evaluate::evaluate(&expr, &hcl::eval::Context::new()) {
                         Ok(value) => {
-                            self.values
-                                .insert(attr.key.to_string(), VarValue { value, origin });
+                            self.values.insert(
+                                attr.key.to_string(),
+                                VarValue {
+                                    value,
+                                    origin,
+                                    from_environment: false,
+                                },
+                            );
                         }
                         Err(e) => diags.push(Diagnostic {
                             file: origin.file,

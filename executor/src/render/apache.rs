@@ -80,6 +80,7 @@ pub(super) fn render(
         run,
         probe_addr,
         files: vec![config],
+        front: None,
     })
 }
 

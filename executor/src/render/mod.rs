@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::artifact::ArtifactError;
 use crate::launch::{BrokerProgram, LaunchSpec};
+use kafka::front::FrontPlan;
 
 /// One program invocation, fully spelled out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,11 +41,13 @@ pub struct PrepareStep {
 pub struct RenderedBroker {
     pub prepare: Option<PrepareStep>,
     pub run: BrokerCommand,
-    /// Where the executor probes the broker: its port on the loopback
-    /// interface (it listens on all of them).
+    /// Where the executor probes the broker: its own listener, reached on
+    /// the loopback interface (behind a front, tansu's loopback port).
     pub probe_addr: SocketAddr,
     /// Configuration files written, for the log and for `kmesos broker log`.
     pub files: Vec<PathBuf>,
+    /// The front to run on the broker's port, for tansu with an endpoint.
+    pub front: Option<FrontPlan>,
 }
 
 /// Why a broker's configuration could not be rendered.

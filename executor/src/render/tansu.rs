@@ -1,15 +1,18 @@
 //! tansu: a single process configured by its command line. It stores data in
 //! sqlite with the data volume as its working directory (its `sqlite://`
-//! paths are relative to the working directory), listens on the offered port
-//! and advertises the agent's hostname.
+//! paths are relative to the working directory) and advertises the agent's
+//! hostname and the offered port. It listens on that port itself, or, when
+//! the cluster has a Kafka endpoint, on a free loopback port behind the
+//! executor's front (`kafka::front`), which holds the offered port.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
 
 use super::{BrokerCommand, RenderError, RenderedBroker};
 use crate::artifact;
 use crate::launch::{LaunchSpec, TansuProgram};
+use kafka::front::FrontPlan;
 
 /// The sqlite database tansu keeps in its working directory (the volume).
 pub const TANSU_DATABASE: &str = "tansu.db";
@@ -29,13 +32,32 @@ pub(super) fn render(
         let names: Vec<&str> = spec.properties.keys().map(String::as_str).collect();
         tracing::warn!(properties = ?names, "tansu ignores Kafka broker properties");
     }
+    let (listen, probe_addr, front) = match &tansu.endpoint {
+        None => (
+            SocketAddr::from(([0, 0, 0, 0], spec.port)),
+            probe_addr,
+            None,
+        ),
+        Some(endpoint) => {
+            let behind = free_loopback_port().map_err(|source| RenderError::Io {
+                path: data_dir.to_path_buf(),
+                source,
+            })?;
+            let front = FrontPlan {
+                listen: SocketAddr::from(([0, 0, 0, 0], spec.port)),
+                broker: behind,
+                endpoint: endpoint.clone(),
+            };
+            (behind, behind, Some(front))
+        }
+    };
     // `--flag=value`: a cluster id is base64url and may begin with '-',
     // which as a separate argument would be read as a flag.
     let args = [
         "broker",
         &format!("--cluster-id={}", spec.cluster_id),
         "--listener-url",
-        &format!("tcp://0.0.0.0:{}", spec.port),
+        &format!("tcp://{listen}"),
         "--advertised-listener-url",
         &format!("tcp://{}", spec.endpoint()),
         "--storage-engine",
@@ -54,7 +76,15 @@ pub(super) fn render(
         },
         probe_addr,
         files: Vec::new(),
+        front,
     })
+}
+
+/// A loopback port free now, for tansu behind the front. Another process
+/// could take it before tansu binds it; tansu then fails to start and the
+/// task fails like any broker that cannot listen.
+fn free_loopback_port() -> std::io::Result<SocketAddr> {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()
 }
 
 /// tansu loads a `.env` file from its working directory or any parent,

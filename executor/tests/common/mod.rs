@@ -26,6 +26,7 @@ pub fn tansu_spec(binary: &str, port: u16) -> LaunchSpec {
         broker: BrokerProgram::Tansu(TansuProgram {
             binary: binary.into(),
             sha256: None,
+            endpoint: None,
         }),
     }
 }

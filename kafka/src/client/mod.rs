@@ -25,7 +25,9 @@ use crate::error::code::UNSUPPORTED_VERSION;
 use crate::error::KafkaError;
 use crate::frame::{self, decode_response, encode_request};
 
-const CLIENT_ID: &str = "kmesos";
+/// The client id kmesos sends. A tansu broker's front (in the executor)
+/// passes requests carrying it to tansu itself.
+pub const CLIENT_ID: &str = "kmesos";
 
 /// What a broker said it supports in its ApiVersions answer.
 #[derive(Debug, Clone, PartialEq)]

@@ -109,9 +109,9 @@ fn broker_entries(cluster: &Cluster, name: &str) -> Result<Vec<ConfigEntry>, Ref
 
 /// What a BROKER resource names.
 enum BrokerTarget {
-    /// The cluster-wide broker default. Kafka names it with the empty name;
-    /// standard clients send a BROKER request to the node it names and
-    /// refuse the empty name, so the endpoint's own node id names it too.
+    /// The cluster-wide broker default, which Kafka names with the empty
+    /// name (librdkafka refuses that name; the Java client and kafka-python
+    /// send it).
     ClusterDefault,
     Live(LiveBroker),
 }
@@ -126,9 +126,6 @@ fn broker_target(cluster: &Cluster, name: &str) -> Result<BrokerTarget, Refusal>
             format!("broker resource name must be a broker id, not {name:?}"),
         )
     })?;
-    if id == cluster.node_id {
-        return Ok(BrokerTarget::ClusterDefault);
-    }
     cluster
         .brokers()
         .into_iter()

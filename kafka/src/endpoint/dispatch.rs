@@ -6,13 +6,13 @@ use bytes::Bytes;
 use kafka_protocol::messages::api_versions_response::ApiVersion;
 use kafka_protocol::messages::{ApiKey, ApiVersionsResponse, RequestKind, ResponseKind};
 
-use super::{config_requests, coordinator, metadata, topics, unsupported, Cluster};
+use super::{config_requests, coordinator, metadata, producer_ids, topics, unsupported, Cluster};
 use crate::error::code::UNSUPPORTED_VERSION;
 use crate::frame::{encode_response, IncomingRequest};
 
 /// The APIs the endpoint implements, each at every version kafka-protocol
 /// knows; everything else is answered as unsupported.
-pub const IMPLEMENTED_APIS: [ApiKey; 10] = [
+pub const IMPLEMENTED_APIS: [ApiKey; 11] = [
     ApiKey::ApiVersions,
     ApiKey::Metadata,
     ApiKey::DescribeCluster,
@@ -23,6 +23,7 @@ pub const IMPLEMENTED_APIS: [ApiKey; 10] = [
     ApiKey::DescribeConfigs,
     ApiKey::IncrementalAlterConfigs,
     ApiKey::AlterConfigs,
+    ApiKey::InitProducerId,
 ];
 
 /// The encoded answer to one request, or why the connection must close.
@@ -58,7 +59,7 @@ pub(crate) async fn answer(cluster: &Cluster, incoming: IncomingRequest) -> Resu
                     coordinator::find_coordinator(cluster, r, version).await,
                 ),
                 RequestKind::DescribeCluster(r) => {
-                    ResponseKind::DescribeCluster(metadata::describe_cluster(cluster, r))
+                    ResponseKind::DescribeCluster(metadata::describe_cluster(cluster, r).await)
                 }
                 RequestKind::CreateTopics(r) => {
                     ResponseKind::CreateTopics(topics::create_topics(cluster, r).await)
@@ -77,6 +78,9 @@ pub(crate) async fn answer(cluster: &Cluster, incoming: IncomingRequest) -> Resu
                 ),
                 RequestKind::AlterConfigs(r) => {
                     ResponseKind::AlterConfigs(config_requests::alter_configs(cluster, r).await)
+                }
+                RequestKind::InitProducerId(r) => {
+                    ResponseKind::InitProducerId(producer_ids::init_producer_id(cluster, r).await)
                 }
                 other => unsupported::answer(&other).ok_or_else(|| {
                     format!(

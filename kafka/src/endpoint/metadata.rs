@@ -1,6 +1,7 @@
-//! Metadata and DescribeCluster: the live brokers from the backend (plus the
-//! endpoint itself as controller), and topics as the brokers report them —
-//! passed through for Kafka, leadership spread over the brokers for tansu.
+//! Metadata and DescribeCluster: the live brokers from the backend (the
+//! endpoint never lists itself), the controller, and topics as the brokers
+//! report them — passed through for Kafka, leadership spread over the
+//! brokers for tansu.
 
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
@@ -21,19 +22,7 @@ pub(crate) async fn metadata(
     let brokers = cluster.brokers();
     let kind = cluster.backend.kind();
     let requested = requested_topics(&request, version);
-    let brokers_only = requested.as_ref().is_some_and(Vec::is_empty);
-    // A Metadata request without topics is how clients probe a connection
-    // they just made (librdkafka then drops the bootstrap connection and picks
-    // a random listed node). For independent tansu brokers, answering it with
-    // the endpoint alone makes that pick the endpoint, not a broker that would
-    // describe only itself; requests that name topics (or ask for all) list
-    // every live broker.
-    let listed: &[LiveBroker] = if brokers_only && kind == ClusterKind::Tansu {
-        &[]
-    } else {
-        &brokers
-    };
-    let mut entries: Vec<MetadataResponseBroker> = listed
+    let entries: Vec<MetadataResponseBroker> = brokers
         .iter()
         .map(|b| {
             MetadataResponseBroker::default()
@@ -47,33 +36,21 @@ pub(crate) async fn metadata(
                 })
         })
         .collect();
-    entries.push(
-        MetadataResponseBroker::default()
-            .with_node_id(BrokerId(cluster.node_id))
-            .with_host(StrBytes::from_string(cluster.advertised_host.clone()))
-            .with_port(i32::from(cluster.advertised_port)),
-    );
-    let topics = if brokers_only {
-        // No need to ask a broker (tansu would list every topic).
-        Vec::new()
-    } else {
-        topics_from_brokers(
-            cluster,
-            &brokers,
-            kind,
-            requested,
-            request.allow_auto_topic_creation,
-        )
-        .await
-    };
+    let view = cluster_view(
+        cluster,
+        &brokers,
+        kind,
+        requested,
+        request.allow_auto_topic_creation,
+    )
+    .await;
     MetadataResponse::default()
         .with_brokers(entries)
         .with_cluster_id(Some(StrBytes::from_string(cluster.backend.cluster_id())))
-        .with_controller_id(BrokerId(cluster.node_id))
-        .with_topics(topics)
+        .with_controller_id(BrokerId(view.controller))
+        .with_topics(view.topics)
 }
 
-/// Topics as the first broker that answers reports them.
 /// The topics a Metadata request asks for; `None` for all of them (which v0
 /// writes as an empty list).
 fn requested_topics(request: &MetadataRequest, version: i16) -> Option<Vec<MetadataRequestTopic>> {
@@ -83,13 +60,33 @@ fn requested_topics(request: &MetadataRequest, version: i16) -> Option<Vec<Metad
     }
 }
 
-async fn topics_from_brokers(
+/// What the brokers say of the cluster: its controller and topics.
+struct BrokersView {
+    controller: i32,
+    topics: Vec<MetadataResponseTopic>,
+}
+
+/// The controller, and the topics as the first broker that answers reports
+/// them. Kafka's answer is passed through. tansu brokers each claim every
+/// partition and have no controller: leadership is spread over the live
+/// brokers and the first live broker is named controller, so admin clients
+/// send their requests to its front, which hands them to this endpoint.
+async fn cluster_view(
     cluster: &Cluster,
     brokers: &[LiveBroker],
     kind: ClusterKind,
     topics: Option<Vec<MetadataRequestTopic>>,
     allow_auto_topic_creation: bool,
-) -> Vec<MetadataResponseTopic> {
+) -> BrokersView {
+    let first_live = brokers.first().map_or(-1, |b| b.node_id);
+    let brokers_only = topics.as_ref().is_some_and(Vec::is_empty);
+    if kind == ClusterKind::Tansu && brokers_only {
+        // No need to ask a broker (tansu would list every topic).
+        return BrokersView {
+            controller: first_live,
+            topics: Vec::new(),
+        };
+    }
     let asked = MetadataRequest::default()
         .with_topics(topics.clone())
         // Auto-creation on one tansu broker would leave the others without the topic.
@@ -98,19 +95,25 @@ async fn topics_from_brokers(
         match cluster.links.call(broker, &asked).await {
             Ok((_, answer)) => {
                 return match kind {
-                    ClusterKind::Kafka => answer.topics,
-                    ClusterKind::Tansu => answer
-                        .topics
-                        .into_iter()
-                        .map(|t| spread_leaders(t, brokers))
-                        .collect(),
+                    ClusterKind::Kafka => BrokersView {
+                        controller: answer.controller_id.0,
+                        topics: answer.topics,
+                    },
+                    ClusterKind::Tansu => BrokersView {
+                        controller: first_live,
+                        topics: answer
+                            .topics
+                            .into_iter()
+                            .map(|t| spread_leaders(t, brokers))
+                            .collect(),
+                    },
                 }
             }
             Err(e) => tracing::warn!(broker = broker.node_id, "Metadata from broker failed: {e}"),
         }
     }
     // No broker answered: named topics have no leader now; "all topics" is empty.
-    topics
+    let topics = topics
         .iter()
         .flatten()
         .map(|t| {
@@ -119,7 +122,11 @@ async fn topics_from_brokers(
                 .with_topic_id(t.topic_id)
                 .with_error_code(LEADER_NOT_AVAILABLE)
         })
-        .collect()
+        .collect();
+    BrokersView {
+        controller: -1,
+        topics,
+    }
 }
 
 /// Rewrites a tansu broker's view (node 111 leads everything) so partition
@@ -143,12 +150,20 @@ fn spread_leaders(topic: MetadataResponseTopic, brokers: &[LiveBroker]) -> Metad
     topic.with_partitions(partitions)
 }
 
-pub(crate) fn describe_cluster(
+pub(crate) async fn describe_cluster(
     cluster: &Cluster,
     request: DescribeClusterRequest,
 ) -> DescribeClusterResponse {
-    let brokers = cluster
-        .brokers()
+    let brokers = cluster.brokers();
+    let view = cluster_view(
+        cluster,
+        &brokers,
+        cluster.backend.kind(),
+        Some(Vec::new()),
+        false,
+    )
+    .await;
+    let brokers = brokers
         .into_iter()
         .map(|b| {
             DescribeClusterBroker::default()
@@ -157,16 +172,10 @@ pub(crate) fn describe_cluster(
                 .with_port(i32::from(b.port))
                 .with_rack(b.rack.map(StrBytes::from_string))
         })
-        .chain(std::iter::once(
-            DescribeClusterBroker::default()
-                .with_broker_id(BrokerId(cluster.node_id))
-                .with_host(StrBytes::from_string(cluster.advertised_host.clone()))
-                .with_port(i32::from(cluster.advertised_port)),
-        ))
         .collect();
     DescribeClusterResponse::default()
         .with_endpoint_type(request.endpoint_type)
         .with_cluster_id(StrBytes::from_string(cluster.backend.cluster_id()))
-        .with_controller_id(BrokerId(cluster.node_id))
+        .with_controller_id(BrokerId(view.controller))
         .with_brokers(brokers)
 }

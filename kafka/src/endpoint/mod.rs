@@ -7,7 +7,7 @@
 //! Layers, one file each: `mod` (listener and connections: bytes ↔ frames),
 //! [`crate::frame`] (frames ↔ kafka-protocol requests), `dispatch` (requests
 //! → handlers: `metadata`, `coordinator`, `topics`, `config_requests`,
-//! `unsupported`).
+//! `producer_ids`, `unsupported`).
 
 mod backend;
 mod config_requests;
@@ -15,6 +15,7 @@ mod coordinator;
 mod dispatch;
 mod links;
 mod metadata;
+mod producer_ids;
 mod topics;
 mod unsupported;
 
@@ -39,13 +40,6 @@ use links::BrokerLinks;
 pub struct EndpointConfig {
     /// Address to listen on, `host:port` (port 0 picks a free one).
     pub listen: String,
-    /// Host clients should use to reach the endpoint; the listen host if
-    /// unset, so set it when listening on a wildcard address.
-    pub advertised_host: Option<String>,
-    /// The node id the endpoint answers under as the cluster's controller, so
-    /// that clients send it their admin requests. Must differ from every
-    /// broker id; it leads no partitions, so no data traffic comes here.
-    pub node_id: i32,
     /// Frames larger than this close the connection.
     pub max_frame_bytes: usize,
     /// Bound on each request the endpoint makes to a broker.
@@ -53,13 +47,11 @@ pub struct EndpointConfig {
 }
 
 impl EndpointConfig {
-    /// Defaults: node id 2147483646 (clear of broker ids), Kafka's 100 MiB
+    /// Defaults: Kafka's 100 MiB
     /// frame limit, 30 s broker timeout.
     pub fn new(listen: impl Into<String>) -> Self {
         EndpointConfig {
             listen: listen.into(),
-            advertised_host: None,
-            node_id: i32::MAX - 1,
             max_frame_bytes: frame::DEFAULT_MAX_FRAME_BYTES,
             broker_timeout: Duration::from_secs(30),
         }
@@ -71,9 +63,8 @@ impl EndpointConfig {
 pub(crate) struct Cluster {
     pub(crate) backend: Arc<dyn ClusterBackend>,
     pub(crate) links: BrokerLinks,
-    pub(crate) node_id: i32,
-    pub(crate) advertised_host: String,
-    pub(crate) advertised_port: u16,
+    /// Held while a producer id is allocated on every tansu broker.
+    pub(crate) producer_ids: tokio::sync::Mutex<()>,
 }
 
 impl Cluster {
@@ -111,16 +102,10 @@ impl AdminEndpoint {
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(&config.listen).await?;
         let local_addr = listener.local_addr()?;
-        let advertised_host = config
-            .advertised_host
-            .clone()
-            .unwrap_or_else(|| local_addr.ip().to_string());
         let cluster = Arc::new(Cluster {
             backend,
             links: BrokerLinks::new(config.broker_timeout),
-            node_id: config.node_id,
-            advertised_host,
-            advertised_port: local_addr.port(),
+            producer_ids: tokio::sync::Mutex::new(()),
         });
         let server = tokio::spawn(accept_loop(listener, cluster, config.max_frame_bytes));
         tracing::info!(%local_addr, "Kafka admin endpoint listening");

@@ -29,7 +29,6 @@ pub(crate) fn answer(request: &RequestKind) -> Option<ResponseKind> {
         ListGroups => ListGroupsResponse,
         OffsetFetch => OffsetFetchResponse,
         OffsetDelete => OffsetDeleteResponse,
-        InitProducerId => InitProducerIdResponse,
         AddOffsetsToTxn => AddOffsetsToTxnResponse,
         AddPartitionsToTxn => AddPartitionsToTxnResponse,
         EndTxn => EndTxnResponse,

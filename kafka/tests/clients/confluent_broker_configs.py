@@ -1,8 +1,8 @@
-"""Describes and alters the cluster-wide broker config through the endpoint
-with confluent-kafka's AdminClient (librdkafka). librdkafka sends a BROKER
-config request to the node the resource names, so the resource is named by
-the endpoint's own node id (argv[2]). Prints what it saw as JSON for the
-caller to assert on."""
+"""Describes and alters one broker's config (broker argv[2]) with
+confluent-kafka's AdminClient (librdkafka), bootstrapped at the endpoint.
+librdkafka sends a BROKER config request to the broker the resource names;
+its front hands it to the endpoint. Prints what it saw as JSON for the caller
+to assert on."""
 import json
 import sys
 

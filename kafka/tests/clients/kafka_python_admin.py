@@ -1,9 +1,7 @@
-"""kafka-python (a pure-Python client, independent of librdkafka) against the
-endpoint, node `endpoint_node` in the endpoint's own Metadata. kafka-python
-sends some admin requests to a random ("least loaded") broker, which for
-independent tansu brokers may be a broker rather than the endpoint, so every
-request here is addressed to the endpoint node explicitly. Prints what it saw
-as JSON for the caller to assert on."""
+"""kafka-python (a pure-Python client, independent of librdkafka)
+bootstrapped at the endpoint. Requests that kafka-python's admin client does
+not wrap are sent to broker `via` (argv[3]), whose front hands them to the
+endpoint. Prints what it saw as JSON for the caller to assert on."""
 import json
 import sys
 
@@ -13,14 +11,14 @@ from kafka.errors import KafkaError
 from kafka.protocol.admin import DescribeClusterRequest, DescribeConfigsRequest, IncrementalAlterConfigsRequest
 from kafka.protocol.metadata import MetadataRequest
 
-bootstrap, broker, endpoint_node = sys.argv[1], sys.argv[2], int(sys.argv[3])
+bootstrap, broker, via = sys.argv[1], sys.argv[2], int(sys.argv[3])
 admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kmesos-test")
 out = {}
 
 
 def send(request):
     async def call():
-        return await admin._manager.send(request, node_id=endpoint_node)
+        return await admin._manager.send(request, node_id=via)
     return admin._manager.run(call)
 
 
@@ -29,7 +27,8 @@ out["cluster_id"] = cluster.cluster_id
 out["controller_id"] = cluster.controller_id
 out["brokers"] = sorted(b.broker_id for b in cluster.brokers)
 
-# The admin client's topic calls go to the controller: the endpoint.
+# The admin client's topic calls go to the controller, a broker whose front
+# hands them to the endpoint.
 admin._controller_id = cluster.controller_id
 
 try:

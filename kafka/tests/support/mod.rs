@@ -4,7 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own part of the support
 
 use std::collections::BTreeSet;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
@@ -15,6 +15,7 @@ use kmesos_kafka::configs::{ConfigChange, ConfigEntry, ConfigSource};
 use kmesos_kafka::endpoint::{
     AdminEndpoint, ClusterBackend, ClusterKind, EndpointConfig, LiveBroker, TopicChange,
 };
+use kmesos_kafka::front::{Front, FrontPlan};
 use kmesos_kafka::BrokerConnection;
 
 /// Generous: the machine is small and shared.
@@ -190,9 +191,11 @@ impl ClusterBackend for RecordingBackend {
     }
 }
 
-/// Real tansu brokers (kmesos ids 1..=n) behind an endpoint.
+/// Real tansu brokers (kmesos ids 1..=n), each behind a front as the
+/// executor runs them, and the endpoint the fronts send cluster requests to.
 pub struct TestCluster {
     pub brokers: Vec<TansuBroker>,
+    pub fronts: Vec<Front>,
     pub backend: Arc<RecordingBackend>,
     pub endpoint: AdminEndpoint,
 }
@@ -203,13 +206,14 @@ impl TestCluster {
         for _ in 0..n {
             brokers.push(TansuBroker::start().await);
         }
-        let live = brokers
+        let front_ports: Vec<u16> = brokers.iter().map(|_| free_port()).collect();
+        let live = front_ports
             .iter()
             .zip(1..)
-            .map(|(b, id)| LiveBroker {
+            .map(|(port, id)| LiveBroker {
                 node_id: id,
                 host: "127.0.0.1".into(),
-                port: b.port,
+                port: *port,
                 rack: None,
             })
             .collect();
@@ -232,11 +236,27 @@ impl TestCluster {
         let endpoint = AdminEndpoint::start(EndpointConfig::new("127.0.0.1:0"), backend.clone())
             .await
             .unwrap();
+        let mut fronts = Vec::new();
+        for (broker, port) in brokers.iter().zip(front_ports) {
+            let plan = FrontPlan {
+                listen: SocketAddr::from(([127, 0, 0, 1], port)),
+                broker: broker.addr().parse().unwrap(),
+                endpoint: endpoint.local_addr().to_string(),
+            };
+            fronts.push(Front::start(plan).await.unwrap());
+        }
         TestCluster {
             brokers,
+            fronts,
             backend,
             endpoint,
         }
+    }
+
+    /// Where clients reach broker `id` (its front).
+    pub fn broker_addr(&self, id: i32) -> String {
+        let index = usize::try_from(id - 1).unwrap();
+        self.fronts[index].local_addr().to_string()
     }
 
     pub fn bootstrap(&self) -> String {
@@ -297,4 +317,44 @@ pub async fn finish(mut command: tokio::process::Command, what: &str) -> String 
         String::from_utf8_lossy(&output.stderr)
     );
     stdout
+}
+
+/// A raw framed connection, for requests sent as a standard client sends
+/// them (client id `frames-test`, not kmesos's own).
+pub type Frames =
+    tokio_util::codec::Framed<tokio::net::TcpStream, tokio_util::codec::LengthDelimitedCodec>;
+
+/// A raw framed connection to `addr` (the endpoint or a broker's front).
+pub async fn frames(addr: &str) -> Frames {
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tokio_util::codec::Framed::new(stream, kmesos_kafka::frame::codec(1 << 20))
+}
+
+/// Sends `request` at `version` and returns its response, checking that it
+/// answers `correlation_id`.
+pub async fn call<R: kafka_protocol::protocol::Request>(
+    frames: &mut Frames,
+    request: &R,
+    version: i16,
+    correlation_id: i32,
+) -> R::Response {
+    use futures::{SinkExt, StreamExt};
+    let header = kafka_protocol::messages::RequestHeader::default()
+        .with_request_api_key(R::KEY)
+        .with_request_api_version(version)
+        .with_correlation_id(correlation_id)
+        .with_client_id(Some(kafka_protocol::protocol::StrBytes::from_static_str(
+            "frames-test",
+        )));
+    let frame = kmesos_kafka::frame::encode_request(&header, request, version).unwrap();
+    frames.send(frame).await.unwrap();
+    let payload = tokio::time::timeout(WAIT, frames.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let (answered, response) =
+        kmesos_kafka::frame::decode_response::<R>(payload.freeze(), version).unwrap();
+    assert_eq!(answered, correlation_id);
+    response
 }

@@ -139,12 +139,19 @@ fn broker_program(
         output_file: Some(file.to_string()),
     };
     let kafka = &launch.cluster_state.kafka;
+    // tansu brokers do not know each other: a front on each sends clients'
+    // cluster-wide requests to the scheduler's endpoint for the cluster.
+    let endpoint = kafka
+        .endpoint
+        .as_deref()
+        .map(|addr| reachable_endpoint(addr, &config.executor.uri));
     match kafka.kind {
         KafkaKind::Tansu => Ok(match &config.tansu {
             Program::Installed(path) => (
                 BrokerProgram::Tansu(TansuProgram {
                     binary: path.clone(),
                     sha256: None,
+                    endpoint,
                 }),
                 Vec::new(),
             ),
@@ -152,6 +159,7 @@ fn broker_program(
                 BrokerProgram::Tansu(TansuProgram {
                     binary: TANSU_FILE.to_string(),
                     sha256: Some(artifact.sha256.clone()),
+                    endpoint,
                 }),
                 vec![fetched(artifact, TANSU_FILE)],
             ),
@@ -182,5 +190,48 @@ fn broker_program(
             uri.executable = Some(false);
             Ok((BrokerProgram::Apache(program), vec![uri]))
         }
+    }
+}
+
+/// The endpoint address as agents reach it: an endpoint bound to every
+/// interface (`0.0.0.0:9092`, `[::]:9092`) is reached at the host agents
+/// fetch the executor from.
+fn reachable_endpoint(addr: &str, scheduler_uri: &str) -> String {
+    let Some((host, port)) = addr.rsplit_once(':') else {
+        return addr.to_string();
+    };
+    if !matches!(host, "0.0.0.0" | "[::]" | "::" | "") {
+        return addr.to_string();
+    }
+    let authority = scheduler_uri
+        .split_once("://")
+        .map_or(scheduler_uri, |(_, rest)| rest)
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default();
+    let scheduler_host = match authority.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    format!("{scheduler_host}:{port}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reachable_endpoint;
+
+    #[test]
+    fn an_endpoint_on_every_interface_is_reached_at_the_scheduler_host() {
+        let uri = "http://sched.internal:7000/artifacts/kmesos-executor?sha256=ab";
+        assert_eq!(
+            reachable_endpoint("0.0.0.0:9092", uri),
+            "sched.internal:9092"
+        );
+        assert_eq!(reachable_endpoint("[::]:9093", uri), "sched.internal:9093");
+        assert_eq!(reachable_endpoint("10.0.0.5:9092", uri), "10.0.0.5:9092");
+        assert_eq!(
+            reachable_endpoint("0.0.0.0:9092", "http://[fd00::1]:7000/x"),
+            "[fd00::1]:9092"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! One Kafka admin endpoint per cluster (issue 5), started as clusters
 //! appear in the state: at the cluster's `kafka.endpoint` address, or at the
-//! `--kafka` address for the first cluster that has none configured.
+//! `--kafka` address for the first cluster that has none configured. (Only
+//! brokers of a cluster with a configured endpoint get a front that sends
+//! clients' cluster-wide requests to it: see `core::launch`.)
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,6 +16,8 @@ use crate::kafka_backend::{ClusterView, EndpointChange};
 /// The endpoints running, by cluster.
 pub struct Endpoints {
     override_addr: Option<String>,
+    /// Whether a cluster has taken the `--kafka` address.
+    override_taken: bool,
     running: BTreeMap<String, AdminEndpoint>,
     view: watch::Receiver<Arc<View>>,
     changes: mpsc::UnboundedSender<EndpointChange>,
@@ -27,6 +31,7 @@ impl Endpoints {
     ) -> Endpoints {
         Endpoints {
             override_addr,
+            override_taken: false,
             running: BTreeMap::new(),
             view,
             changes,
@@ -41,10 +46,9 @@ impl Endpoints {
             if self.running.contains_key(name) {
                 continue;
             }
-            let configured = cluster.kafka.endpoint.clone();
-            let addr = match (configured, &self.override_addr) {
-                (_, Some(addr)) if !self.override_used() => addr.clone(),
-                (Some(addr), _) => addr,
+            let (addr, takes_override) = match (&cluster.kafka.endpoint, &self.override_addr) {
+                (Some(addr), _) => (addr.clone(), false),
+                (None, Some(addr)) if !self.override_taken => (addr.clone(), true),
                 (None, _) => continue,
             };
             let backend = Arc::new(ClusterView::new(
@@ -56,16 +60,12 @@ impl Endpoints {
                 Ok(endpoint) => {
                     tracing::info!(cluster = %name, addr = %endpoint.local_addr(), "Kafka endpoint listening");
                     self.running.insert(name.clone(), endpoint);
+                    self.override_taken |= takes_override;
                 }
                 Err(e) => {
                     tracing::error!(cluster = %name, %addr, error = %e, "cannot start the Kafka endpoint")
                 }
             }
         }
-    }
-
-    /// The `--kafka` address serves one cluster only: the first started.
-    fn override_used(&self) -> bool {
-        self.override_addr.is_some() && !self.running.is_empty()
     }
 }
