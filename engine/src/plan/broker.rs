@@ -3,7 +3,7 @@
 //! need a restart (resources, port, broker software, static Kafka properties),
 //! and whether its placement forces a move.
 
-use crate::config::{duration, BrokerSpec, ClusterSpec};
+use crate::config::{duration, BrokerSpec, ClusterSpec, KafkaKind};
 use crate::state::{BrokerState, ClusterState};
 
 use super::attrs::AttrDiff;
@@ -71,8 +71,9 @@ fn spec_attrs(d: &mut AttrDiff, b: Option<&BrokerSpec>, a: Option<&BrokerSpec>) 
 }
 
 /// What the broker inherits from its cluster and that needs a restart to take
-/// effect: the broker software and static cluster-wide properties it does not
-/// override. (Dynamic cluster-wide properties are applied once, on the cluster.)
+/// effect: the broker software, static cluster-wide properties it does not
+/// override, and for tansu the endpoint its front hands cluster requests to.
+/// (Dynamic cluster-wide properties are applied once, on the cluster.)
 fn inherited_attrs(
     d: &mut AttrDiff,
     bs: &BrokerSpec,
@@ -92,6 +93,14 @@ fn inherited_attrs(
         ac.kafka.dist.as_ref(),
         true,
     );
+    if ac.kafka.kind == KafkaKind::Tansu {
+        d.value(
+            "kafka.endpoint",
+            bc.kafka.endpoint.as_ref(),
+            ac.kafka.endpoint.as_ref(),
+            true,
+        );
+    }
     for key in bc.config.keys().chain(ac.config.keys()) {
         let overridden = bs.config.contains_key(key) || spec.config.contains_key(key);
         let (b, a) = (bc.config.get(key), ac.config.get(key));

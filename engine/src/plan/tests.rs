@@ -228,6 +228,31 @@ fn a_saved_plan_is_refused_once_the_state_moves() {
 }
 
 #[test]
+fn a_new_endpoint_restarts_tansu_brokers_whose_fronts_use_it() {
+    let with_endpoint = |kind: &str, addr: &str| {
+        let text = format!(
+            "cluster \"events\" {{\n  kafka {{\n    kind = \"{kind}\"\n    endpoint = \"{addr}\"\n  }}\n  broker \"0..1\" {{}}\n}}\n"
+        );
+        load(&[SourceFile::new("main.hcl", text)], &Vars::new()).unwrap()
+    };
+    let state = applied(&with_endpoint("tansu", "127.0.0.1:9092"));
+    let plan = diff(&with_endpoint("tansu", "127.0.0.1:9093"), &state).unwrap();
+    assert_eq!(plan.changes[0].action, Action::Update);
+    for broker in &plan.changes[1..3] {
+        assert_eq!(broker.action, Action::Restart);
+        assert_eq!(
+            broker.reason.as_deref(),
+            Some("kafka.endpoint cannot change while the broker runs")
+        );
+    }
+    // Apache brokers have no front: the endpoint moves alone.
+    let state = applied(&with_endpoint("apache", "127.0.0.1:9092"));
+    let plan = diff(&with_endpoint("apache", "127.0.0.1:9093"), &state).unwrap();
+    assert_eq!(plan.changes[0].action, Action::Update);
+    assert!(plan.changes[1..3].iter().all(|c| c.action == Action::NoOp));
+}
+
+#[test]
 fn a_new_broker_distribution_restarts_every_broker() {
     let c = config("", "");
     let mut state = applied(&c);

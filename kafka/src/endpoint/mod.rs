@@ -116,6 +116,13 @@ impl AdminEndpoint {
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
+
+    /// Stops the listener and every connection, and returns once the
+    /// address is free to bind again.
+    pub async fn stop(mut self) {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+    }
 }
 
 impl Drop for AdminEndpoint {

@@ -56,7 +56,7 @@ impl Driver {
         let (kafka_done, mut kafka_results) = mpsc::unbounded_channel::<Event>();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        self.endpoints.start_missing().await;
+        self.endpoints.sync().await;
         loop {
             let event = tokio::select! {
                 event = inputs.mesos.recv() => match event {
@@ -196,7 +196,7 @@ impl Driver {
                     }
                     self.metrics.state_writes.inc();
                     self.publish_doc(&doc);
-                    self.endpoints.start_missing().await;
+                    self.endpoints.sync().await;
                 }
                 Command::ProbeBroker {
                     cluster,

@@ -1,24 +1,33 @@
-//! One Kafka admin endpoint per cluster (issue 5), started as clusters
-//! appear in the state: at the cluster's `kafka.endpoint` address, or at the
-//! `--kafka` address for the first cluster that has none configured. (Only
-//! brokers of a cluster with a configured endpoint get a front that sends
-//! clients' cluster-wide requests to it: see `core::launch`.)
+//! One Kafka admin endpoint per cluster (issue 5), kept in step with the
+//! state after every write: started as clusters appear, at the cluster's
+//! `kafka.endpoint` address or at the `--kafka` address for the first
+//! cluster that has none configured; moved when the address changes;
+//! stopped when the cluster goes. (Only brokers of a cluster with a
+//! configured endpoint get a front that sends clients' cluster-wide
+//! requests to it: see `core::launch`.)
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use engine::state::ClusterState;
 use kafka::endpoint::{AdminEndpoint, EndpointConfig};
 use tokio::sync::{mpsc, watch};
 
 use crate::daemon::View;
 use crate::kafka_backend::{ClusterView, EndpointChange};
 
+/// An endpoint serving one cluster, and the address it was asked to bind.
+struct Running {
+    addr: String,
+    endpoint: AdminEndpoint,
+}
+
 /// The endpoints running, by cluster.
 pub struct Endpoints {
     override_addr: Option<String>,
-    /// Whether a cluster has taken the `--kafka` address.
-    override_taken: bool,
-    running: BTreeMap<String, AdminEndpoint>,
+    /// The cluster that holds the `--kafka` address, once one does.
+    override_holder: Option<String>,
+    running: BTreeMap<String, Running>,
     view: watch::Receiver<Arc<View>>,
     changes: mpsc::UnboundedSender<EndpointChange>,
 }
@@ -31,25 +40,46 @@ impl Endpoints {
     ) -> Endpoints {
         Endpoints {
             override_addr,
-            override_taken: false,
+            override_holder: None,
             running: BTreeMap::new(),
             view,
             changes,
         }
     }
 
-    /// Starts endpoints for clusters that have none yet. An address that
-    /// cannot be bound is logged and retried at the next call.
-    pub async fn start_missing(&mut self) {
+    /// Brings the running endpoints in line with the state: stops those of
+    /// clusters that are gone or whose address changed, then starts the
+    /// missing ones. An address that cannot be bound is logged and retried
+    /// at the next call.
+    pub async fn sync(&mut self) {
         let view = self.view.borrow().clone();
-        for (name, cluster) in &view.state.clusters {
+        let clusters = &view.state.clusters;
+        let stale: Vec<String> = self
+            .running
+            .iter()
+            .filter(|(name, run)| {
+                clusters
+                    .get(*name)
+                    .and_then(|cluster| self.wanted(name, cluster))
+                    .is_none_or(|addr| addr != run.addr)
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in stale {
+            if let Some(run) = self.running.remove(&name) {
+                tracing::info!(cluster = %name, addr = %run.addr, "Kafka endpoint stopped");
+                run.endpoint.stop().await;
+            }
+            if self.override_holder.as_ref() == Some(&name) {
+                self.override_holder = None;
+            }
+        }
+        for (name, cluster) in clusters {
             if self.running.contains_key(name) {
                 continue;
             }
-            let (addr, takes_override) = match (&cluster.kafka.endpoint, &self.override_addr) {
-                (Some(addr), _) => (addr.clone(), false),
-                (None, Some(addr)) if !self.override_taken => (addr.clone(), true),
-                (None, _) => continue,
+            let Some(addr) = self.wanted(name, cluster) else {
+                continue;
             };
             let backend = Arc::new(ClusterView::new(
                 name.clone(),
@@ -59,13 +89,103 @@ impl Endpoints {
             match AdminEndpoint::start(EndpointConfig::new(addr.clone()), backend).await {
                 Ok(endpoint) => {
                     tracing::info!(cluster = %name, addr = %endpoint.local_addr(), "Kafka endpoint listening");
-                    self.running.insert(name.clone(), endpoint);
-                    self.override_taken |= takes_override;
+                    if cluster.kafka.endpoint.is_none() {
+                        self.override_holder = Some(name.clone());
+                    }
+                    self.running
+                        .insert(name.clone(), Running { addr, endpoint });
                 }
                 Err(e) => {
                     tracing::error!(cluster = %name, %addr, error = %e, "cannot start the Kafka endpoint")
                 }
             }
         }
+    }
+
+    /// Where `cluster`'s endpoint belongs: its configured address, else the
+    /// `--kafka` address unless another cluster holds it.
+    fn wanted(&self, name: &str, cluster: &ClusterState) -> Option<String> {
+        match (&cluster.kafka.endpoint, &self.override_addr) {
+            (Some(addr), _) => Some(addr.clone()),
+            (None, Some(addr)) if self.override_holder.as_deref().is_none_or(|h| h == name) => {
+                Some(addr.clone())
+            }
+            (None, _) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::config::{KafkaKind, KafkaSpec};
+    use engine::state::State;
+    use std::time::Duration;
+
+    fn free_addr() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().to_string()
+    }
+
+    fn cluster(endpoint: Option<&str>) -> ClusterState {
+        ClusterState {
+            kafka: KafkaSpec {
+                kind: KafkaKind::Tansu,
+                dist: None,
+                endpoint: endpoint.map(str::to_string),
+            },
+            config: Default::default(),
+            brokers: Default::default(),
+            topics: Default::default(),
+            clients: Default::default(),
+            drift: Default::default(),
+        }
+    }
+
+    fn view(clusters: Vec<(&str, ClusterState)>) -> Arc<View> {
+        let mut state = State::new("test");
+        state.clusters = clusters
+            .into_iter()
+            .map(|(name, c)| (name.to_string(), c))
+            .collect();
+        Arc::new(View {
+            state,
+            subscribed: true,
+            apply: None,
+            cluster_ids: BTreeMap::new(),
+        })
+    }
+
+    async fn answers(addr: &str) -> bool {
+        kafka::probe(addr, Duration::from_secs(5)).await.is_ok()
+    }
+
+    #[tokio::test]
+    async fn endpoints_follow_the_state_they_start_move_and_stop() {
+        let (first, second, fallback) = (free_addr(), free_addr(), free_addr());
+        let (tx, rx) = watch::channel(view(vec![("a", cluster(Some(&first)))]));
+        let (changes, _changes_rx) = mpsc::unbounded_channel();
+        let mut endpoints = Endpoints::new(Some(fallback.clone()), rx, changes);
+
+        endpoints.sync().await;
+        assert!(answers(&first).await, "a's endpoint at its address");
+        assert!(!answers(&fallback).await, "--kafka unused: a names its own");
+
+        // a's address changes and b, naming none, takes the --kafka address.
+        tx.send(view(vec![
+            ("a", cluster(Some(&second))),
+            ("b", cluster(None)),
+        ]))
+        .unwrap();
+        endpoints.sync().await;
+        assert!(!answers(&first).await, "a's old address released");
+        assert!(answers(&second).await, "a's endpoint moved");
+        assert!(answers(&fallback).await, "b at the --kafka address");
+
+        // Both clusters destroyed: nothing listens any more.
+        tx.send(view(vec![])).unwrap();
+        endpoints.sync().await;
+        assert!(!answers(&second).await);
+        assert!(!answers(&fallback).await);
     }
 }
