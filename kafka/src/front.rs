@@ -4,11 +4,13 @@
 //! on the broker's port and sends the requests that describe or change the
 //! cluster (Metadata, DescribeCluster, FindCoordinator, topic and config
 //! administration, producer ids) to the cluster's Kafka endpoint on the
-//! scheduler, which answers for the whole cluster; everything else (produce, fetch, offsets,
-//! groups) goes to this broker's tansu on a loopback port. Requests from the
-//! scheduler itself (client id `kmesos`) always go to tansu: they are how the
-//! endpoint learns what this broker holds. While the endpoint cannot be
-//! reached, tansu answers everything, as it would without a front.
+//! scheduler, which answers for the whole cluster; everything else
+//! (produce, fetch, offsets, groups) goes to this broker's tansu on a
+//! loopback port. Requests from the scheduler itself (client id `kmesos`)
+//! always go to tansu: they are how the endpoint learns what this broker
+//! holds. While the endpoint cannot be reached (the scheduler restarting),
+//! tansu answers everything, as it would without a front, and each
+//! connection tries the endpoint again every few seconds.
 //!
 //! Requests and responses are passed as frames, unchanged: correlation ids
 //! stay the client's, and responses go back in request order whichever side
@@ -22,7 +24,7 @@ use std::collections::HashSet;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::client::{self, ApiVersionsSummary};
 use crate::endpoint::IMPLEMENTED_APIS;
@@ -58,6 +60,11 @@ const BY_NAME: [(ApiKey, i16); 4] = [
 /// How long the front waits for a connection to tansu or the endpoint
 /// (after which, for the endpoint, tansu answers).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// After the endpoint could not be reached, how long a connection lets
+/// tansu answer before it tries the endpoint again (the scheduler may be
+/// restarting).
+const ENDPOINT_RETRY: Duration = Duration::from_secs(3);
 
 /// Where a front listens and where it sends requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,25 +173,29 @@ async fn serve(client: TcpStream, routes: Arc<Routes>) -> io::Result<()> {
     let reader = async move {
         let mut broker: Option<Upstream> = None;
         let mut endpoint: Option<Upstream> = None;
-        let mut endpoint_down = false;
+        let mut endpoint_down_until: Option<Instant> = None;
         while let Some(request) = from_client.next().await {
             let request = request?.freeze();
             let head = Head::read(&request)?;
-            let to_endpoint = !endpoint_down && head.for_endpoint();
+            let to_endpoint =
+                head.for_endpoint() && endpoint_down_until.is_none_or(|t| Instant::now() >= t);
             let upstream = if to_endpoint {
                 if endpoint.is_none() {
                     match Upstream::connect(&routes.plan.endpoint).await {
-                        Ok(up) => endpoint = Some(up),
+                        Ok(up) => {
+                            endpoint = Some(up);
+                            endpoint_down_until = None;
+                        }
                         Err(e) => {
                             tracing::debug!(endpoint = %routes.plan.endpoint, "endpoint unreachable, tansu answers: {e}");
-                            endpoint_down = true;
+                            endpoint_down_until = Some(Instant::now() + ENDPOINT_RETRY);
                         }
                     }
                 }
-                if endpoint_down {
-                    &mut broker
-                } else {
+                if endpoint.is_some() {
                     &mut endpoint
+                } else {
+                    &mut broker
                 }
             } else {
                 &mut broker

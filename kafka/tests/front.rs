@@ -1,13 +1,15 @@
 //! A tansu broker's front on its own: the ApiVersions it gives clients, and
-//! tansu answering everything while the endpoint cannot be reached.
+//! tansu answering while the endpoint cannot be reached, until it is back.
 
 mod support;
 
-use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
-use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse, MetadataRequest};
-use kmesos_kafka::front::{Front, FrontPlan};
-use support::{call, frames, free_port, TansuBroker, TestCluster};
+use kafka_protocol::messages::{
+    ApiKey, ApiVersionsRequest, ApiVersionsResponse, MetadataRequest, MetadataResponse,
+};
+use kmesos_kafka::endpoint::{AdminEndpoint, EndpointConfig};
+use support::{call, frames, TestCluster};
 
 fn max_version(answer: &ApiVersionsResponse, key: ApiKey) -> Option<i16> {
     answer
@@ -57,23 +59,48 @@ async fn clients_get_the_endpoints_versions_and_data_apis_that_name_topics() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tansu_answers_everything_while_the_endpoint_is_unreachable() {
-    let tansu = TansuBroker::start().await;
-    let nobody = format!("127.0.0.1:{}", free_port());
-    let listen = SocketAddr::from(([127, 0, 0, 1], free_port()));
-    let plan = FrontPlan {
-        listen,
-        broker: tansu.addr().parse().unwrap(),
-        endpoint: nobody,
-    };
-    let front = Front::start(plan).await.unwrap();
-    let mut connection = frames(&front.local_addr().to_string()).await;
+async fn tansu_answers_while_the_endpoint_is_down_and_the_endpoint_once_back() {
+    let TestCluster {
+        brokers: _brokers,
+        fronts,
+        backend,
+        endpoint,
+    } = TestCluster::start(1).await;
+    let addr = endpoint.local_addr().to_string();
+    endpoint.stop().await;
 
+    let mut connection = frames(&fronts[0].local_addr().to_string()).await;
     let versions = call(&mut connection, &ApiVersionsRequest::default(), 3, 1).await;
     assert_eq!(versions.error_code, 0);
     assert!(max_version(&versions, ApiKey::Produce).is_some());
     // tansu's own view: itself as node 111.
+    let nodes = |m: &MetadataResponse| m.brokers.iter().map(|b| b.node_id.0).collect::<Vec<_>>();
     let metadata = call(&mut connection, &MetadataRequest::default(), 12, 2).await;
-    let nodes: Vec<i32> = metadata.brokers.iter().map(|b| b.node_id.0).collect();
-    assert_eq!(nodes, [111]);
+    assert_eq!(nodes(&metadata), [111]);
+
+    // The scheduler is back: the same connection gets the endpoint's view
+    // (broker 1) within a few seconds.
+    let _endpoint = AdminEndpoint::start(EndpointConfig::new(addr), backend)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut correlation = 3;
+    loop {
+        let metadata = call(
+            &mut connection,
+            &MetadataRequest::default(),
+            12,
+            correlation,
+        )
+        .await;
+        if nodes(&metadata) == [1] {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still tansu's view: {metadata:?}"
+        );
+        correlation += 1;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
