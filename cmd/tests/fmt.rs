@@ -56,3 +56,31 @@ fn a_file_that_does_not_parse_is_an_error_and_left_alone() {
         "cluster \"x\" {\n"
     );
 }
+
+#[test]
+fn recursive_takes_the_files_of_every_subdirectory_but_hidden_ones() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for sub in ["a", "b/c", ".hidden"] {
+        fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+        fs::write(dir.path().join(sub).join("main.hcl"), MESSY).expect("write");
+    }
+
+    // Without --recursive a directory's own files only: here none.
+    let flat = kmesos(dir.path(), &["fmt", "--check", "."]);
+    assert_eq!(flat.code, 1);
+    assert!(flat.stderr.contains("holds no .hcl files"), "{}", flat.stderr);
+
+    let check = kmesos(dir.path(), &["fmt", "--check", "--recursive", "."]);
+    assert_eq!(
+        (check.code, check.stdout.as_str()),
+        (3, "./a/main.hcl\n./b/c/main.hcl\n")
+    );
+    let fmt = kmesos(dir.path(), &["fmt", "--recursive", "."]);
+    assert_eq!(fmt.code, 0, "{}", fmt.stderr);
+    for sub in ["a", "b/c"] {
+        let text = fs::read_to_string(dir.path().join(sub).join("main.hcl")).expect("read");
+        assert_eq!(text, TIDY, "{sub}");
+    }
+    let hidden = fs::read_to_string(dir.path().join(".hidden/main.hcl")).expect("read");
+    assert_eq!(hidden, MESSY, "hidden directories are left alone");
+}

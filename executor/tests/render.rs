@@ -104,6 +104,34 @@ fn tansu_listens_on_the_offered_port_and_stores_on_the_volume() {
     );
     assert_eq!(out.probe_addr.to_string(), "127.0.0.1:31007");
     assert!(out.prepare.is_none());
+    assert!(out.front.is_none(), "no endpoint, no front");
+}
+
+#[test]
+fn tansu_with_a_cluster_endpoint_sits_on_loopback_behind_a_front_on_the_offered_port() {
+    let dir = sandbox();
+    write_executable(&dir.path().join("tansu"), "");
+    let mut spec = tansu_spec("tansu", 31007);
+    if let BrokerProgram::Tansu(t) = &mut spec.broker {
+        t.endpoint = Some("10.0.0.5:9092".into());
+    }
+    let out = rendered(&spec, dir.path());
+
+    let front = out.front.expect("a front for a cluster with an endpoint");
+    assert_eq!(front.listen.to_string(), "0.0.0.0:31007");
+    assert_eq!(front.endpoint, "10.0.0.5:9092");
+    assert!(front.broker.ip().is_loopback() && front.broker.port() != 31007);
+    let args = out.run.args.join(" ");
+    assert!(
+        args.contains(&format!("--listener-url tcp://{}", front.broker)),
+        "{args}"
+    );
+    // Advertised and probed at the offered port: the front's.
+    assert!(
+        args.contains("--advertised-listener-url tcp://127.0.0.1:31007"),
+        "{args}"
+    );
+    assert_eq!(out.probe_addr.to_string(), "127.0.0.1:31007");
 }
 
 #[test]

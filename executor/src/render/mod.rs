@@ -41,8 +41,8 @@ pub struct PrepareStep {
 pub struct RenderedBroker {
     pub prepare: Option<PrepareStep>,
     pub run: BrokerCommand,
-    /// Where the executor probes the broker: its own listener, reached on
-    /// the loopback interface (behind a front, tansu's loopback port).
+    /// Where the executor probes the broker: its port on the loopback
+    /// interface (the broker's own listener, or its front's).
     pub probe_addr: SocketAddr,
     /// Configuration files written, for the log and for `kmesos broker log`.
     pub files: Vec<PathBuf>,

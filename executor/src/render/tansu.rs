@@ -32,12 +32,11 @@ pub(super) fn render(
         let names: Vec<&str> = spec.properties.keys().map(String::as_str).collect();
         tracing::warn!(properties = ?names, "tansu ignores Kafka broker properties");
     }
-    let (listen, probe_addr, front) = match &tansu.endpoint {
-        None => (
-            SocketAddr::from(([0, 0, 0, 0], spec.port)),
-            probe_addr,
-            None,
-        ),
+    // The probe goes to the broker's port either way: behind a front, the
+    // front passes the executor's ApiVersions (client id `kmesos`) to tansu,
+    // so an answer means the port clients use works end to end.
+    let (listen, front) = match &tansu.endpoint {
+        None => (SocketAddr::from(([0, 0, 0, 0], spec.port)), None),
         Some(endpoint) => {
             let behind = free_loopback_port().map_err(|source| RenderError::Io {
                 path: data_dir.to_path_buf(),
@@ -48,7 +47,7 @@ pub(super) fn render(
                 broker: behind,
                 endpoint: endpoint.clone(),
             };
-            (behind, behind, Some(front))
+            (behind, Some(front))
         }
     };
     // `--flag=value`: a cluster id is base64url and may begin with '-',
