@@ -68,7 +68,11 @@ fn recursive_takes_the_files_of_every_subdirectory_but_hidden_ones() {
     // Without --recursive a directory's own files only: here none.
     let flat = kmesos(dir.path(), &["fmt", "--check", "."]);
     assert_eq!(flat.code, 1);
-    assert!(flat.stderr.contains("holds no .hcl files"), "{}", flat.stderr);
+    assert!(
+        flat.stderr.contains("holds no .hcl files"),
+        "{}",
+        flat.stderr
+    );
 
     let check = kmesos(dir.path(), &["fmt", "--check", "--recursive", "."]);
     assert_eq!(

@@ -95,6 +95,28 @@ fn a_failed_broker_is_relaunched_after_a_delay_doubling_up_to_max_delay() {
 }
 
 #[test]
+fn offers_are_refused_until_the_failover_delay_ends_not_for_the_idle_filter() {
+    let mut sim = started(&[("node-1", "r1")], &cluster("0..0", 0, "10m"));
+    let id = sim.task_of("c", 0).task_id.clone();
+    sim.update(&id, TaskState::TaskFailed);
+    let refused = |out: &[Command]| -> Vec<f64> {
+        out.iter()
+            .filter_map(|c| match c {
+                Command::Decline { refuse_seconds, .. } => Some(*refuse_seconds),
+                _ => None,
+            })
+            .collect()
+    };
+    // The broker waits 10 s: the offer is of use again then, not in 300 s.
+    assert_eq!(refused(&sim.offer_all()), vec![10.0]);
+    sim.advance(Duration::from_secs(4));
+    assert_eq!(refused(&sim.offer_all()), vec![6.0]);
+    assert_eq!(seconds_until_relaunch(&mut sim, 60), Some(10));
+    // Nothing waits any more: the idle filter.
+    assert_eq!(refused(&sim.offer_all()), vec![300.0]);
+}
+
+#[test]
 fn a_broker_that_keeps_failing_is_given_up_after_max_tries() {
     let mut sim = started(&[("node-1", "r1")], &cluster("0..0", 2, "10m"));
     for _ in 0..2 {

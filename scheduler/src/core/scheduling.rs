@@ -41,6 +41,21 @@ pub(super) fn candidates(core: &Core, now: u64) -> Vec<BrokerKey> {
         .collect()
 }
 
+/// How long an offer is of no use while no broker can be launched: until
+/// the first failover delay ends (a broker waiting to be relaunched), at
+/// least a second, else `refuse_idle`.
+fn idle_refuse_seconds(core: &Core, now: u64) -> f64 {
+    let idle = core.config.refuse_idle.as_secs_f64();
+    core.broker_keys()
+        .into_iter()
+        .filter_map(|(cluster, id)| core.record(&cluster, id))
+        .filter(|r| r.task.is_none() && !r.held && !r.gave_up)
+        .filter_map(|r| r.relaunch_at)
+        .filter(|at| *at > now)
+        .map(|at| ((at - now) as f64 / 1000.0).max(1.0))
+        .fold(idle, f64::min)
+}
+
 /// Keeps the volumes of brokers in the state, and their reservations on the
 /// agent holding their volume.
 struct StateKeep<'a>(&'a Core);
@@ -102,18 +117,18 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
         }
         if operations.is_empty() {
             let refuse = if pending.is_empty() {
-                core.config.refuse_idle
+                idle_refuse_seconds(core, now)
             } else {
-                core.config.refuse_unfit
+                core.config.refuse_unfit.as_secs_f64()
             };
             out.push(Command::Decline {
                 offer_ids: vec![offer_id],
-                refuse_seconds: refuse.as_secs_f64(),
+                refuse_seconds: refuse,
             });
         } else {
             // What the launch leaves over goes back; soon if more brokers wait.
             let refuse = if pending.is_empty() {
-                core.config.refuse_idle.as_secs_f64()
+                idle_refuse_seconds(core, now)
             } else {
                 1.0
             };
