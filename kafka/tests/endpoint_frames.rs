@@ -69,6 +69,48 @@ async fn unsupported_requests_get_kafkas_error_and_the_connection_stays_usable()
     let produced = call(&mut frames, &produce, 9, 2).await;
     assert_eq!(produced.responses[0].partition_responses[0].error_code, 35);
 
+    // APIs without a top-level error: every partition or group asked about.
+    use kafka_protocol::messages::{list_offsets_request, offset_commit_request};
+    use kafka_protocol::messages::{
+        DescribeGroupsRequest, ListOffsetsRequest, OffsetCommitRequest,
+    };
+    let offsets = ListOffsetsRequest::default().with_topics(vec![
+        list_offsets_request::ListOffsetsTopic::default()
+            .with_name(TopicName(StrBytes::from_static_str("t")))
+            .with_partitions(vec![
+                list_offsets_request::ListOffsetsPartition::default().with_partition_index(0),
+                list_offsets_request::ListOffsetsPartition::default().with_partition_index(1),
+            ]),
+    ]);
+    let listed = call(&mut frames, &offsets, 7, 4).await;
+    let codes: Vec<(i32, i16)> = listed.topics[0]
+        .partitions
+        .iter()
+        .map(|p| (p.partition_index, p.error_code))
+        .collect();
+    assert_eq!(codes, [(0, 35), (1, 35)]);
+    let commit = OffsetCommitRequest::default()
+        .with_group_id(StrBytes::from_static_str("g").into())
+        .with_topics(vec![
+            offset_commit_request::OffsetCommitRequestTopic::default()
+                .with_name(TopicName(StrBytes::from_static_str("t")))
+                .with_partitions(vec![
+                    offset_commit_request::OffsetCommitRequestPartition::default()
+                        .with_partition_index(3),
+                ]),
+        ]);
+    let committed = call(&mut frames, &commit, 8, 5).await;
+    assert_eq!(committed.topics[0].partitions[0].partition_index, 3);
+    assert_eq!(committed.topics[0].partitions[0].error_code, 35);
+    let described = call(
+        &mut frames,
+        &DescribeGroupsRequest::default().with_groups(vec![StrBytes::from_static_str("g").into()]),
+        5,
+        6,
+    )
+    .await;
+    assert_eq!(described.groups[0].error_code, 35);
+
     // Same connection, still answered.
     let versions = call(&mut frames, &ApiVersionsRequest::default(), 3, 3).await;
     assert_eq!(versions.error_code, 0);
