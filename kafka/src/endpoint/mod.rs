@@ -35,7 +35,7 @@ use crate::error::KafkaError;
 use crate::frame::{self, decode_request};
 use links::BrokerLinks;
 
-/// How the endpoint listens and presents itself.
+/// How the endpoint listens.
 #[derive(Debug, Clone)]
 pub struct EndpointConfig {
     /// Address to listen on, `host:port` (port 0 picks a free one).
@@ -47,8 +47,7 @@ pub struct EndpointConfig {
 }
 
 impl EndpointConfig {
-    /// Defaults: Kafka's 100 MiB
-    /// frame limit, 30 s broker timeout.
+    /// Defaults: Kafka's 100 MiB frame limit, 30 s broker timeout.
     pub fn new(listen: impl Into<String>) -> Self {
         EndpointConfig {
             listen: listen.into(),
@@ -58,8 +57,7 @@ impl EndpointConfig {
     }
 }
 
-/// What every request handler sees: the backend, broker connections, and how
-/// the endpoint presents itself.
+/// What every request handler sees: the backend and broker connections.
 pub(crate) struct Cluster {
     pub(crate) backend: Arc<dyn ClusterBackend>,
     pub(crate) links: BrokerLinks,
