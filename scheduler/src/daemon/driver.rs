@@ -60,13 +60,13 @@ impl Driver {
         loop {
             let event = tokio::select! {
                 event = inputs.mesos.recv() => match event {
-                    Some(event) => match self.from_mesos(event)? {
+                    Some(event) => match self.core_event_of_mesos(event)? {
                         Some(event) => event,
                         None => continue,
                     },
                     None => return Err(DriverError::Master("the event stream ended".into())),
                 },
-                Some(request) = inputs.requests.recv() => match self.from_request(request) {
+                Some(request) = inputs.requests.recv() => match self.core_event_of_request(request) {
                     Some(event) => event,
                     None => continue,
                 },
@@ -89,7 +89,7 @@ impl Driver {
         }
     }
 
-    fn from_mesos(&mut self, event: SchedulerEvent) -> Result<Option<Event>, DriverError> {
+    fn core_event_of_mesos(&mut self, event: SchedulerEvent) -> Result<Option<Event>, DriverError> {
         Ok(Some(match event {
             SchedulerEvent::Subscribed { framework_id, .. } => {
                 tracing::info!(framework_id = %framework_id.value, "subscribed to the Mesos master");
@@ -133,7 +133,7 @@ impl Driver {
         }))
     }
 
-    fn from_request(&mut self, request: Request) -> Option<Event> {
+    fn core_event_of_request(&mut self, request: Request) -> Option<Event> {
         match request {
             Request::Apply {
                 plan,
