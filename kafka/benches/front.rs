@@ -74,22 +74,17 @@ impl harness::Workload for Producing {
     }
 }
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let cluster = TestCluster::start(1).await;
-        support::connect_with_topics(&cluster.bootstrap(), &[TOPIC], 1).await;
-        let title = format!(
-            "Produce v{VERSION}, acks=1, {RECORDS_PER_BATCH} records of {VALUE_BYTES} bytes per request, one tansu broker (sqlite)"
-        );
-        harness::compare::<Producing>(
-            &title,
-            ("tansu directly", &cluster.brokers[0].addr()),
-            ("through the front", &cluster.broker_addr(1)),
-        )
-        .await;
-    });
+#[tokio::main]
+async fn main() {
+    let cluster = TestCluster::start(1).await;
+    support::connect_with_topics(&cluster.bootstrap(), &[TOPIC], 1).await;
+    let title = format!(
+        "Produce v{VERSION}, acks=1, {RECORDS_PER_BATCH} records of {VALUE_BYTES} bytes per request, one tansu broker (sqlite)"
+    );
+    harness::compare::<Producing>(
+        &title,
+        ("tansu directly", &cluster.brokers[0].addr()),
+        ("through the front", &cluster.broker_addr(1)),
+    )
+    .await;
 }

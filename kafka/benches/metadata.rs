@@ -28,24 +28,19 @@ impl harness::Workload for AllTopics {
     }
 }
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let cluster = TestCluster::start(2).await;
-        support::connect_with_topics(
-            &cluster.bootstrap(),
-            &["bench-0", "bench-1", "bench-2", "bench-3"],
-            4,
-        )
-        .await;
-        harness::compare::<AllTopics>(
-            "Metadata (all topics: 4 topics x 4 partitions; 2 tansu brokers)",
-            ("tansu broker", &cluster.brokers[0].addr()),
-            ("kmesos endpoint", &cluster.bootstrap()),
-        )
-        .await;
-    });
+#[tokio::main]
+async fn main() {
+    let cluster = TestCluster::start(2).await;
+    support::connect_with_topics(
+        &cluster.bootstrap(),
+        &["bench-0", "bench-1", "bench-2", "bench-3"],
+        4,
+    )
+    .await;
+    harness::compare::<AllTopics>(
+        "Metadata (all topics: 4 topics x 4 partitions; 2 tansu brokers)",
+        ("tansu broker", &cluster.brokers[0].addr()),
+        ("kmesos endpoint", &cluster.bootstrap()),
+    )
+    .await;
 }
