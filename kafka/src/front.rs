@@ -91,7 +91,7 @@ impl Front {
         let mut connections = JoinSet::new();
         let routes = Arc::new(Routes {
             plan,
-            endpoint_versions: Mutex::new(None),
+            endpoint_versions: Mutex::new(EndpointVersions::default()),
         });
         connections.spawn(accept(listener, routes));
         Ok(Front {
@@ -108,21 +108,37 @@ impl Front {
 /// What every connection of one front shares.
 struct Routes {
     plan: FrontPlan,
-    /// The endpoint's ApiVersions, once it has answered.
-    endpoint_versions: Mutex<Option<ApiVersionsSummary>>,
+    endpoint_versions: Mutex<EndpointVersions>,
+}
+
+/// What the front knows of the endpoint's ApiVersions.
+#[derive(Default)]
+struct EndpointVersions {
+    /// Its answer, once it has given one.
+    known: Option<ApiVersionsSummary>,
+    /// When it last could not be asked: not asked again before
+    /// [`ENDPOINT_RETRY`] has passed, so clients connecting while it is down
+    /// do not each wait for it.
+    failed_at: Option<Instant>,
 }
 
 impl Routes {
     /// The endpoint's versions, asking it if it has not answered yet.
     async fn endpoint_versions(&self) -> Option<ApiVersionsSummary> {
-        let mut known = self.endpoint_versions.lock().await;
-        if known.is_none() {
-            *known = client::probe(&self.plan.endpoint, CONNECT_TIMEOUT)
-                .await
-                .map_err(|e| tracing::debug!(endpoint = %self.plan.endpoint, "endpoint not answering: {e}"))
-                .ok();
+        let mut versions = self.endpoint_versions.lock().await;
+        let resting = versions
+            .failed_at
+            .is_some_and(|at| at.elapsed() < ENDPOINT_RETRY);
+        if versions.known.is_none() && !resting {
+            match client::probe(&self.plan.endpoint, CONNECT_TIMEOUT).await {
+                Ok(summary) => versions.known = Some(summary),
+                Err(e) => {
+                    tracing::debug!(endpoint = %self.plan.endpoint, "endpoint not answering: {e}");
+                    versions.failed_at = Some(Instant::now());
+                }
+            }
         }
-        known.clone()
+        versions.known.clone()
     }
 }
 
