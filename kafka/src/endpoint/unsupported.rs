@@ -28,19 +28,20 @@ use crate::error::code::UNSUPPORTED_VERSION;
 
 /// Refuses every partition of a request: for each of the request's topics
 /// (`topics`, named by `name`, partitions in `partitions` indexed by
-/// `index`), a response topic (built with `with_topic_name` and
-/// `with_topic_partitions`) whose partitions (built with `with_index`) all
-/// carry UNSUPPORTED_VERSION.
+/// `index`), a response topic (built with `with_topic_name`, any `also`
+/// fields copied, and `with_topic_partitions`) whose partitions (built with
+/// `with_index`) all carry UNSUPPORTED_VERSION.
 macro_rules! refuse_partitions {
     ($request:expr, $topics:ident . $name:ident . $partitions:ident . $index:ident
      => $Topic:ident . $with_topic_name:ident . $with_topic_partitions:ident,
-        $Partition:ident . $with_index:ident) => {
+        $Partition:ident . $with_index:ident $(, also $field:ident => $with_field:ident)*) => {
         $request
             .$topics
             .iter()
             .map(|topic| {
                 $Topic::default()
                     .$with_topic_name(topic.$name.clone())
+                    $(.$with_field(topic.$field))*
                     .$with_topic_partitions(
                         topic
                             .$partitions
@@ -62,7 +63,12 @@ pub(crate) fn answer(request: &RequestKind) -> Option<ResponseKind> {
     macro_rules! top_level_error {
         ($($api:ident => $response:ident),* $(,)?) => {
             match request {
-                RequestKind::Produce(produce) => Some(ResponseKind::Produce(produce_refused(produce))),
+                RequestKind::Produce(r) => Some(ResponseKind::Produce(
+                    ProduceResponse::default().with_responses(refuse_partitions!(r,
+                        topic_data.name.partition_data.index
+                        => TopicProduceResponse.with_name.with_partition_responses,
+                           PartitionProduceResponse.with_index, also topic_id => with_topic_id)),
+                )),
                 RequestKind::ListOffsets(r) => Some(ResponseKind::ListOffsets(
                     ListOffsetsResponse::default().with_topics(refuse_partitions!(r,
                         topics.name.partitions.partition_index
@@ -144,30 +150,4 @@ pub(crate) fn answer(request: &RequestKind) -> Option<ResponseKind> {
         ShareAcknowledge => ShareAcknowledgeResponse,
         ListConfigResources => ListConfigResourcesResponse,
     }
-}
-
-/// Produce has no top-level error: every partition asked about is refused.
-fn produce_refused(request: &ProduceRequest) -> ProduceResponse {
-    ProduceResponse::default().with_responses(
-        request
-            .topic_data
-            .iter()
-            .map(|topic| {
-                TopicProduceResponse::default()
-                    .with_name(topic.name.clone())
-                    .with_topic_id(topic.topic_id)
-                    .with_partition_responses(
-                        topic
-                            .partition_data
-                            .iter()
-                            .map(|p| {
-                                PartitionProduceResponse::default()
-                                    .with_index(p.index)
-                                    .with_error_code(UNSUPPORTED_VERSION)
-                            })
-                            .collect(),
-                    )
-            })
-            .collect(),
-    )
 }
