@@ -3,10 +3,12 @@
 //! rendered) and hands changes made through the endpoint to the driver, so
 //! they end up in the state and `kmesos plan` can show them as drift.
 
+use std::fmt;
 use std::sync::Arc;
 
 use engine::config::KafkaKind;
 use engine::plan::dynamic_configs::{update_mode, UpdateMode};
+use engine::sensitive::{is_sensitive, REDACTED};
 use engine::state::{ConfigEdit, OutsideEvent, TopicEvent};
 use kafka::configs::{ConfigChange, ConfigEntry, ConfigSource};
 use kafka::endpoint::{ClusterBackend, ClusterKind, LiveBroker, TopicChange};
@@ -61,6 +63,81 @@ impl EndpointChange {
             change,
             via: format!("Kafka endpoint ({api})"),
         })
+    }
+}
+
+/// How the driver logs a change: secrets' values shown as
+/// [`REDACTED`], as in plans and state output (the derived `Debug` would
+/// print them).
+impl fmt::Display for EndpointChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EndpointChange::Topic { cluster, change } => match change {
+                TopicChange::Created {
+                    name,
+                    partitions,
+                    replication_factor,
+                    configs,
+                } => {
+                    write!(f, "cluster {cluster}: topic {name} created with {partitions} partitions, replication factor {replication_factor}")?;
+                    for (property, value) in configs {
+                        write!(f, ", {property}={}", shown(property, value))?;
+                    }
+                    Ok(())
+                }
+                TopicChange::Deleted { name } => {
+                    write!(f, "cluster {cluster}: topic {name} deleted")
+                }
+                TopicChange::PartitionsIncreased { name, total } => {
+                    write!(
+                        f,
+                        "cluster {cluster}: topic {name} raised to {total} partitions"
+                    )
+                }
+                TopicChange::ConfigChanged { name, change } => {
+                    write!(
+                        f,
+                        "cluster {cluster}: topic {name}: {}",
+                        ShownChange(change)
+                    )
+                }
+            },
+            EndpointChange::BrokerConfig {
+                cluster,
+                broker: Some(id),
+                change,
+            } => write!(f, "cluster {cluster}: broker {id}: {}", ShownChange(change)),
+            EndpointChange::BrokerConfig {
+                cluster,
+                broker: None,
+                change,
+            } => write!(
+                f,
+                "cluster {cluster}: every broker: {}",
+                ShownChange(change)
+            ),
+        }
+    }
+}
+
+/// A property's value as logs may show it.
+fn shown<'a>(property: &str, value: &'a str) -> &'a str {
+    if is_sensitive(property) {
+        REDACTED
+    } else {
+        value
+    }
+}
+
+/// A config change as logs may show it.
+struct ShownChange<'a>(&'a ConfigChange);
+
+impl fmt::Display for ShownChange<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            ConfigChange::Set { name, value } => write!(f, "{name} set to {}", shown(name, value)),
+            ConfigChange::Delete { name } => write!(f, "{name} deleted"),
+        }
     }
 }
 

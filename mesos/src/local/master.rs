@@ -245,7 +245,11 @@ impl Master {
             Some(agent) if agent.unreachable_since.is_none() => {
                 let _ = agent.link.commands.send(command);
             }
-            _ => tracing::debug!(agent_id, ?command, "agent unreachable; command dropped"),
+            _ => tracing::debug!(
+                agent_id,
+                command = command.name(),
+                "agent unreachable; command dropped"
+            ),
         }
     }
 }

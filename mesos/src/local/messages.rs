@@ -163,3 +163,22 @@ pub enum AgentCommand {
     /// Come back after a partition or removal and report live tasks.
     Reregister,
 }
+
+impl AgentCommand {
+    /// The command's name, for logs: its payloads (a task's `data`, a
+    /// framework message) are the framework's, and may hold its secrets.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AgentCommand::RunTask { .. } => "RunTask",
+            AgentCommand::KillTask { .. } => "KillTask",
+            AgentCommand::ShutdownExecutor { .. } => "ShutdownExecutor",
+            AgentCommand::ShutdownFramework { .. } => "ShutdownFramework",
+            AgentCommand::Acknowledge { .. } => "Acknowledge",
+            AgentCommand::FrameworkMessage { .. } => "FrameworkMessage",
+            AgentCommand::CreateVolume { .. } => "CreateVolume",
+            AgentCommand::DestroyVolume { .. } => "DestroyVolume",
+            AgentCommand::Crash => "Crash",
+            AgentCommand::Reregister => "Reregister",
+        }
+    }
+}

@@ -76,7 +76,7 @@ impl Driver {
                 }
                 Some(change) = inputs.endpoint_changes.recv() => {
                     // Recorded in the state as drift, for `kmesos plan`.
-                    tracing::info!(?change, "changed through the Kafka endpoint");
+                    tracing::info!(%change, "changed through the Kafka endpoint");
                     match change.into_event() {
                         Some(event) => event,
                         None => continue,
