@@ -21,6 +21,7 @@ mod events;
 mod ids;
 mod launch;
 mod offers;
+mod plan_check;
 mod quorum;
 mod reclaim;
 mod record;

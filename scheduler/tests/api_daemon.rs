@@ -1,10 +1,12 @@
 //! The daemon's HTTP API against a real embedded Mesos cluster: health is
 //! open, everything else wants the bearer token, state output hides secrets,
-//! artifacts are served with their sha256, bad requests get clear errors,
-//! and the metrics show the subscription.
+//! artifacts are served with their sha256, bad requests get clear errors (a
+//! change set the state contradicts among them), and the metrics show the
+//! subscription.
 
 use std::time::{Duration, Instant};
 
+use kmesos_scheduler::api::wire::ApplyRequest;
 use kmesos_scheduler::artifacts::sha256_of;
 use kmesos_scheduler::daemon::{Daemon, Options};
 use kmesos_scheduler::store::FileStore;
@@ -105,6 +107,16 @@ impl Setup {
     }
 }
 
+/// The `error` of an error answer, once its status is checked.
+async fn error_of(response: reqwest::Response, status: u16) -> String {
+    assert_eq!(response.status(), status);
+    let body: serde_json::Value = response.json().await.unwrap();
+    match body["error"].as_str() {
+        Some(error) => error.to_string(),
+        None => panic!("no error in {body}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_but_health_and_artifacts_wants_the_token() {
     let setup = Setup::start().await;
@@ -181,15 +193,8 @@ async fn bad_requests_get_errors_that_say_what_is_wrong() {
         .send()
         .await
         .unwrap();
-    assert_eq!(bad.status(), 400);
-    let body: serde_json::Value = bad.json().await.unwrap();
-    assert!(
-        body["error"]
-            .as_str()
-            .unwrap()
-            .contains("missing field `plan`"),
-        "{body}"
-    );
+    let error = error_of(bad, 400).await;
+    assert!(error.contains("missing field `plan`"), "{error}");
 
     let unknown = setup
         .get("/v1/applies/apply-404/progress", Some(TOKEN))
@@ -215,15 +220,69 @@ async fn bad_requests_get_errors_that_say_what_is_wrong() {
         assert_eq!(refused.status(), 400, "{query}");
     }
     let log = setup.get("/v1/brokers/secure/7/log", Some(TOKEN)).await;
-    assert_eq!(log.status(), 404);
-    let body: serde_json::Value = log.json().await.unwrap();
+    let error = error_of(log, 404).await;
     assert!(
-        body["error"]
-            .as_str()
-            .unwrap()
-            .contains("broker 7 of cluster secure has no task"),
-        "{body}"
+        error.contains("broker 7 of cluster secure has no task"),
+        "{error}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_set_the_state_contradicts_is_refused_naming_the_resource() {
+    let setup = Setup::start().await;
+    // Subscribing records the framework id, which moves the serial.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while setup.daemon.handle.view().state.framework_id.is_none() {
+        assert!(Instant::now() < deadline, "never subscribed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let state = setup.daemon.handle.view().state.clone();
+    let hcl = r#"cluster "secure" {
+  kafka {
+    kind = "tansu"
+  }
+  broker "0" {}
+}
+"#;
+    let config = engine::load(
+        &[engine::SourceFile::new("main.hcl", hcl)],
+        &engine::Vars::new(),
+    )
+    .unwrap();
+    // Issue 12: "create" for a cluster the state has, at its lineage and serial.
+    let mut forged = engine::diff(&config, &engine::State::empty()).unwrap();
+    forged.lineage = state.lineage.clone();
+    forged.serial = state.serial;
+    let submit = |plan: engine::Plan| {
+        let request = ApplyRequest {
+            plan,
+            config: config.clone(),
+            holder: "forger".into(),
+        };
+        setup
+            .http
+            .post(setup.url("/v1/applies"))
+            .bearer_auth(TOKEN)
+            .json(&request)
+            .send()
+    };
+    let error = error_of(submit(forged.clone()).await.unwrap(), 400).await;
+    assert!(
+        error.starts_with("cluster.secure: the change set says create"),
+        "{error}"
+    );
+    forged.format_version = 2;
+    let error = error_of(submit(forged).await.unwrap(), 400).await;
+    assert!(
+        error.contains("format_version 2 is not supported"),
+        "{error}"
+    );
+    assert_eq!(
+        setup.daemon.handle.view().state.clusters,
+        state.clusters,
+        "nothing was applied"
+    );
+    assert!(setup.daemon.handle.view().apply.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

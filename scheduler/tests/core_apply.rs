@@ -358,6 +358,57 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
     );
 }
 
+/// The message of an `Invalid` refusal in `out`.
+fn invalid(out: &[Command]) -> String {
+    match out {
+        [Command::ApplyRefused(ApplyRefusal::Invalid(why))] => why.clone(),
+        other => panic!("not refused as invalid: {other:?}"),
+    }
+}
+
+#[test]
+fn a_change_set_the_state_contradicts_is_refused_and_no_broker_runs_twice() {
+    let mut sim = running_quickstart();
+    let tasks: Vec<String> = (0..3)
+        .map(|id| sim.task_of("quickstart", id).task_id.clone())
+        .collect();
+    // Issue 12: "create" for the running cluster and its broker 0, against
+    // the current lineage and serial.
+    let config = core_sim::load(&quickstart(512, "3600000", "0"));
+    let mut forged = engine::diff(&config, &engine::State::empty()).unwrap();
+    forged.lineage = sim.core.state().state.lineage.clone();
+    forged.serial = sim.core.state().state.serial;
+    let submit = |sim: &mut Sim, plan: &engine::Plan| {
+        sim.handle(Event::ApplySubmitted {
+            plan: Box::new(plan.clone()),
+            config: Box::new(config.clone()),
+            holder: "forger".into(),
+        })
+    };
+    let why = invalid(&submit(&mut sim, &forged));
+    assert!(
+        why.contains("cluster.quickstart: the change set says create"),
+        "{why}"
+    );
+    let mut future = engine::diff(&config, &sim.core.state().state).unwrap();
+    future.format_version = 2;
+    let why = invalid(&submit(&mut sim, &future));
+    assert!(why.contains("format_version 2"), "{why}");
+
+    sim.settle();
+    assert!(!sim.apply_running());
+    let still: Vec<String> = (0..3)
+        .map(|id| sim.task_of("quickstart", id).task_id.clone())
+        .collect();
+    assert_eq!(still, tasks, "every broker keeps its one task");
+    let cluster = &sim.core.state().state.clusters["quickstart"];
+    assert_eq!(
+        cluster.brokers.keys().copied().collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    assert!(cluster.topics.contains_key("orders"));
+}
+
 #[test]
 fn broker_restart_relaunches_that_broker_alone_on_its_volume() {
     let mut sim = running_quickstart();

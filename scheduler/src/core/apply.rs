@@ -14,8 +14,8 @@ use engine::plan::dynamic_configs::update_mode;
 use engine::plan::{Action, Plan, ResourceKind};
 use engine::state::{BrokerState, ClusterState, State};
 
-use super::quorum;
 use super::record::{ApplyRun, Stage, Step};
+use super::{plan_check, quorum};
 use super::{
     rfc3339, tasks, ApplyRefusal, BrokerKey, BrokerPhase, Command, Core, Counts, Out, Progress,
     TaskPhase, TopicOp,
@@ -32,12 +32,14 @@ pub(super) fn submit(
     if refuse_if_busy(core, out) {
         return;
     }
-    if let Err(stale) = plan.check_current(&core.doc.state) {
-        out.push(Command::ApplyRefused(ApplyRefusal::Stale(stale)));
-        return;
-    }
-    let steps = plan
-        .changes
+    let changes = match plan_check::checked_changes(&plan, &config, &core.doc.state) {
+        Ok(changes) => changes,
+        Err(refusal) => {
+            out.push(Command::ApplyRefused(refusal));
+            return;
+        }
+    };
+    let steps = changes
         .iter()
         .filter(|c| c.action != Action::NoOp)
         .map(|c| Step {
@@ -59,7 +61,7 @@ pub(super) fn submit(
         .collect();
     // Resources the plan leaves as they are already match the configuration
     // (it was updated to accept their outside changes): no drift is left.
-    for change in plan.changes.iter().filter(|c| c.action == Action::NoOp) {
+    for change in changes.iter().filter(|c| c.action == Action::NoOp) {
         core.doc.state.clear_drift(&change.address);
     }
     // Changed cluster settings are recorded at once so that every broker
