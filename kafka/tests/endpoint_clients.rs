@@ -113,6 +113,36 @@ async fn kcat_lists_the_brokers_from_the_endpoint_or_any_broker() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partition_whose_broker_is_down_is_offline_and_the_others_keep_their_leaders() {
+    let cluster = TestCluster::start(3).await;
+    drop(support::connect_with_topics(&cluster.bootstrap(), &["clicks"], 3).await);
+    let listing = kcat_list(&cluster.bootstrap()).await;
+    for (partition, leader) in [(0, 1), (1, 2), (2, 3)] {
+        let line = format!("partition {partition}, leader {leader},");
+        assert!(listing.contains(&line), "{line} missing from {listing}");
+    }
+
+    // Broker 2 stops: partition 1's data is on it alone, so the partition
+    // is offline rather than led by a broker that does not hold it.
+    cluster
+        .backend
+        .brokers
+        .lock()
+        .unwrap()
+        .retain(|b| b.node_id != 2);
+    let listing = kcat_list(&cluster.bootstrap()).await;
+    assert!(
+        listing
+            .contains("partition 1, leader -1, replicas: 2, isrs: 2, Broker: Leader not available"),
+        "{listing}"
+    );
+    for (partition, leader) in [(0, 1), (2, 3)] {
+        let line = format!("partition {partition}, leader {leader},");
+        assert!(listing.contains(&line), "{line} missing from {listing}");
+    }
+}
+
 /// `kcat -L` against `bootstrap`. Debian's kcat links librdkafka 2.0, which
 /// cannot talk to tansu; the confluent-kafka wheel bundles a current one.
 async fn kcat_list(bootstrap: &str) -> String {

@@ -275,6 +275,17 @@ impl ClusterBackend for ClusterView {
         .unwrap_or_default()
     }
 
+    fn broker_ids(&self) -> Vec<i32> {
+        self.with_cluster(|_, cluster| {
+            cluster
+                .brokers
+                .keys()
+                .filter_map(|id| i32::try_from(*id).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
     fn broker_config(&self, node_id: i32) -> Option<Vec<ConfigEntry>> {
         let id = u32::try_from(node_id).ok()?;
         self.with_cluster(|_, cluster| {

@@ -35,8 +35,11 @@ pub enum ClusterKind {
     /// cluster with node id 111, leads every partition it has, and replicates
     /// nothing. The endpoint keeps every topic on every live broker (create,
     /// delete and add partitions on each) and in Metadata spreads partition
-    /// leadership over the live brokers: partition `p` is led by the `p % N`-th
-    /// live broker in node id order, its only replica.
+    /// leadership over the cluster's brokers, live or not: partition `p` is
+    /// led by the `p % N`-th of [`ClusterBackend::broker_ids`], its only
+    /// replica, which holds its data; while that broker is down the
+    /// partition is offline (no leader), as in Kafka with replication
+    /// factor 1.
     Tansu,
     /// A real Apache Kafka cluster: any live broker forwards admin requests to
     /// the controller and reports the whole cluster, so one broker's view of
@@ -76,6 +79,11 @@ pub trait ClusterBackend: Send + Sync + 'static {
 
     /// The brokers running now. The endpoint itself is never one of them.
     fn brokers(&self) -> Vec<LiveBroker>;
+
+    /// The node ids of every broker the cluster is configured with, running
+    /// or not: where a tansu cluster's partitions live (see
+    /// [`ClusterKind::Tansu`]), which must not change when a broker stops.
+    fn broker_ids(&self) -> Vec<i32>;
 
     /// The effective configuration kmesos rendered for broker `node_id`, or
     /// `None` if no such broker is live. Sensitive values may be included:

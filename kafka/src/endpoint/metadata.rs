@@ -1,7 +1,7 @@
 //! Metadata and DescribeCluster: the live brokers from the backend (the
 //! endpoint never lists itself), the controller, and topics as the brokers
 //! report them — passed through for Kafka, leadership spread over the
-//! brokers for tansu.
+//! configured brokers for tansu (a partition whose broker is down is offline).
 
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
 use kafka_protocol::messages::metadata_request::MetadataRequestTopic;
@@ -99,14 +99,17 @@ async fn cluster_view(
                         controller: answer.controller_id.0,
                         topics: answer.topics,
                     },
-                    ClusterKind::Tansu => BrokersView {
-                        controller: first_live,
-                        topics: answer
-                            .topics
-                            .into_iter()
-                            .map(|t| spread_leaders(t, brokers))
-                            .collect(),
-                    },
+                    ClusterKind::Tansu => {
+                        let ids = cluster.broker_ids();
+                        BrokersView {
+                            controller: first_live,
+                            topics: answer
+                                .topics
+                                .into_iter()
+                                .map(|t| spread_leaders(t, &ids, brokers))
+                                .collect(),
+                        }
+                    }
                 }
             }
             Err(e) => tracing::warn!(broker = broker.node_id, "Metadata from broker failed: {e}"),
@@ -130,21 +133,36 @@ async fn cluster_view(
 }
 
 /// Rewrites a tansu broker's view (node 111 leads everything) so partition
-/// `p` is led by the `p % N`-th live broker, its only replica.
-fn spread_leaders(topic: MetadataResponseTopic, brokers: &[LiveBroker]) -> MetadataResponseTopic {
+/// `p` is led by the `p % N`-th of the cluster's `N` configured brokers
+/// (`ids`), its only replica; while that broker is not `live`, the partition
+/// has no leader.
+fn spread_leaders(
+    topic: MetadataResponseTopic,
+    ids: &[i32],
+    live: &[LiveBroker],
+) -> MetadataResponseTopic {
     let partitions = topic
         .partitions
         .clone()
         .into_iter()
         .map(|p| {
-            let leader = usize::try_from(p.partition_index)
+            let home = usize::try_from(p.partition_index)
                 .ok()
-                .and_then(|i| brokers.get(i % brokers.len().max(1)))
-                .map_or(-1, |b| b.node_id);
-            p.with_leader_id(BrokerId(leader))
-                .with_replica_nodes(vec![BrokerId(leader)])
-                .with_isr_nodes(vec![BrokerId(leader)])
-                .with_offline_replicas(Vec::new())
+                .and_then(|i| ids.get(i % ids.len().max(1)))
+                .copied();
+            let replicas: Vec<BrokerId> = home.map(BrokerId).into_iter().collect();
+            let p = p
+                .with_replica_nodes(replicas.clone())
+                .with_isr_nodes(replicas.clone());
+            match home.filter(|id| live.iter().any(|b| b.node_id == *id)) {
+                Some(leader) => p
+                    .with_leader_id(BrokerId(leader))
+                    .with_offline_replicas(Vec::new()),
+                None => p
+                    .with_error_code(LEADER_NOT_AVAILABLE)
+                    .with_leader_id(BrokerId(-1))
+                    .with_offline_replicas(replicas),
+            }
         })
         .collect();
     topic.with_partitions(partitions)

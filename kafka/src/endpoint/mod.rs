@@ -73,6 +73,14 @@ impl Cluster {
         brokers.sort_by_key(|b| b.node_id);
         brokers
     }
+
+    /// Every configured broker's node id, in order, live or not.
+    pub(crate) fn broker_ids(&self) -> Vec<i32> {
+        let mut ids = self.backend.broker_ids();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
 }
 
 /// The Kafka error code to answer a client with when a call to a broker

@@ -109,7 +109,10 @@ impl Drop for TansuBroker {
 /// A backend that lists real brokers and records what the endpoint reports.
 pub struct RecordingBackend {
     pub kind: ClusterKind,
+    /// The brokers running now; a test stops one by taking it out.
     pub brokers: Mutex<Vec<LiveBroker>>,
+    /// Every broker of the cluster, running or not.
+    pub broker_ids: Vec<i32>,
     pub topic_changes: Mutex<Vec<TopicChange>>,
     pub config_changes: Mutex<Vec<(Option<i32>, ConfigChange)>>,
     pub dynamic: BTreeSet<&'static str>,
@@ -165,6 +168,9 @@ impl ClusterBackend for RecordingBackend {
     fn brokers(&self) -> Vec<LiveBroker> {
         self.brokers.lock().unwrap().clone()
     }
+    fn broker_ids(&self) -> Vec<i32> {
+        self.broker_ids.clone()
+    }
     fn broker_config(&self, node_id: i32) -> Option<Vec<ConfigEntry>> {
         self.brokers()
             .iter()
@@ -207,7 +213,7 @@ impl TestCluster {
             brokers.push(TansuBroker::start().await);
         }
         let front_ports: Vec<u16> = brokers.iter().map(|_| free_port()).collect();
-        let live = front_ports
+        let live: Vec<LiveBroker> = front_ports
             .iter()
             .zip(1..)
             .map(|(port, id)| LiveBroker {
@@ -219,6 +225,7 @@ impl TestCluster {
             .collect();
         let backend = Arc::new(RecordingBackend {
             kind: ClusterKind::Tansu,
+            broker_ids: live.iter().map(|b| b.node_id).collect(),
             brokers: Mutex::new(live),
             topic_changes: Mutex::new(Vec::new()),
             config_changes: Mutex::new(Vec::new()),
