@@ -1,20 +1,15 @@
 #!/usr/bin/env bash
-# The README's run command: installs what `kmesos dev` needs (tansu, on first
-# run), builds kmesos, and runs the dev cluster with the quickstart applied.
+# The README's run command: installs what `kmesos dev` needs for the
+# quickstart (Java and Apache Kafka, on first run), builds kmesos, and runs
+# the dev cluster with the quickstart applied. tansu (for examples/tansu) is
+# served too once scripts/install-tansu.sh or scripts/setup.sh built it.
 # Extra arguments are passed to `kmesos dev` (e.g. --apply examples/production).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-"$root/scripts/install-tansu.sh"
+"$root/scripts/install-kafka.sh"
 source "$root/scripts/env.sh"
 cargo build --workspace --bins
 export PATH="$root/target/debug:$KMESOS_TOOLS/bin:$PATH"
-if kmesos dev --help >/dev/null 2>&1; then
-  if [ $# -eq 0 ]; then set -- --apply examples/quickstart; fi
-  exec kmesos dev "$@"
-fi
-# Until `kmesos dev` exists: validate and plan every example against an empty state.
-for ex in examples/*/; do
-  kmesos validate "$ex"
-  kmesos plan "$ex"
-done
+if [ $# -eq 0 ]; then set -- --apply examples/quickstart; fi
+exec kmesos dev "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything kmesos's tests and `kmesos dev` need on a bare machine:
-# Debian packages, the Python Kafka clients (in .venv), and the tansu broker.
+# Debian packages, the Python Kafka clients (in .venv), Apache Kafka (from
+# Maven Central) and the tansu broker.
 # Idempotent; safe to run on every test run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,14 +10,7 @@ cd "$root"
 need_apt=()
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "Installing Debian packages: ${need_apt[*]}"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-  fi
-fi
+"$root/scripts/install-debs.sh" ${need_apt[@]+"${need_apt[@]}"}
 
 if [ ! -x .venv/bin/python ] || ! cmp -s tests/requirements.txt .venv/requirements.txt; then
   echo "Setting up Python clients in .venv (tests/requirements.txt)"
@@ -25,4 +19,5 @@ if [ ! -x .venv/bin/python ] || ! cmp -s tests/requirements.txt .venv/requiremen
   cp tests/requirements.txt .venv/requirements.txt
 fi
 
+"$root/scripts/install-kafka.sh"
 "$root/scripts/install-tansu.sh"

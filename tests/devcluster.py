@@ -15,11 +15,14 @@ import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 KMESOS = ROOT / "target" / "debug" / "kmesos"
+# Apache Kafka, three brokers (the README's run command applies it).
 QUICKSTART = ROOT / "examples" / "quickstart"
-# The quickstart's brokers take ports in 31000..31999; agents offer slices of it.
+# The same on tansu, the light broker.
+TANSU_EXAMPLE = ROOT / "examples" / "tansu"
+# The examples' brokers take ports in 31000..31999; agents offer slices of it.
 BROKER_PORTS = (31000, 31999)
 AGENT_HOSTS = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]
-# The quickstart's `kafka_endpoint` variable, set while a cluster runs so every
+# The examples' `kafka_endpoint` variable, set while a cluster runs so every
 # kmesos command of the test (dev, plan, apply) puts the endpoint on the
 # test's own port; configurations that do not declare it ignore it.
 ENDPOINT_VAR = "KMESOS_VAR_kafka_endpoint"
@@ -51,7 +54,7 @@ def _free_master_port():
 
 
 def _free_broker_range(agents, per_agent=10):
-    """A slice of the quickstart's port range, free on all interfaces."""
+    """A slice of the examples' port range, free on all interfaces."""
     size = agents * per_agent
     for _ in range(200):
         begin = random.randint(BROKER_PORTS[0], BROKER_PORTS[1] - size)
@@ -217,6 +220,8 @@ class DevCluster:
     def __init__(self, tmp_path, apply=None, agents=3):
         self.dir = pathlib.Path(tmp_path)
         self.apply = apply
+        # An example's cluster is named as its directory.
+        self.cluster = pathlib.Path(apply).name if apply else None
         self.agents = agents
         self.master_port = _free_master_port()
         self.api = f"127.0.0.1:{_free_port()}"
@@ -303,7 +308,8 @@ class DevCluster:
     def state(self):
         return self.get("/v1/state")
 
-    def brokers(self, cluster="quickstart"):
+    def brokers(self, cluster=None):
+        cluster = cluster or self.cluster
         data = self.state()["clusters"].get(cluster, {}).get("brokers", {})
         return [Broker(cluster, int(i), b) for i, b in sorted(data.items(), key=lambda kv: int(kv[0]))]
 
@@ -316,7 +322,7 @@ class DevCluster:
     def wait_output(self, text, timeout=240):
         return self.wait_for(lambda: text in self.output(), timeout, repr(text))
 
-    def wait_running(self, count, timeout=180, cluster="quickstart"):
+    def wait_running(self, count, timeout=180, cluster=None):
         def running():
             brokers = self.brokers(cluster)
             live = [b for b in brokers if b.status == "running"]

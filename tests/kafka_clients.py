@@ -1,9 +1,11 @@
 """Small helpers over the real Kafka clients that several end-to-end tests
 share."""
 
+import threading
+import time
 import uuid
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 
 def consume_partition(bootstrap, topic, partition, count):
@@ -23,18 +25,62 @@ def consume_partition(bootstrap, topic, partition, count):
     return got
 
 
-def consume_group(bootstrap, topic, count):
+def consume_group(bootstrap, topic, count, idle_polls=120):
     """Up to `count` messages from every partition of `topic`, as a new
-    consumer group's member bootstrapped at `bootstrap`: {value: partition}."""
+    consumer group's member bootstrapped at `bootstrap`: {value: partition}.
+    Gives up after `idle_polls` one-second polls in a row bring nothing."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"kmesos-e2e-{uuid.uuid4()}",
                          "auto.offset.reset": "earliest"})
     consumer.subscribe([topic])
     got = {}
-    for _ in range(120):
-        if len(got) >= count:
-            break
+    idle = 0
+    while len(got) < count and idle < idle_polls:
         message = consumer.poll(1.0)
         if message is not None and message.error() is None:
             got[message.value().decode()] = message.partition()
+            idle = 0
+        else:
+            idle += 1
     consumer.close()
     return got
+
+
+class AcksAllProducer:
+    """A producer writing numbered messages to `topic` with acks=all from a
+    thread for as long as the `with` block lasts: `acknowledged` holds the
+    values the brokers confirmed, `failed` the delivery errors."""
+
+    def __init__(self, bootstrap, topic, per_second=50):
+        self.topic = topic
+        self.interval = 1.0 / per_second
+        self.producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True})
+        self.acknowledged = []
+        self.failed = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _delivered(self, err, message):
+        if err is None:
+            self.acknowledged.append(message.value().decode())
+        else:
+            self.failed.append(f"{message.value().decode()}: {err}")
+
+    def _run(self):
+        n = 0
+        while not self.stopping.is_set():
+            self.producer.produce(self.topic, value=f"m-{n}".encode(), on_delivery=self._delivered)
+            self.producer.poll(self.interval)
+            n += 1
+
+    def produce_for(self, seconds):
+        time.sleep(seconds)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join(timeout=30)
+        unsent = self.producer.flush(120)
+        assert unsent == 0, f"{unsent} messages neither acknowledged nor failed"

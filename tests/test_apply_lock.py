@@ -8,24 +8,24 @@ import subprocess
 import time
 import urllib.request
 
-from devcluster import KMESOS, QUICKSTART, DevCluster
+from devcluster import KMESOS, TANSU_EXAMPLE, DevCluster
 
 
 def test_second_apply_is_refused_with_the_holder_and_a_stale_saved_plan_is_refused(tmp_path):
     with DevCluster(tmp_path) as dev:
         saved = tmp_path / "plan.json"
-        dev.kmesos("plan", str(QUICKSTART), "--out", str(saved))
+        dev.kmesos("plan", str(TANSU_EXAMPLE), "--out", str(saved))
         planned = json.loads(saved.read_text())
 
         first = subprocess.Popen(
-            [str(KMESOS), "apply", str(QUICKSTART), "--auto-approve", "--scheduler", dev.url],
+            [str(KMESOS), "apply", str(TANSU_EXAMPLE), "--auto-approve", "--scheduler", dev.url],
             cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         try:
             running = dev.wait_for(lambda: dev.get("/v1/health")["apply"], 120, "the first apply to take the lock")
             assert f"(pid {first.pid})" in running["holder"], running
 
-            second = dev.kmesos("apply", str(QUICKSTART), "--auto-approve", check=False)
+            second = dev.kmesos("apply", str(TANSU_EXAMPLE), "--auto-approve", check=False)
             assert second.returncode == 1, second.stdout + second.stderr
             assert f"lock held by {running['holder']} since {running['since']}" in second.stderr, second.stderr
 
@@ -46,7 +46,7 @@ def test_second_apply_is_refused_with_the_holder_and_a_stale_saved_plan_is_refus
 
 def test_a_prompt_is_refused_without_a_terminal(tmp_path):
     with DevCluster(tmp_path) as dev:
-        result = dev.kmesos("apply", str(QUICKSTART), check=False)
+        result = dev.kmesos("apply", str(TANSU_EXAMPLE), check=False)
         assert result.returncode == 1
         assert "stdin is not a terminal; pass --auto-approve" in result.stderr, result.stderr
         time.sleep(1)
@@ -57,7 +57,7 @@ def test_a_prompt_is_refused_without_a_terminal(tmp_path):
 def test_ctrl_c_detaches_and_the_api_cancels_the_running_apply(tmp_path):
     with DevCluster(tmp_path) as dev:
         follower = subprocess.Popen(
-            [str(KMESOS), "apply", str(QUICKSTART), "--auto-approve", "--scheduler", dev.url],
+            [str(KMESOS), "apply", str(TANSU_EXAMPLE), "--auto-approve", "--scheduler", dev.url],
             cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         running = dev.wait_for(lambda: dev.get("/v1/health")["apply"], 120, "the apply to take the lock")

@@ -22,7 +22,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from kafka import KafkaAdminClient
 from kafka.protocol.admin import DescribeConfigsRequest, IncrementalAlterConfigsRequest
 
-from devcluster import QUICKSTART, DevCluster
+from devcluster import TANSU_EXAMPLE, DevCluster
 from kafka_clients import consume_group
 
 RESOURCE_TOPIC, RESOURCE_BROKER = 2, 4
@@ -102,7 +102,7 @@ def exchange(bootstrap, topic, count):
 
 
 def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift(tmp_path):
-    with DevCluster(tmp_path, apply=QUICKSTART) as dev:
+    with DevCluster(tmp_path, apply=TANSU_EXAMPLE) as dev:
         dev.wait_output("Apply complete!")
         brokers = dev.wait_running(3)
         bootstrap = dev.kafka
@@ -153,16 +153,16 @@ def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift
         assert (threads.value, int(threads.source)) == ("2", DYNAMIC_BROKER_CONFIG)
 
         def drifted():
-            drift = dev.state()["clusters"]["quickstart"].get("drift", {})
-            expected = {"cluster.quickstart", f"cluster.quickstart.broker.{first}", "cluster.quickstart.topic.events"}
+            drift = dev.state()["clusters"]["tansu"].get("drift", {})
+            expected = {"cluster.tansu", f"cluster.tansu.broker.{first}", "cluster.tansu.topic.events"}
             return drift if expected <= set(drift) else None
 
         drift = dev.wait_for(drifted, 60, "the outside changes in the state")
-        assert drift["cluster.quickstart.topic.events"]["applied"]["spec"]["config"] == {"retention.ms": "3600000"}
+        assert drift["cluster.tansu.topic.events"]["applied"]["spec"]["config"] == {"retention.ms": "3600000"}
 
-        text = dev.kmesos("plan", str(QUICKSTART)).stdout
+        text = dev.kmesos("plan", str(TANSU_EXAMPLE)).stdout
         notes, actions = text.split("kmesos will perform", 1)
-        assert "# cluster.quickstart.topic.events has changed outside kmesos" in notes, text
+        assert "# cluster.tansu.topic.events has changed outside kmesos" in notes, text
         assert '"retention.ms" = "3600000" -> "1000"' in notes, text
         assert "via Kafka endpoint" in notes, text
         assert '"retention.ms" = "1000" -> "3600000"' in actions, text
@@ -170,15 +170,15 @@ def test_real_clients_through_the_endpoint_and_plan_shows_their_changes_as_drift
         assert '- "log.retention.ms" = "7200000"' in actions, text
         assert SCRATCH not in text, "a topic no HCL manages is in the plan"
 
-        plan = json.loads(dev.kmesos("plan", str(QUICKSTART), "--json").stdout)
+        plan = json.loads(dev.kmesos("plan", str(TANSU_EXAMPLE), "--json").stdout)
         assert [d["address"] for d in plan["drift"]] == [
-            "cluster.quickstart", f"cluster.quickstart.broker.{first}", "cluster.quickstart.topic.events"]
+            "cluster.tansu", f"cluster.tansu.broker.{first}", "cluster.tansu.topic.events"]
         assert all(SCRATCH not in c["address"] for c in plan["changes"])
 
         # Applying the HCL undoes the outside changes, and their drift goes.
-        dev.kmesos("apply", str(QUICKSTART), "--auto-approve")
-        assert "drift" not in dev.state()["clusters"]["quickstart"]
-        again = dev.kmesos("plan", str(QUICKSTART)).stdout
+        dev.kmesos("apply", str(TANSU_EXAMPLE), "--auto-approve")
+        assert "drift" not in dev.state()["clusters"]["tansu"]
+        again = dev.kmesos("plan", str(TANSU_EXAMPLE)).stdout
         assert again.startswith("No changes."), again
 
         admin.delete_topics([SCRATCH])[SCRATCH].result(timeout=60)

@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 
-from devcluster import KMESOS, QUICKSTART, SplitCluster, wait_for
+from devcluster import KMESOS, TANSU_EXAMPLE, SplitCluster, wait_for
 
 LIVE = {"TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_UNREACHABLE"}
 TASK_ID = re.compile(r"^(?P<cluster>.+)\.broker-(?P<id>\d+)\.")
@@ -50,12 +50,12 @@ def test_a_scheduler_killed_mid_apply_resumes_it_without_duplicating_brokers(tmp
         watch = TwoTaskWatch(cluster)
         watch.start()
         apply = subprocess.Popen(
-            [str(KMESOS), "apply", str(QUICKSTART), "--auto-approve", "--scheduler", cluster.url],
+            [str(KMESOS), "apply", str(TANSU_EXAMPLE), "--auto-approve", "--scheduler", cluster.url],
             cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         try:
             def mid_apply():
-                brokers = cluster.state()["clusters"].get("quickstart", {}).get("brokers", {})
+                brokers = cluster.state()["clusters"].get("tansu", {}).get("brokers", {})
                 launched = [b for b in brokers.values() if (b.get("runtime") or {}).get("task_id")]
                 return cluster.health().get("apply") and launched
 
@@ -74,10 +74,10 @@ def test_a_scheduler_killed_mid_apply_resumes_it_without_duplicating_brokers(tmp
             watch.join(timeout=10)
 
         assert "Apply complete! 6 created, 0 updated, 0 restarted, 0 destroyed." in out, out + err
-        brokers = cluster.state()["clusters"]["quickstart"]["brokers"]
+        brokers = cluster.state()["clusters"]["tansu"]["brokers"]
         assert {b["runtime"]["status"] for b in brokers.values()} == {"running"}, brokers
         assert watch.samples > 10 and watch.doubles == [], watch.doubles
 
-        known = {(("quickstart", int(i)), b["runtime"]["task_id"]) for i, b in brokers.items()}
+        known = {(("tansu", int(i)), b["runtime"]["task_id"]) for i, b in brokers.items()}
         live = live_tasks(cluster.master_state())
         assert {(k, v) for k, ids in live.items() for v in ids} == known, f"orphaned or missing tasks: {live}"

@@ -1,4 +1,4 @@
-"""The quickstart on `kmesos dev`, as a user runs it: three tansu brokers on
+"""The tansu example on `kmesos dev`, as a user runs it: three tansu brokers on
 three agents answer real Kafka clients (confluent-kafka and kafka-python)
 as one cluster: a client bootstrapped at any broker sees all three, and
 partition p of "orders" is led by broker p. Messages produced are consumed
@@ -11,7 +11,7 @@ from confluent_kafka.admin import AdminClient
 from kafka import KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KpTopicPartition
 
-from devcluster import QUICKSTART, DevCluster
+from devcluster import TANSU_EXAMPLE, DevCluster
 from kafka_clients import consume_partition
 
 TOPIC = "orders"
@@ -48,8 +48,8 @@ def consume_kafka_python(addr, partition, count):
     return got
 
 
-def test_quickstart_brokers_serve_real_clients_and_keep_data_across_a_restart(tmp_path):
-    with DevCluster(tmp_path, apply=QUICKSTART) as dev:
+def test_tansu_brokers_serve_real_clients_and_keep_data_across_a_restart(tmp_path):
+    with DevCluster(tmp_path, apply=TANSU_EXAMPLE) as dev:
         dev.wait_output("Apply complete! 6 created, 0 updated, 0 restarted, 0 destroyed.")
         brokers = dev.wait_running(3)
         assert sorted(b.id for b in brokers) == [0, 1, 2]

@@ -4,6 +4,7 @@
 //! and rendering); this binary reads files, parses arguments and prints.
 
 mod commands;
+mod tools;
 
 use std::process::ExitCode;
 

@@ -77,7 +77,7 @@ fn quickstart_fits_the_dev_cluster() {
     let clusters = config["clusters"].as_object().expect("clusters");
     assert_eq!(clusters.len(), 1);
     let cluster = clusters.values().next().expect("one cluster");
-    assert_eq!(cluster["kafka"]["kind"], "tansu");
+    assert_eq!(cluster["kafka"]["kind"], "apache");
     assert_eq!(cluster["kafka"]["endpoint"], "127.0.0.1:9092");
     let brokers = cluster["brokers"].as_object().expect("brokers");
     assert_eq!(brokers.keys().collect::<Vec<_>>(), ["0", "1", "2"]);
@@ -92,5 +92,13 @@ fn quickstart_fits_the_dev_cluster() {
             port["from"].as_u64() >= Some(31000) && port["to"].as_u64() <= Some(33999),
             "{port}"
         );
+        let heap = broker["heap"].as_u64().expect("heap");
+        assert!(heap < broker["mem"].as_u64().unwrap(), "{broker}");
+    }
+    // Every topic's replicas fit on the three brokers, one per agent.
+    let topics = cluster["topics"].as_object().expect("topics");
+    assert!(!topics.is_empty());
+    for topic in topics.values() {
+        assert_eq!(topic["replication_factor"], 3, "{topic}");
     }
 }

@@ -1,10 +1,11 @@
-# Quickstart: one cluster of three tansu brokers on the `kmesos dev` cluster
+# One cluster of three tansu brokers (the light broker: no JVM, no
+# replication) on the `kmesos dev` cluster
 # (three agents, each offering cpus 4, mem 8192 MiB, disk 20480 MiB and a
 # range of 1000 ports from 31000, 32000 and 33000, on hosts 127.0.0.2-127.0.0.4
 # in racks r1-r3).
 #
-#   kmesos validate examples/quickstart
-#   kmesos plan examples/quickstart --var broker_mem=1024
+#   kmesos validate examples/tansu
+#   kmesos plan examples/tansu --var broker_mem=1024
 
 variable "broker_mem" {
   default     = 512
@@ -20,7 +21,7 @@ scheduler {
   address = "http://127.0.0.1:7000"
 }
 
-cluster "quickstart" {
+cluster "tansu" {
   kafka {
     kind     = "tansu"
     endpoint = var.kafka_endpoint

@@ -22,7 +22,9 @@ pub enum ArtifactError {
         expected: String,
         actual: String,
     },
-    #[error("Kafka distribution {path}: no bin/kafka-server-start.sh in it or in a single top-level directory")]
+    #[error(
+        "Kafka distribution {path}: no libs/kafka_*.jar in it or in a single top-level directory"
+    )]
     NotKafka { path: PathBuf },
 }
 
@@ -55,7 +57,7 @@ pub fn verify(path: &Path, expected: Option<&str>) -> Result<(), ArtifactError> 
     }
 }
 
-/// The Kafka home directory (the one holding `bin/`) for a distribution that
+/// The Kafka home directory (the one holding `libs/`) for a distribution that
 /// is a directory, or a `.tgz`/`.tar.gz` archive unpacked into the sandbox.
 pub fn kafka_home(
     sandbox: &Path,
@@ -87,7 +89,7 @@ pub fn kafka_home(
 }
 
 fn find_home(root: &Path) -> Option<PathBuf> {
-    let is_home = |dir: &Path| dir.join("bin").join("kafka-server-start.sh").is_file();
+    let is_home = |dir: &Path| holds_kafka_jar(&dir.join("libs"));
     if is_home(root) {
         return Some(root.to_path_buf());
     }
@@ -100,4 +102,15 @@ fn find_home(root: &Path) -> Option<PathBuf> {
         [only] if is_home(only) => Some(only.clone()),
         _ => None,
     }
+}
+
+/// Whether `libs` holds the broker's own jar, `kafka_<scala>-<version>.jar`.
+fn holds_kafka_jar(libs: &Path) -> bool {
+    std::fs::read_dir(libs).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("kafka_") && name.ends_with(".jar")
+        })
+    })
 }

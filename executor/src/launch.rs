@@ -94,16 +94,22 @@ pub struct TansuProgram {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApacheProgram {
-    /// The distribution: a directory holding `bin/kafka-server-start.sh`
-    /// (or a single top-level directory that does), or a `.tgz`/`.tar.gz`
-    /// of one; relative to the sandbox or absolute.
+    /// The distribution: a directory holding `libs/kafka_*.jar` (or a
+    /// single top-level directory that does), or a `.tgz`/`.tar.gz` of one;
+    /// relative to the sandbox or absolute. Apache's official archive and
+    /// the one scripts/install-kafka.sh packs from Maven Central both are.
     pub distribution: String,
     /// Lower-case hex sha256 of the distribution archive, checked before it
     /// is unpacked (only for an archive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-    /// JVM heap in MiB (`-Xms`/`-Xmx` through KAFKA_HEAP_OPTS).
+    /// JVM heap in MiB (`-Xms`/`-Xmx`).
     pub heap_mib: u32,
+    /// The JVM's home (its `bin/java` runs Kafka), from the agent's
+    /// `kafka.java_home` attribute; none: the executor's `JAVA_HOME`, else
+    /// `java` on its `PATH`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub java_home: Option<String>,
     /// The KRaft controller quorum. A broker whose id is among the voters
     /// runs as `broker,controller` and listens for the quorum on
     /// `controller_port`.
@@ -221,6 +227,11 @@ impl LaunchSpec {
                 check_sha256("broker.sha256", apache.sha256.as_deref())?;
                 if apache.heap_mib == 0 {
                     return Err(field("broker.heap_mib", "must be at least 1"));
+                }
+                if let Some(home) = &apache.java_home {
+                    if !home.starts_with('/') || home.chars().any(char::is_control) {
+                        return Err(field("broker.java_home", "must be an absolute path"));
+                    }
                 }
                 self.check_quorum(&apache.quorum, apache.controller_port)?;
             }

@@ -1,7 +1,8 @@
 //! Rendering a launch contract: the files written and the commands that would
-//! run. Apache Kafka cannot be installed here, so its distribution is a
-//! directory tree with the two scripts the executor calls; the rendered
-//! server.properties is read back with a Java-properties parser.
+//! run, nothing started (tests/apache.rs runs the real Apache Kafka). A
+//! distribution here is the layout the executor looks for (`libs/` with the
+//! broker's jar); the rendered server.properties is read back with a
+//! Java-properties parser.
 
 mod common;
 
@@ -10,7 +11,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use common::{apache_spec, tansu_spec};
-use kmesos_executor::broker::{self, BrokerLogs};
 use kmesos_executor::launch::{BrokerProgram, LaunchSpec};
 use kmesos_executor::render::{render, RenderError, RenderedBroker};
 
@@ -31,18 +31,11 @@ fn rendered(spec: &LaunchSpec, sandbox: &Path) -> RenderedBroker {
     render(spec, sandbox).unwrap_or_else(|e| panic!("render: {e}"))
 }
 
-/// A Kafka distribution layout: `kafka_2.13-4.1.0/bin/{kafka-server-start,kafka-storage}.sh`.
-/// The storage script records each call so the format-once rule can be seen.
+/// A Kafka distribution layout: `kafka_2.13-4.1.0/libs/kafka_2.13-4.1.0.jar`.
 fn kafka_tree(root: &Path) -> PathBuf {
     let home = root.join("kafka_2.13-4.1.0");
-    write_executable(
-        &home.join("bin/kafka-server-start.sh"),
-        "#!/bin/sh\nexit 0\n",
-    );
-    write_executable(
-        &home.join("bin/kafka-storage.sh"),
-        "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/../storage-calls\"\necho formatted\n",
-    );
+    std::fs::create_dir_all(home.join("libs")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(home.join("libs/kafka_2.13-4.1.0.jar"), "").unwrap_or_else(|e| panic!("{e}"));
     home
 }
 
@@ -206,7 +199,6 @@ fn apache_server_properties_hold_identity_listeners_quorum_volume_and_properties
     let out = rendered(&spec, dir.path());
 
     let config = dir.path().join("server.properties");
-    assert_eq!(out.files, vec![config.clone()]);
     let mode = std::fs::metadata(&config)
         .map(|m| m.permissions().mode() & 0o777)
         .unwrap_or(0);
@@ -237,22 +229,51 @@ fn apache_server_properties_hold_identity_listeners_quorum_volume_and_properties
     // Escaped so that Java reads back exactly the value the user wrote.
     expect("sasl.jaas.config", "a \\ b = c");
 
+    let logging = dir.path().join("log4j2.properties");
+    assert_eq!(out.files, vec![config.clone(), logging.clone()]);
+    let log4j = std::fs::read_to_string(&logging).unwrap_or_default();
+    assert!(
+        log4j.contains(
+            &dir.path()
+                .join("kafka-app-logs/server.log")
+                .display()
+                .to_string()
+        ),
+        "Kafka's log goes to kafka-app-logs/server.log: {log4j}"
+    );
+
     let config_arg = config.display().to_string();
-    assert_eq!(out.run.program, home.join("bin/kafka-server-start.sh"));
-    assert_eq!(out.run.args, vec![config_arg.clone()]);
+    let class_path = format!("{}/libs/*", home.display());
+    assert!(
+        out.run.program.ends_with("bin/java"),
+        "{:?}",
+        out.run.program
+    );
+    let args = &out.run.args;
+    assert!(args.contains(&"-Xms512m".to_string()) && args.contains(&"-Xmx512m".to_string()));
+    assert!(args.contains(&format!("-Dlog4j2.configurationFile={}", logging.display())));
     assert_eq!(
-        out.run.env.get("KAFKA_HEAP_OPTS").map(String::as_str),
-        Some("-Xms512m -Xmx512m")
+        args[args.len() - 4..],
+        [
+            "-cp".to_string(),
+            class_path.clone(),
+            "kafka.Kafka".into(),
+            config_arg.clone()
+        ]
     );
     assert_eq!(out.run.working_dir, dir.path());
 
     let prepare = out
         .prepare
         .unwrap_or_else(|| panic!("apache needs its storage formatted"));
-    assert_eq!(prepare.command.program, home.join("bin/kafka-storage.sh"));
+    assert_eq!(prepare.command.program, out.run.program);
+    let args = &prepare.command.args;
     assert_eq!(
-        prepare.command.args,
+        args[args.len() - 8..],
         [
+            "-cp",
+            &class_path,
+            "kafka.tools.StorageTool",
             "format",
             "--cluster-id=q1Sh-9_ISia_zwGINzRvyQ",
             "--config",
@@ -304,12 +325,28 @@ fn an_apache_archive_is_checked_and_unpacked_into_the_sandbox() {
         a.sha256 = Some(sha256_of(&tgz));
     }
     let out = rendered(&spec, dir.path());
-    assert_eq!(
-        out.run.program,
-        dir.path()
-            .join("kafka-distribution/kafka_2.13-4.1.0/bin/kafka-server-start.sh")
+    let home = dir.path().join("kafka-distribution/kafka_2.13-4.1.0");
+    assert!(home.join("libs/kafka_2.13-4.1.0.jar").is_file());
+    assert!(out.run.args.contains(&format!("{}/libs/*", home.display())));
+}
+
+#[test]
+fn an_apache_broker_without_a_jvm_is_refused_naming_where_it_looked() {
+    let dir = sandbox();
+    kafka_tree(dir.path());
+    let mut spec = apache_spec("kafka_2.13-4.1.0");
+    if let BrokerProgram::Apache(a) = &mut spec.broker {
+        a.java_home = Some(dir.path().join("no-jvm-here").display().to_string());
+    }
+    let message = render(&spec, dir.path())
+        .map(|_| ())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("no Java runtime for Apache Kafka: the agent's kafka.java_home"),
+        "{message}"
     );
-    assert!(out.run.program.is_file());
 }
 
 #[test]
@@ -321,51 +358,5 @@ fn a_directory_without_kafka_is_refused() {
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default();
-    assert!(
-        message.contains("no bin/kafka-server-start.sh"),
-        "{message}"
-    );
-}
-
-#[tokio::test]
-async fn apache_storage_is_formatted_once_per_volume() {
-    let dir = sandbox();
-    let home = kafka_tree(dir.path());
-    let out = rendered(&apache_spec("kafka_2.13-4.1.0"), dir.path());
-    let prepare = out.prepare.unwrap_or_else(|| panic!("no prepare step"));
-    let logs = BrokerLogs::in_sandbox(dir.path());
-    for _ in 0..2 {
-        broker::prepare(&prepare, &logs)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    let calls = std::fs::read_to_string(home.join("storage-calls")).unwrap_or_default();
-    assert_eq!(calls.lines().count(), 1, "{calls}");
-    assert!(
-        calls.starts_with("format --cluster-id=q1Sh-9_ISia_zwGINzRvyQ"),
-        "{calls}"
-    );
-    assert!(prepare.marker.exists());
-    let stdout = std::fs::read_to_string(&logs.stdout).unwrap_or_default();
-    assert_eq!(stdout, "formatted\n", "its output goes to broker.stdout");
-}
-
-#[tokio::test]
-async fn a_failed_format_reports_its_exit_and_output() {
-    let dir = sandbox();
-    let home = kafka_tree(dir.path());
-    write_executable(
-        &home.join("bin/kafka-storage.sh"),
-        "#!/bin/sh\necho 'Invalid cluster.id' >&2\nexit 1\n",
-    );
-    let out = rendered(&apache_spec("kafka_2.13-4.1.0"), dir.path());
-    let prepare = out.prepare.unwrap_or_else(|| panic!("no prepare step"));
-    let err = broker::prepare(&prepare, &BrokerLogs::in_sandbox(dir.path())).await;
-    let message = err.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(message.contains("exited with code 1"), "{message}");
-    assert!(message.contains("Invalid cluster.id"), "{message}");
-    assert!(
-        !prepare.marker.exists(),
-        "a failed format must run again next time"
-    );
+    assert!(message.contains("no libs/kafka_*.jar"), "{message}");
 }

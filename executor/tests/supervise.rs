@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{free_port, kafka_client as client, tansu_binary, tansu_spec};
+use common::{free_port, greet, start_broker, still_greets, tansu_binary, tansu_spec};
 use kmesos_executor::broker::{Broker, BrokerError, BrokerLogs};
 use kmesos_executor::launch::LaunchSpec;
 use kmesos_executor::render::render;
@@ -21,14 +21,7 @@ fn spec(port: u16) -> LaunchSpec {
 }
 
 async fn start(spec: &LaunchSpec, sandbox: &Path) -> Broker {
-    let rendered = render(spec, sandbox).unwrap_or_else(|e| panic!("render: {e}"));
-    let logs = BrokerLogs::in_sandbox(sandbox);
-    let mut broker = Broker::start(&rendered.run, &logs).unwrap_or_else(|e| panic!("start: {e}"));
-    broker
-        .wait_ready(rendered.probe_addr, READY)
-        .await
-        .unwrap_or_else(|e| panic!("ready: {e}"));
-    broker
+    start_broker(spec, sandbox, READY).await
 }
 
 #[tokio::test]
@@ -36,13 +29,9 @@ async fn a_tansu_broker_serves_clients_stops_gracefully_and_keeps_its_data() {
     let sandbox = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let spec = spec(free_port());
     let bootstrap = spec.endpoint();
-    let message = format!("hello {}", uuid::Uuid::new_v4());
 
     let mut broker = start(&spec, sandbox.path()).await;
-    client(&["produce", &bootstrap, "greetings", &message]).await;
-    assert!(client(&["consume", &bootstrap, "greetings"])
-        .await
-        .contains(&message));
+    let message = greet(&bootstrap).await;
 
     let exit = broker
         .stop(GRACE)
@@ -64,11 +53,7 @@ async fn a_tansu_broker_serves_clients_stops_gracefully_and_keeps_its_data() {
     );
 
     let _broker = start(&spec, sandbox.path()).await;
-    let after = client(&["consume", &bootstrap, "greetings"]).await;
-    assert!(
-        after.contains(&message),
-        "the message survives a restart: {after}"
-    );
+    still_greets(&bootstrap, &message).await;
 }
 
 #[tokio::test]

@@ -37,7 +37,7 @@ use engine::state::{BrokerRuntime, BrokerState, BrokerStatus};
 pub use commands::{ApplyRefusal, BrokerPhase, Command, Counts, Progress, TopicOp};
 pub use config::{Artifact, CoreConfig, Program};
 pub use constraints::{KnownValues, Site};
-pub use events::Event;
+pub use events::{Event, PartitionHealth};
 pub use offers::{Need, OfferMatcher, Placement};
 pub use record::{
     ApplyRun, BrokerRecord, CoreState, SchedulerRecord, Stage, Step, TaskPhase, TaskRecord,
@@ -139,8 +139,8 @@ impl Core {
                 cluster,
                 id,
                 healthy,
-                under_replicated,
-            } => apply::probed(self, (cluster, id), healthy, under_replicated, &mut out),
+                partitions,
+            } => apply::probed(self, (cluster, id), healthy, partitions, now, &mut out),
             Event::DynamicConfigResult {
                 cluster,
                 broker,

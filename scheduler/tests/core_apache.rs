@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use core_sim::{launches, op_types, Sim};
 use kmesos_executor::launch::{BrokerProgram, LaunchSpec};
+use kmesos_scheduler::core::{Command, Event, PartitionHealth, Progress};
 use mesos::proto::offer::operation::Type as Op;
 use mesos::proto::TaskState;
 
@@ -83,6 +84,105 @@ fn voters_are_reserved_first_then_every_broker_runs_with_the_same_quorum() {
             None => assert_eq!(apache.controller_port, None),
         }
     }
+}
+
+#[test]
+fn the_agents_of_a_quorum_completed_by_reservations_are_offered_again_at_once() {
+    // Three brokers on three agents: every broker is a voter, so the round
+    // that reserves them launches none, and each agent must come back soon
+    // with its reservation (not after the idle filter) for its voter to launch.
+    let mut sim = Sim::new(&AGENTS[..3]);
+    sim.subscribe();
+    sim.apply(&EVENTS.replace("broker \"0..3\"", "broker \"0..2\""));
+    let first = sim.offer_all();
+    assert!(launches(&first).is_empty());
+    let refusals: Vec<f64> = first
+        .iter()
+        .filter_map(|c| match c {
+            Command::Accept { filters, .. } => filters.refuse_seconds,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refusals.len(), 3, "{first:?}");
+    assert!(refusals.iter().all(|s| *s <= 1.0), "{refusals:?}");
+}
+
+/// The details of the progress lines reported for broker `id` since `mark`.
+fn details(sim: &Sim, mark: usize, id: u32) -> Vec<String> {
+    sim.since(mark)
+        .iter()
+        .filter_map(|c| match c {
+            Command::ApplyProgress(Progress::Broker {
+                id: b,
+                detail: Some(detail),
+                ..
+            }) if *b == id => Some(detail.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_restart_stops_a_broker_only_when_its_partitions_keep_min_isr_and_waits_for_it_to_catch_up() {
+    let mut sim = Sim::new(AGENTS);
+    sim.subscribe();
+    sim.apply(EVENTS);
+    sim.settle();
+    let old = sim.task_of("events", 1).task_id.clone();
+    sim.handle(Event::BrokerRestartRequested {
+        cluster: "events".into(),
+        id: 1,
+        holder: "test".into(),
+    });
+    assert!(
+        sim.kills.is_empty(),
+        "not stopped before its partitions are checked"
+    );
+    assert!(!sim.asked.is_empty(), "its partitions are checked");
+
+    let mark = sim.log.len();
+    let needed = PartitionHealth {
+        catching_up: 0,
+        needing_it: 4,
+    };
+    sim.answer_all(true, needed);
+    sim.advance(Duration::from_secs(6));
+    assert!(
+        sim.kills.is_empty(),
+        "stopping it would take 4 partitions below min ISR"
+    );
+    assert!(
+        details(&sim, mark, 1).contains(
+            &"waiting: 4 partitions would fall below min.insync.replicas without broker 1"
+                .to_string()
+        ),
+        "{:?}",
+        details(&sim, mark, 1)
+    );
+    assert!(!sim.asked.is_empty(), "checked again");
+    sim.answer_all(true, PartitionHealth::default());
+    assert_eq!(sim.kills, vec![old.clone()], "stopped once it is safe");
+
+    sim.deliver_kills();
+    sim.offer_all();
+    let new = sim.task_of("events", 1).task_id.clone();
+    assert_ne!(new, old);
+    sim.update(&new, TaskState::TaskRunning);
+    let mark = sim.log.len();
+    let behind = PartitionHealth {
+        catching_up: 3,
+        needing_it: 0,
+    };
+    sim.answer_all(true, behind);
+    assert!(sim.apply_running(), "not done while it is out of the ISR");
+    assert!(details(&sim, mark, 1)
+        .contains(&"waiting for 3 partitions to catch up on broker 1".to_string()));
+    sim.advance(Duration::from_secs(6));
+    sim.answer_all(true, PartitionHealth::default());
+    assert!(
+        !sim.apply_running(),
+        "done once back in the ISR of all its partitions"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use core_sim::{launches, op_types, Sim};
 use engine::state::BrokerStatus;
-use kmesos_scheduler::core::{ApplyRefusal, Command, Event, Progress};
+use kmesos_scheduler::core::{ApplyRefusal, Command, Event, PartitionHealth, Progress};
 use mesos::proto::offer::operation::Type as Op;
 use mesos::proto::TaskState;
 
@@ -211,14 +211,20 @@ fn a_restart_goes_one_broker_at_a_time_and_waits_for_a_healthy_probe() {
         );
         sim.update(&new, TaskState::TaskRunning);
         // Not healthy yet: the next broker must wait.
-        sim.answer_all(true, 2);
+        sim.answer_all(
+            true,
+            PartitionHealth {
+                catching_up: 2,
+                needing_it: 0,
+            },
+        );
         sim.advance(Duration::from_secs(6));
         assert!(
             sim.kills.is_empty(),
             "waits while partitions are under-replicated"
         );
         assert!(!sim.asked.is_empty(), "probes again");
-        sim.answer_all(true, 0);
+        sim.answer_all(true, PartitionHealth::default());
         restarted.push(broker.1);
     }
     restarted.sort();

@@ -2,7 +2,9 @@
 //! ports: the embedded Mesos master with three agents (127.0.0.2-4, racks
 //! r1-r3, each offering its own slice of 31000-33999 since brokers listen on
 //! all interfaces of the one machine), the scheduler with its API (127.0.0.1:7000) and Kafka endpoint
-//! (127.0.0.1:9092), state under ./.kmesos/, brokers from tansu. With
+//! (127.0.0.1:9092), state under ./.kmesos/, brokers from the Apache Kafka
+//! distribution scripts/install-kafka.sh packed and tansu, whichever are
+//! installed. With
 //! `--apply PATH` it applies that configuration once the scheduler is up.
 
 use std::net::SocketAddr;
@@ -16,8 +18,9 @@ use scheduler::api::client::ApiClient;
 use scheduler::daemon::{Daemon, Options};
 
 use super::apply::{runtime, submit_and_follow};
-use super::scheduler::{executor_next_to_kmesos, find_tansu, init_logging_beside, shutdown_signal};
+use super::scheduler::{executor_next_to_kmesos, init_logging_beside, shutdown_signal};
 use super::VarArgs;
+use crate::tools;
 
 /// How long to wait for the scheduler to subscribe before applying.
 const SUBSCRIBE_DEADLINE: Duration = Duration::from_secs(60);
@@ -57,9 +60,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let dir = std::path::absolute(&args.dir)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let log_file = init_logging_beside(&dir.join("kmesos.log"));
-    let Some(tansu) = find_tansu() else {
-        bail!("tansu not found (KMESOS_TANSU, PATH, $HOME/.cache/kmesos/tools/bin): install it with scripts/install-tansu.sh");
-    };
+    let tansu = tools::TANSU.find();
+    let kafka = tools::KAFKA_DISTRIBUTION.find();
+    if tansu.is_none() && kafka.is_none() {
+        bail!(
+            "no broker to run: neither Apache Kafka ({}) nor tansu ({})",
+            tools::KAFKA_DISTRIBUTION.looked_for(),
+            tools::TANSU.looked_for()
+        );
+    }
     let executor = executor_next_to_kmesos()?;
     let mut mesos = LocalConfig::with_agents(args.master, args.agents, dir.join("mesos"));
     mesos.split_ports(args.ports)?;
@@ -75,8 +84,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
             kafka: Some(args.kafka.clone()),
             token: None,
             executor,
-            tansu: Some(tansu),
-            distributions: Vec::new(),
+            tansu,
+            distributions: kafka.into_iter().collect(),
             tune: None,
         };
         let daemon = Daemon::start(options).await?;

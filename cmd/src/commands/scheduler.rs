@@ -3,7 +3,6 @@
 //! Stopping it leaves the brokers running: the framework fails over when the
 //! scheduler comes back with the same state.
 
-use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +45,8 @@ pub struct Args {
     tansu: Option<PathBuf>,
     /// An Apache Kafka distribution (.tgz) to serve to agents, named by a
     /// cluster's `kafka.dist` (this path, or its file name); repeatable.
+    /// Default: the one scripts/install-kafka.sh packed, if any; a cluster
+    /// that names no `kafka.dist` runs the only one served.
     #[arg(long = "dist", value_name = "PATH")]
     distributions: Vec<PathBuf>,
 }
@@ -64,8 +65,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Some(path) => path,
             None => executor_next_to_kmesos()?,
         },
-        tansu: args.tansu.or_else(find_tansu),
-        distributions: args.distributions,
+        tansu: args.tansu.or_else(|| crate::tools::TANSU.find()),
+        distributions: if args.distributions.is_empty() {
+            crate::tools::KAFKA_DISTRIBUTION
+                .find()
+                .into_iter()
+                .collect()
+        } else {
+            args.distributions
+        },
         tune: None,
     };
     runtime()?.block_on(serve(options))
@@ -149,91 +157,4 @@ pub fn executor_next_to_kmesos() -> Result<PathBuf> {
         anyhow::bail!("the executor {} is missing (build it: cargo build -p kmesos-executor), or pass --executor", path.display());
     }
     Ok(path)
-}
-
-/// The tansu binary: $KMESOS_TANSU, then `tansu` on PATH, then the tools
-/// dir that scripts/install-tansu.sh fills ($KMESOS_TOOLS/bin, by default
-/// $HOME/.cache/kmesos/tools/bin).
-pub fn find_tansu() -> Option<PathBuf> {
-    let var = std::env::var_os;
-    locate_tansu(
-        var("KMESOS_TANSU"),
-        var("PATH"),
-        var("KMESOS_TOOLS"),
-        var("HOME"),
-    )
-}
-
-/// [`find_tansu`] over the given environment values.
-fn locate_tansu(
-    explicit: Option<OsString>,
-    path: Option<OsString>,
-    tools: Option<OsString>,
-    home: Option<OsString>,
-) -> Option<PathBuf> {
-    if let Some(path) = explicit.map(PathBuf::from) {
-        return path.is_file().then_some(path);
-    }
-    let on_path = path
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|dir| dir.join("tansu"))
-        .find(|p| p.is_file());
-    on_path.or_else(|| {
-        let tools = match tools {
-            Some(dir) => PathBuf::from(dir),
-            None => PathBuf::from(home?).join(".cache/kmesos/tools"),
-        };
-        let tansu = tools.join("bin/tansu");
-        tansu.is_file().then_some(tansu)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::locate_tansu;
-    use std::ffi::OsString;
-    use std::path::Path;
-
-    fn tansu_in(dir: &Path) -> std::path::PathBuf {
-        std::fs::create_dir_all(dir).unwrap();
-        let file = dir.join("tansu");
-        std::fs::write(&file, "").unwrap();
-        file
-    }
-
-    #[test]
-    fn tansu_is_found_by_variable_then_path_then_the_tools_dir() {
-        let root = tempfile::tempdir().unwrap();
-        let os = |p: &Path| Some(OsString::from(p));
-        let tools = root.path().join("tools");
-        let installed = tansu_in(&tools.join("bin"));
-        let home_default = tansu_in(&root.path().join("home/.cache/kmesos/tools/bin"));
-        let on_path = tansu_in(&root.path().join("path"));
-        let explicit = tansu_in(&root.path().join("explicit"));
-        let empty = os(&root.path().join("nothing-here"));
-
-        assert_eq!(
-            locate_tansu(os(&explicit), os(on_path.parent().unwrap()), None, None),
-            Some(explicit)
-        );
-        assert_eq!(
-            locate_tansu(None, os(on_path.parent().unwrap()), os(&tools), None),
-            Some(on_path)
-        );
-        assert_eq!(
-            locate_tansu(None, empty.clone(), os(&tools), None),
-            Some(installed)
-        );
-        assert_eq!(
-            locate_tansu(None, empty.clone(), None, os(&root.path().join("home"))),
-            Some(home_default)
-        );
-        assert_eq!(locate_tansu(None, empty, None, None), None);
-        // A $KMESOS_TANSU that names nothing is not silently replaced.
-        assert_eq!(
-            locate_tansu(os(&root.path().join("missing")), None, os(&tools), None),
-            None
-        );
-    }
 }

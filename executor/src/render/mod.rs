@@ -4,9 +4,12 @@
 //! `broker` module runs what this returns, and tests inspect it.
 
 mod apache;
+mod java;
 mod tansu;
 
-pub use self::apache::{FORMAT_MARKER, KAFKA_APP_LOGS, KAFKA_LOG_DIRS, SERVER_PROPERTIES};
+pub use self::apache::{
+    FORMAT_MARKER, KAFKA_APP_LOGS, KAFKA_LOG_DIRS, LOG4J2_PROPERTIES, SERVER_PROPERTIES,
+};
 pub use self::tansu::TANSU_DATABASE;
 
 use std::collections::BTreeMap;
@@ -59,6 +62,8 @@ pub enum RenderError {
     Io { path: PathBuf, source: io::Error },
     #[error("{path}: {message}")]
     Unsafe { path: PathBuf, message: String },
+    #[error("no Java runtime for Apache Kafka: {0}")]
+    NoJava(String),
 }
 
 impl RenderError {

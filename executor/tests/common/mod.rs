@@ -7,9 +7,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use kmesos_executor::broker::{self, Broker, BrokerLogs};
 use kmesos_executor::launch::{
     new_cluster_id, ApacheProgram, BrokerProgram, LaunchSpec, TansuProgram, Voter, LAUNCH_VERSION,
 };
+use kmesos_executor::render::render;
 
 /// A tansu broker contract for `binary` on `port`.
 pub fn tansu_spec(binary: &str, port: u16) -> LaunchSpec {
@@ -57,21 +59,66 @@ pub fn apache_spec(distribution: &str) -> LaunchSpec {
             distribution: distribution.into(),
             sha256: None,
             heap_mib: 512,
+            java_home: None,
             quorum,
             controller_port: Some(31102),
         }),
     }
 }
 
+/// A single-node Apache Kafka cluster on loopback: broker 1, its own
+/// controller voter on `controller_port`, the real distribution.
+pub fn apache_single_node(port: u16, controller_port: u16) -> LaunchSpec {
+    let mut spec = apache_spec(&kafka_distribution().display().to_string());
+    spec.broker_id = 1;
+    spec.port = port;
+    spec.advertised_host = "127.0.0.1".into();
+    spec.cluster_id = new_cluster_id();
+    spec.properties = BTreeMap::from([
+        ("offsets.topic.replication.factor".into(), "1".into()),
+        (
+            "transaction.state.log.replication.factor".into(),
+            "1".into(),
+        ),
+    ]);
+    if let BrokerProgram::Apache(a) = &mut spec.broker {
+        a.heap_mib = 256;
+        a.controller_port = Some(controller_port);
+        a.quorum = vec![Voter {
+            node_id: 1,
+            host: "127.0.0.1".into(),
+            port: controller_port,
+        }];
+    }
+    spec
+}
+
+/// The Apache Kafka distribution archive scripts/install-kafka.sh packs:
+/// KMESOS_KAFKA_DIST, default $HOME/.cache/kmesos/tools/kafka/current.tgz.
+pub fn kafka_distribution() -> PathBuf {
+    let path = tool("KMESOS_KAFKA_DIST", ".cache/kmesos/tools/kafka/current.tgz");
+    assert!(
+        path.is_file(),
+        "no Apache Kafka distribution at {}: run scripts/install-kafka.sh",
+        path.display()
+    );
+    path
+}
+
 /// The tansu binary (KMESOS_TANSU, default $HOME/.cache/kmesos/tools/bin/tansu).
 pub fn tansu_binary() -> PathBuf {
-    std::env::var_os("KMESOS_TANSU")
+    tool("KMESOS_TANSU", ".cache/kmesos/tools/bin/tansu")
+}
+
+/// The path in `variable`, or else `under_home` in the home directory.
+fn tool(variable: &str, under_home: &str) -> PathBuf {
+    std::env::var_os(variable)
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             let home = std::env::var_os("HOME")
                 .map(PathBuf::from)
                 .unwrap_or_default();
-            home.join(".cache/kmesos/tools/bin/tansu")
+            home.join(under_home)
         })
 }
 
@@ -108,4 +155,41 @@ pub async fn kafka_client(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The topic the round-trip checks write to.
+const GREETINGS: &str = "greetings";
+
+/// Renders the broker for `spec` into `sandbox`, formats its storage if its
+/// kind needs that, starts it and waits until it answers the probe.
+pub async fn start_broker(spec: &LaunchSpec, sandbox: &Path, ready: Duration) -> Broker {
+    let rendered = render(spec, sandbox).unwrap_or_else(|e| panic!("render: {e}"));
+    let logs = BrokerLogs::in_sandbox(sandbox);
+    if let Some(prepare) = &rendered.prepare {
+        broker::prepare(prepare, &logs)
+            .await
+            .unwrap_or_else(|e| panic!("format: {e}"));
+    }
+    let mut broker = Broker::start(&rendered.run, &logs).unwrap_or_else(|e| panic!("start: {e}"));
+    broker
+        .wait_ready(rendered.probe_addr, ready)
+        .await
+        .unwrap_or_else(|e| panic!("ready: {e}"));
+    broker
+}
+
+/// Produces a fresh message at `bootstrap` and checks that a consumer
+/// reads it back; returns the message.
+pub async fn greet(bootstrap: &str) -> String {
+    let message = format!("hello {}", uuid::Uuid::new_v4());
+    kafka_client(&["produce", bootstrap, GREETINGS, &message]).await;
+    still_greets(bootstrap, &message).await;
+    message
+}
+
+/// Checks that a consumer at `bootstrap` reads `message`, written by
+/// [`greet`].
+pub async fn still_greets(bootstrap: &str, message: &str) {
+    let read = kafka_client(&["consume", bootstrap, GREETINGS]).await;
+    assert!(read.contains(message), "{message} is not read back: {read}");
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use engine::config::{ClusterSpec, Config, KafkaProperties};
+use engine::config::{ClusterSpec, Config, KafkaKind, KafkaProperties};
 use engine::plan::dynamic_configs::update_mode;
 use engine::plan::{Action, Plan, ResourceKind};
 use engine::state::{BrokerState, ClusterState, State};
@@ -17,8 +17,8 @@ use engine::state::{BrokerState, ClusterState, State};
 use super::record::{ApplyRun, Stage, Step};
 use super::{plan_check, quorum};
 use super::{
-    rfc3339, tasks, ApplyRefusal, BrokerKey, BrokerPhase, Command, Core, Counts, Out, Progress,
-    TaskPhase, TopicOp,
+    rfc3339, tasks, ApplyRefusal, BrokerKey, BrokerPhase, Command, Core, Counts, Out,
+    PartitionHealth, Progress, TaskPhase, TopicOp,
 };
 
 pub(super) fn submit(
@@ -537,7 +537,17 @@ fn broker_step(core: &mut Core, i: usize, step: &Step, key: BrokerKey, now: u64,
             send_dynamic(core, i, step, Some(id), out);
         }
         (Action::Update, Stage::Started) => send_dynamic(core, i, step, Some(id), out),
-        (Action::Restart | Action::Move | Action::Destroy, Stage::Pending) => {
+        (Action::Restart | Action::Move, Stage::Pending)
+            if running && replicated(core, cluster) =>
+        {
+            set_stage(core, i, Stage::CheckingStop, out);
+            probe(core, &key, now, true, BrokerPhase::WaitingToStop, out);
+        }
+        (Action::Restart | Action::Move, Stage::CheckingStop) if running => {
+            probe(core, &key, now, false, BrokerPhase::WaitingToStop, out);
+        }
+        (Action::Restart | Action::Move, Stage::CheckingStop)
+        | (Action::Restart | Action::Move | Action::Destroy, Stage::Pending) => {
             tasks::stop(core, &key, now, out);
             set_stage(core, i, Stage::Started, out);
         }
@@ -562,11 +572,11 @@ fn broker_step(core: &mut Core, i: usize, step: &Step, key: BrokerKey, now: u64,
         }
         (Action::Restart | Action::Move, Stage::Relaunching) if running => {
             set_stage(core, i, Stage::Probing, out);
-            probe(core, &key, now, true, out);
+            probe(core, &key, now, true, BrokerPhase::Probing, out);
         }
         (Action::Restart | Action::Move, Stage::Probing) => {
             if running {
-                probe(core, &key, now, false, out);
+                probe(core, &key, now, false, BrokerPhase::Probing, out);
             } else {
                 set_stage(core, i, Stage::Relaunching, out);
             }
@@ -595,8 +605,27 @@ fn broker_step(core: &mut Core, i: usize, step: &Step, key: BrokerKey, now: u64,
     }
 }
 
-/// Sends a probe if none was sent within the probe interval (or `now`).
-fn probe(core: &mut Core, key: &BrokerKey, now: u64, immediately: bool, out: &mut Out) {
+/// Whether the cluster's brokers replicate partitions (Apache Kafka), so
+/// that stopping one must wait for its partitions' in-sync replicas. tansu
+/// brokers hold the only copy of their data: nothing to wait for.
+fn replicated(core: &Core, cluster: &str) -> bool {
+    core.doc
+        .state
+        .clusters
+        .get(cluster)
+        .is_some_and(|c| c.kafka.kind == KafkaKind::Apache)
+}
+
+/// Sends a probe if none was sent within the probe interval (or `now`),
+/// reporting the broker in `phase` meanwhile.
+fn probe(
+    core: &mut Core,
+    key: &BrokerKey,
+    now: u64,
+    immediately: bool,
+    phase: BrokerPhase,
+    out: &mut Out,
+) {
     let interval = super::millis(core.config.probe_interval);
     let due = immediately || core.probes.get(key).is_none_or(|at| now >= at + interval);
     if !due {
@@ -606,7 +635,9 @@ fn probe(core: &mut Core, key: &BrokerKey, now: u64, immediately: bool, out: &mu
         return;
     };
     core.probes.insert(key.clone(), now);
-    core.progress_broker(key, BrokerPhase::Probing, None, out);
+    if immediately {
+        core.progress_broker(key, phase, None, out);
+    }
     out.push(Command::ProbeBroker {
         cluster: key.0.clone(),
         id: key.1,
@@ -618,27 +649,64 @@ pub(super) fn probed(
     core: &mut Core,
     key: BrokerKey,
     healthy: bool,
-    under_replicated: u32,
+    partitions: PartitionHealth,
+    now: u64,
     out: &mut Out,
 ) {
     let Some(i) = find_step(core, |s| {
         s.kind == ResourceKind::Broker
             && s.cluster == key.0
             && s.name == key.1.to_string()
-            && s.stage == Stage::Probing
+            && matches!(s.stage, Stage::Probing | Stage::CheckingStop)
     }) else {
         return;
     };
-    if healthy && under_replicated == 0 {
-        core.probes.remove(&key);
-        done(core, i, out);
+    let id = key.1;
+    let stage = core
+        .doc
+        .scheduler
+        .apply
+        .as_ref()
+        .map(|a| a.steps[i].stage.clone());
+    match (stage, healthy) {
+        (Some(Stage::Probing), true) if partitions.catching_up == 0 => {
+            core.probes.remove(&key);
+            done(core, i, out);
+        }
+        (Some(Stage::Probing), true) => {
+            let detail = format!(
+                "waiting for {} to catch up on broker {id}",
+                count(partitions.catching_up, "partition")
+            );
+            core.progress_broker(&key, BrokerPhase::Probing, Some(detail), out);
+        }
+        (Some(Stage::Probing), false) => {
+            let detail = "not answering Kafka requests yet".to_string();
+            core.progress_broker(&key, BrokerPhase::Probing, Some(detail), out);
+        }
+        // A broker that does not answer serves no client: nothing to wait for.
+        (Some(Stage::CheckingStop), healthy) if !healthy || partitions.needing_it == 0 => {
+            core.probes.remove(&key);
+            tasks::stop(core, &key, now, out);
+            set_stage(core, i, Stage::Started, out);
+        }
+        (Some(Stage::CheckingStop), _) => {
+            let detail = format!(
+                "waiting: {} would fall below min.insync.replicas without broker {id}",
+                count(partitions.needing_it, "partition")
+            );
+            core.progress_broker(&key, BrokerPhase::WaitingToStop, Some(detail), out);
+        }
+        _ => {}
+    }
+}
+
+/// "1 partition", "4 partitions".
+fn count(n: u32, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
     } else {
-        let detail = if healthy {
-            format!("{under_replicated} partitions under-replicated")
-        } else {
-            "not answering Kafka requests yet".to_string()
-        };
-        core.progress_broker(&key, BrokerPhase::Probing, Some(detail), out);
+        format!("{n} {noun}s")
     }
 }
 

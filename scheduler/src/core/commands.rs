@@ -49,8 +49,9 @@ pub enum Command {
     Suppress,
     /// Write this state durably before carrying out the commands after it.
     PersistState(Box<CoreState>),
-    /// Check a broker: Kafka ApiVersions on `endpoint` and the cluster's
-    /// under-replicated partitions; answer with [`Event::BrokerProbe`](super::Event::BrokerProbe).
+    /// Check a broker: Kafka ApiVersions on `endpoint`, and the state of the
+    /// partitions it hosts (ISR, `min.insync.replicas`); answer with
+    /// [`Event::BrokerProbe`](super::Event::BrokerProbe).
     ProbeBroker {
         cluster: String,
         id: u32,
@@ -165,9 +166,12 @@ pub enum BrokerPhase {
     Launching,
     Starting,
     Running,
-    /// Running, waiting for the probe to see it healthy with no
-    /// under-replicated partitions.
+    /// Running, waiting for the probe to see it healthy and back in the ISR
+    /// of every partition it hosts.
     Probing,
+    /// Running, to be stopped once every partition it hosts keeps
+    /// `min.insync.replicas` in-sync replicas without it.
+    WaitingToStop,
     Stopping,
     Stopped,
     Failed,

@@ -6,6 +6,17 @@ use engine::plan::Plan;
 use engine::Config;
 use mesos::proto::{Offer, OfferId, TaskStatus};
 
+/// The partitions a broker hosts, as Kafka's metadata shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartitionHealth {
+    /// Partitions it is a replica of but not in the ISR of: catching up.
+    pub catching_up: u32,
+    /// Partitions whose in-sync replicas would number fewer than their
+    /// `min.insync.replicas` without it: stopping it now would refuse
+    /// acks=all writes to them (or take them offline).
+    pub needing_it: u32,
+}
+
 /// One input to [`Core::handle`](super::Core::handle).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -49,13 +60,13 @@ pub enum Event {
         holder: String,
     },
     /// The answer to [`Command::ProbeBroker`](super::Command::ProbeBroker):
-    /// whether the broker answered Kafka ApiVersions, and how many partitions
-    /// the cluster reports under-replicated.
+    /// whether the broker answered Kafka ApiVersions, and where the
+    /// partitions it hosts stand.
     BrokerProbe {
         cluster: String,
         id: u32,
         healthy: bool,
-        under_replicated: u32,
+        partitions: PartitionHealth,
     },
     /// The answer to [`Command::ApplyDynamicConfig`](super::Command::ApplyDynamicConfig).
     DynamicConfigResult {

@@ -23,6 +23,8 @@ const EXECUTOR_FILE: &str = "kmesos-executor";
 const TANSU_FILE: &str = "tansu";
 /// The Kafka distribution archive's file name in the sandbox.
 const KAFKA_FILE: &str = "kafka.tgz";
+/// The agent attribute naming the JVM that runs Apache Kafka there.
+pub const JAVA_HOME_ATTRIBUTE: &str = "kafka.java_home";
 
 /// One broker launch, placed on an offer.
 pub struct Launch<'a> {
@@ -36,6 +38,8 @@ pub struct Launch<'a> {
     pub framework_id: Option<&'a str>,
     pub hostname: &'a str,
     pub rack: Option<&'a str>,
+    /// The agent's [`JAVA_HOME_ATTRIBUTE`], for Apache Kafka.
+    pub java_home: Option<&'a str>,
     pub port: u16,
     /// For `apache`: the controller quorum, and this broker's controller
     /// port if it is a voter.
@@ -165,23 +169,14 @@ fn broker_program(
             ),
         }),
         KafkaKind::Apache => {
-            let dist = kafka.dist.as_deref().ok_or_else(|| {
-                format!(
-                    "cluster {}: kind = \"apache\" needs kafka.dist (the distribution to run)",
-                    launch.cluster
-                )
-            })?;
-            let artifact = config.distributions.get(dist).ok_or_else(|| {
-                format!(
-                    "cluster {}: the scheduler does not serve the distribution {dist:?}",
-                    launch.cluster
-                )
-            })?;
+            let artifact = distribution(config, kafka.dist.as_deref())
+                .map_err(|why| format!("cluster {}: {why}", launch.cluster))?;
             let heap = launch.spec.heap.unwrap_or(launch.spec.mem / 2).max(1);
             let program = ApacheProgram {
                 distribution: KAFKA_FILE.to_string(),
                 sha256: Some(artifact.sha256.clone()),
                 heap_mib: u32::try_from(heap).unwrap_or(u32::MAX),
+                java_home: launch.java_home.map(str::to_string),
                 quorum: launch.quorum.to_vec(),
                 controller_port: launch.controller_port,
             };
@@ -190,6 +185,28 @@ fn broker_program(
             uri.executable = Some(false);
             Ok((BrokerProgram::Apache(program), vec![uri]))
         }
+    }
+}
+
+/// The distribution a cluster runs: the one its `kafka.dist` names, or,
+/// when it names none, the only one the scheduler serves.
+fn distribution<'c>(config: &'c CoreConfig, dist: Option<&str>) -> Result<&'c Artifact, String> {
+    if let Some(dist) = dist {
+        return config
+            .distributions
+            .get(dist)
+            .ok_or_else(|| format!("the scheduler does not serve the distribution {dist:?}"));
+    }
+    // Each distribution is listed under its path and its file name.
+    let mut served = config.distributions.values();
+    match served.next() {
+        Some(first) if served.all(|a| a.sha256 == first.sha256) => Ok(first),
+        Some(_) => Err("kafka.dist must name one of the distributions the scheduler serves".into()),
+        None => Err(
+            "kind = \"apache\" needs an Apache Kafka distribution, and the scheduler serves none \
+             (kmesos scheduler --dist PATH)"
+                .into(),
+        ),
     }
 }
 

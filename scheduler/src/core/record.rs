@@ -147,6 +147,9 @@ pub struct Step {
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Pending,
+    /// A broker to restart or move waits until stopping it is safe for its
+    /// partitions (Apache Kafka: their ISR keeps `min.insync.replicas`).
+    CheckingStop,
     /// Its work was handed out (launch pending, Kafka admin call sent, kill sent).
     Started,
     /// A restarted broker is relaunching (its old task is gone).

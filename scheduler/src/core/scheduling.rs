@@ -12,7 +12,7 @@ use mesos::scheduler::operations;
 
 use super::constraints::Site;
 use super::ids;
-use super::launch::{task_info, Launch};
+use super::launch::{task_info, Launch, JAVA_HOME_ATTRIBUTE};
 use super::offers::{Need, OfferMatcher, Placement};
 use super::quorum;
 use super::reclaim::{reclaim, Keep};
@@ -126,8 +126,10 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
                 refuse_seconds: refuse,
             });
         } else {
-            // What the launch leaves over goes back; soon if more brokers wait.
-            let refuse = if pending.is_empty() {
+            // What the launch leaves over goes back; soon if more brokers
+            // wait, including a voter whose reservation just completed its
+            // quorum and that is now to be launched there.
+            let refuse = if pending.is_empty() && candidates(core, now).is_empty() {
                 idle_refuse_seconds(core, now)
             } else {
                 1.0
@@ -258,6 +260,7 @@ fn place(
             framework_id: core.doc.state.framework_id.as_deref(),
             hostname: &offer.hostname,
             rack: attrs.get("rack").map(String::as_str),
+            java_home: attrs.get(JAVA_HOME_ATTRIBUTE).map(String::as_str),
             port: placement.port,
             quorum: standing.quorum.as_deref().unwrap_or_default(),
             controller_port: placement.controller_port,

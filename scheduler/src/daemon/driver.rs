@@ -221,8 +221,11 @@ impl Driver {
                     endpoint,
                     op,
                 } => {
-                    let endpoints = self.topic_endpoints(&cluster, endpoint);
-                    spawn_kafka(kafka_done, kafka_ops::topic(cluster, endpoints, op));
+                    let (endpoints, replicated) = self.topic_endpoints(&cluster, endpoint);
+                    spawn_kafka(
+                        kafka_done,
+                        kafka_ops::topic(cluster, endpoints, replicated, op),
+                    );
                 }
                 Command::ApplyAccepted { apply_id } => self.reply(Ok(apply_id)),
                 Command::ApplyRefused(refusal) => self.reply(Err(refusal)),
@@ -236,14 +239,15 @@ impl Driver {
 
     /// Where a topic operation runs: the broker the core chose, and for a
     /// tansu cluster every other live broker too.
-    fn topic_endpoints(&self, cluster: &str, chosen: String) -> Vec<String> {
+    /// The endpoints of `cluster`'s running brokers, `chosen` first, and
+    /// whether they are one replicated cluster (Apache) rather than
+    /// independent brokers (tansu).
+    fn topic_endpoints(&self, cluster: &str, chosen: String) -> (Vec<String>, bool) {
         let view = self.view.borrow().clone();
         let Some(state) = view.state.clusters.get(cluster) else {
-            return vec![chosen];
+            return (vec![chosen], false);
         };
-        if state.kafka.kind != engine::config::KafkaKind::Tansu {
-            return vec![chosen];
-        }
+        let replicated = state.kafka.kind == engine::config::KafkaKind::Apache;
         let mut endpoints = vec![chosen];
         for broker in state.brokers.values() {
             let Some(runtime) = &broker.runtime else {
@@ -259,7 +263,7 @@ impl Driver {
                 }
             }
         }
-        endpoints
+        (endpoints, replicated)
     }
 
     fn reply(&mut self, answer: Result<String, ApplyRefusal>) {

@@ -1,52 +1,92 @@
 //! The Kafka work the core asks for, done against live brokers with the
-//! `kafka` client: probes (ApiVersions and under-replicated partitions),
+//! `kafka` client: probes (ApiVersions, and a broker's partitions: ISR and
+//! `min.insync.replicas`),
 //! dynamic config changes, topic operations. Each runs in its own task and
 //! ends in the event that answers it, which goes back to the driver.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use kafka::client::NewTopic;
+use kafka::client::{ClusterMetadata, NewTopic};
 use kafka::configs::{ConfigChange, ConfigResource};
 use kafka::{BrokerConnection, KafkaError};
 
-use crate::core::{Event, TopicOp};
+use crate::core::{Event, PartitionHealth, TopicOp};
+
+/// The topic property that says how many in-sync replicas an acks=all
+/// write needs.
+const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
 
 /// How long one Kafka call may take before it counts as failed.
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Probes a broker: healthy if it answers ApiVersions; under-replicated
-/// partitions as its Metadata reports them (ISR smaller than the replica set).
+/// Probes broker `id` at `endpoint`: healthy if it answers, and where the
+/// partitions it hosts stand in the cluster's metadata: those it is a
+/// replica of but not in sync with, and those whose in-sync replicas would
+/// fall below the topic's `min.insync.replicas` without it.
 pub async fn probe(cluster: String, id: u32, endpoint: String) -> Event {
-    let under_replicated = async {
+    let health = async {
         let mut connection = BrokerConnection::connect(&endpoint, CALL_TIMEOUT).await?;
         let metadata = connection.metadata(None).await?;
-        let count = metadata
-            .topics
-            .iter()
-            .flat_map(|t| &t.partitions)
-            .filter(|p| p.isr.len() < p.replicas.len())
-            .count();
-        Ok::<_, KafkaError>(u32::try_from(count).unwrap_or(u32::MAX))
+        partition_health(&mut connection, id, &metadata).await
     }
     .await;
-    match under_replicated {
-        Ok(under_replicated) => Event::BrokerProbe {
-            cluster,
-            id,
-            healthy: true,
-            under_replicated,
-        },
+    let (healthy, partitions) = match health {
+        Ok(partitions) => (true, partitions),
         Err(e) => {
             tracing::debug!(%cluster, broker = id, %endpoint, error = %e, "probe failed");
-            Event::BrokerProbe {
-                cluster,
-                id,
-                healthy: false,
-                under_replicated: 0,
-            }
+            (false, PartitionHealth::default())
+        }
+    };
+    Event::BrokerProbe {
+        cluster,
+        id,
+        healthy,
+        partitions,
+    }
+}
+
+async fn partition_health(
+    connection: &mut BrokerConnection,
+    id: u32,
+    metadata: &ClusterMetadata,
+) -> Result<PartitionHealth, KafkaError> {
+    let me = i32::try_from(id).unwrap_or(i32::MAX);
+    let mut health = PartitionHealth::default();
+    for topic in &metadata.topics {
+        let hosted = topic.partitions.iter().filter(|p| p.replicas.contains(&me));
+        let (in_sync, behind): (Vec<_>, Vec<_>) = hosted.partition(|p| p.isr.contains(&me));
+        health.catching_up += count(behind.len());
+        // Only partitions it is in sync with lose an in-sync replica when it stops.
+        let Some(smallest) = in_sync.iter().map(|p| p.isr.len() - 1).min() else {
+            continue;
+        };
+        let min_isr = min_insync_replicas(connection, &topic.name).await?;
+        if smallest < min_isr {
+            let short = in_sync.iter().filter(|p| p.isr.len() - 1 < min_isr);
+            health.needing_it += count(short.count());
         }
     }
+    Ok(health)
+}
+
+/// The topic's `min.insync.replicas` in force (its own, else the broker's).
+async fn min_insync_replicas(
+    connection: &mut BrokerConnection,
+    topic: &str,
+) -> Result<usize, KafkaError> {
+    let entries = connection
+        .describe_configs(&ConfigResource::Topic(topic.to_string()))
+        .await?;
+    Ok(entries
+        .iter()
+        .find(|e| e.name == MIN_INSYNC_REPLICAS)
+        .and_then(|e| e.value.as_deref()?.parse().ok())
+        .unwrap_or(1))
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Sets (or, for `None`, deletes) dynamic properties on broker `broker`, or
@@ -79,32 +119,101 @@ pub async fn dynamic_config(
     }
 }
 
-/// Creates, updates (grows partitions, sets configs) or deletes a topic on
-/// each of `endpoints`. A tansu cluster is independent single-node brokers,
-/// so a topic must exist on every one of them (as the Kafka endpoint keeps
-/// them); an Apache cluster needs one live broker. On the extra brokers,
-/// finding the topic already there (or already gone) is success.
-pub async fn topic(cluster: String, endpoints: Vec<String>, op: TopicOp) -> Event {
+/// Creates, updates (grows partitions, sets configs) or deletes a topic
+/// through the live brokers at `endpoints` (the chosen one first). A tansu
+/// cluster is independent single-node brokers, so the operation is done on
+/// every one of them (as the Kafka endpoint keeps them), and finding the
+/// topic already there (or already gone) on the extra ones is success. An
+/// Apache cluster takes it once, through the first; its brokers learn of it
+/// from the KRaft metadata log, and the operation is done when every one of
+/// them reports it, so that a client's next Metadata request sees it.
+pub async fn topic(
+    cluster: String,
+    endpoints: Vec<String>,
+    replicated: bool,
+    op: TopicOp,
+) -> Event {
     let topic = match &op {
         TopicOp::Create { name, .. } | TopicOp::Update { name, .. } | TopicOp::Delete { name } => {
             name.clone()
         }
     };
-    let mut error = None;
-    for endpoint in &endpoints {
-        match topic_on(endpoint, &op).await {
-            Ok(()) => {}
-            Err(e) if endpoints.len() > 1 && already_done(&e, &op) => {}
-            Err(e) => {
-                error = Some(e.to_string());
-                break;
-            }
-        }
-    }
+    let result = if replicated {
+        topic_once(&endpoints, &op).await
+    } else {
+        topic_on_each(&endpoints, &op).await
+    };
     Event::TopicOpResult {
         cluster,
         topic,
-        error,
+        error: result.err(),
+    }
+}
+
+async fn topic_on_each(endpoints: &[String], op: &TopicOp) -> Result<(), String> {
+    for endpoint in endpoints {
+        match topic_on(endpoint, op).await {
+            Ok(()) => {}
+            Err(e) if endpoints.len() > 1 && already_done(&e, op) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(())
+}
+
+/// How long every broker of an Apache cluster has to report a topic change
+/// the controller took.
+const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn topic_once(endpoints: &[String], op: &TopicOp) -> Result<(), String> {
+    let Some(first) = endpoints.first() else {
+        return Err("no live broker".to_string());
+    };
+    topic_on(first, op).await.map_err(|e| e.to_string())?;
+    for endpoint in endpoints {
+        let deadline = tokio::time::Instant::now() + PROPAGATION_TIMEOUT;
+        loop {
+            if reported(endpoint, op).await {
+                break;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "the controller took it, but the broker at {endpoint} did not report it within {}s",
+                    PROPAGATION_TIMEOUT.as_secs()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the broker at `endpoint` reports `op` done: the topic with its
+/// partitions, each with a leader, or the topic gone.
+async fn reported(endpoint: &str, op: &TopicOp) -> bool {
+    let (name, partitions) = match op {
+        TopicOp::Create { name, spec } | TopicOp::Update { name, spec } => {
+            (name, Some(spec.partitions))
+        }
+        TopicOp::Delete { name } => (name, None),
+    };
+    let Ok(mut connection) = BrokerConnection::connect(endpoint, CALL_TIMEOUT).await else {
+        return false;
+    };
+    let Ok(metadata) = connection.metadata(Some(&[name.as_str()])).await else {
+        return false;
+    };
+    let found = metadata
+        .topics
+        .iter()
+        .find(|t| &t.name == name && t.error_code == 0);
+    match (found, partitions) {
+        (Some(topic), Some(wanted)) => {
+            topic.partitions.len() == usize::try_from(wanted).unwrap_or(usize::MAX)
+                && topic.partitions.iter().all(|p| p.leader >= 0)
+        }
+        (None, None) => true,
+        _ => false,
     }
 }
 

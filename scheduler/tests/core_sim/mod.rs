@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kmesos_executor::launch::LaunchSpec;
-use kmesos_scheduler::core::{Artifact, Command, Core, CoreConfig, CoreState, Event, Program};
+use kmesos_scheduler::core::{
+    Artifact, Command, Core, CoreConfig, CoreState, Event, PartitionHealth, Program,
+};
 use mesos::proto::offer::operation;
 use mesos::proto::resource::AllocationInfo;
 use mesos::proto::{
@@ -503,7 +505,7 @@ impl Sim {
                 self.update(&id, TaskState::TaskRunning);
             }
             self.deliver_kills();
-            self.answer_all(true, 0);
+            self.answer_all(true, PartitionHealth::default());
             let quiet = self.log[before..].iter().all(|c| {
                 matches!(
                     c,
@@ -530,14 +532,14 @@ impl Sim {
     }
 
     /// Answers the probes, dynamic config changes and topic operations asked.
-    pub fn answer_all(&mut self, healthy: bool, under_replicated: u32) {
+    pub fn answer_all(&mut self, healthy: bool, partitions: PartitionHealth) {
         for asked in std::mem::take(&mut self.asked) {
             let event = match asked {
                 Command::ProbeBroker { cluster, id, .. } => Event::BrokerProbe {
                     cluster,
                     id,
                     healthy,
-                    under_replicated,
+                    partitions,
                 },
                 Command::ApplyDynamicConfig {
                     cluster, broker, ..
