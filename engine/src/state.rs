@@ -11,10 +11,12 @@ use serde::{Deserialize, Serialize};
 use crate::config::{BrokerSpec, ClientSpec, KafkaProperties, KafkaSpec, TopicSpec};
 
 mod drift;
+mod refresh;
 pub use drift::{
     broker_address, cluster_address, current, topic_address, Applied, ChangeOrigin, ConfigEdit,
     DriftRecord, OutsideChange, OutsideEvent, TopicEvent,
 };
+pub use refresh::{LiveBroker, LiveCluster, LiveConfig, LiveTopic};
 
 /// The version of the state document this code reads and writes.
 pub const STATE_FORMAT_VERSION: u32 = 1;

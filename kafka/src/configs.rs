@@ -88,10 +88,11 @@ pub(crate) fn described_entries(
                 result.error_message.map(|m| m.to_string()),
             ));
         }
+        let resource_type = result.resource_type;
         entries.extend(result.configs.into_iter().map(|c| ConfigEntry {
             name: c.name.to_string(),
             value: c.value.map(|v| v.to_string()),
-            source: ConfigSource::from_kafka_code(c.config_source),
+            source: ConfigSource::from_kafka_code(c.config_source, resource_type),
             sensitive: c.is_sensitive,
             read_only: c.read_only,
         }));
@@ -106,6 +107,8 @@ pub enum ConfigSource {
     Static,
     /// Set at runtime (a dynamic broker config, or a topic override).
     Dynamic,
+    /// A topic's value inherited from its broker's own dynamic config.
+    BrokerDynamic,
     /// Set at runtime for every broker of the cluster (Kafka's dynamic
     /// default broker config).
     ClusterDynamic,
@@ -118,16 +121,18 @@ impl ConfigSource {
     pub fn kafka_code(self, resource_type: i8) -> i8 {
         match (self, resource_type) {
             (ConfigSource::Dynamic, RESOURCE_TOPIC) => 1, // DYNAMIC_TOPIC_CONFIG
-            (ConfigSource::Dynamic, _) => 2,              // DYNAMIC_BROKER_CONFIG
+            (ConfigSource::Dynamic | ConfigSource::BrokerDynamic, _) => 2, // DYNAMIC_BROKER_CONFIG
             (ConfigSource::ClusterDynamic, _) => 3,       // DYNAMIC_DEFAULT_BROKER_CONFIG
             (ConfigSource::Static, _) => 4,               // STATIC_BROKER_CONFIG
             (ConfigSource::Default, _) => 5,              // DEFAULT_CONFIG
         }
     }
 
-    /// The source for Kafka's code; unknown codes count as defaults.
-    pub fn from_kafka_code(code: i8) -> Self {
+    /// The source for Kafka's code on `resource_type`; unknown codes count
+    /// as defaults.
+    pub fn from_kafka_code(code: i8, resource_type: i8) -> Self {
         match code {
+            2 if resource_type == RESOURCE_TOPIC => ConfigSource::BrokerDynamic,
             3 => ConfigSource::ClusterDynamic,
             1 | 2 | 6 | 7 | 8 => ConfigSource::Dynamic,
             4 => ConfigSource::Static,

@@ -1,7 +1,8 @@
 //! The scheduler's HTTP API (axum, JSON; documented in docs/scheduler-api.md):
-//! state, applies and their progress, broker operations, health and metrics,
-//! plus the artifacts agents fetch. A bearer token, when set, guards every
-//! route but `/v1/health` and `/artifacts/*` (agents' fetchers cannot send one).
+//! state and its refresh from the brokers, applies and their progress, broker
+//! operations, health and metrics, plus the artifacts agents fetch. A bearer
+//! token, when set, guards every route but `/v1/health` and `/artifacts/*`
+//! (agents' fetchers cannot send one).
 
 mod applies;
 mod brokers;
@@ -21,7 +22,7 @@ use crate::artifacts::Artifacts;
 use crate::core::ApplyRefusal;
 use crate::daemon::DaemonHandle;
 use crate::metrics::Metrics;
-use wire::{ErrorBody, Health};
+use wire::{ErrorBody, Health, RefreshReport};
 
 /// What every handler reaches.
 #[derive(Clone)]
@@ -37,6 +38,7 @@ pub struct Api {
 pub fn router(api: Api, artifacts: Artifacts) -> Router {
     let guarded = Router::new()
         .route("/v1/state", get(state))
+        .route("/v1/refresh", post(refresh))
         .route("/v1/applies", post(applies::submit))
         .route("/v1/applies/{id}/progress", get(applies::progress))
         .route("/v1/applies/current/cancel", post(applies::cancel))
@@ -102,6 +104,15 @@ async fn state(State(api): State<Api>) -> Response {
         view.state.redacted().to_json(),
     )
         .into_response()
+}
+
+/// Refreshes the state from the live brokers; answers once what was read
+/// is recorded.
+async fn refresh(State(api): State<Api>) -> Response {
+    match api.daemon.refresh().await {
+        Ok(clusters) => Json(RefreshReport { clusters }).into_response(),
+        Err(_) => gone(),
+    }
 }
 
 async fn metrics(State(api): State<Api>) -> Response {

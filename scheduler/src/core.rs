@@ -11,7 +11,8 @@
 //! [`resources`]; [`launch`] builds the TaskInfo; [`scheduling`] hands offers
 //! to pending brokers; [`tasks`] follows status updates, failover and
 //! reconciliation; [`apply`] runs a change set one safe step at a time;
-//! [`reclaim`] gives back reservations and volumes no longer needed.
+//! [`reclaim`] gives back reservations and volumes no longer needed;
+//! [`refresh`] reads the live brokers into the state before a plan.
 
 mod apply;
 mod commands;
@@ -25,6 +26,7 @@ mod plan_check;
 mod quorum;
 mod reclaim;
 mod record;
+mod refresh;
 mod resources;
 mod scheduling;
 mod tasks;
@@ -32,9 +34,9 @@ mod tasks;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use engine::state::{BrokerRuntime, BrokerState, BrokerStatus};
+use engine::state::{BrokerRuntime, BrokerState, BrokerStatus, ClusterState};
 
-pub use commands::{ApplyRefusal, BrokerPhase, Command, Counts, Progress, TopicOp};
+pub use commands::{ApplyRefusal, BrokerPhase, Command, Counts, Progress, RefreshOutcome, TopicOp};
 pub use config::{Artifact, CoreConfig, Program};
 pub use constraints::{KnownValues, Site};
 pub use events::{Event, PartitionHealth};
@@ -67,6 +69,9 @@ pub struct Core {
     /// Apply steps whose Kafka admin call this core sent (addresses); one
     /// marked started but not sent was in flight when the scheduler stopped.
     sent: BTreeSet<String>,
+    /// Clusters whose brokers are being read for a refresh, with their state
+    /// when the read was asked for.
+    refreshing: BTreeMap<String, ClusterState>,
 }
 
 /// The commands of one `handle` call, and whether the state changed.
@@ -98,6 +103,7 @@ impl Core {
             next_implicit: 0,
             probes: BTreeMap::new(),
             sent: BTreeSet::new(),
+            refreshing: BTreeMap::new(),
             known_values: BTreeMap::new(),
         }
     }
@@ -165,6 +171,8 @@ impl Core {
                     .state
                     .record_outside_change(&cluster, &change, &origin);
             }
+            Event::RefreshRequested => refresh::requested(self, &mut out),
+            Event::LiveRead { cluster, live } => refresh::read(self, cluster, live, now, &mut out),
             Event::Tick => tasks::tick(self, now, &mut out),
         }
         tasks::expire_delays(self, now, &mut out);

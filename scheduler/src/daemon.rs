@@ -11,6 +11,7 @@ mod driver;
 mod endpoints;
 mod handle;
 mod kafka_ops;
+mod live_read;
 mod mesos_calls;
 
 pub use driver::DriverError;
@@ -156,6 +157,7 @@ impl Daemon {
             metrics: metrics.clone(),
             endpoints: endpoints::Endpoints::new(options.kafka, view_rx, changes_tx),
             pending_reply: None,
+            refresh: None,
         };
         let inputs = driver::Inputs {
             mesos: mesos_events,

@@ -1,8 +1,8 @@
 //! The daemon's HTTP API against a real embedded Mesos cluster: health is
 //! open, everything else wants the bearer token, state output hides secrets,
 //! artifacts are served with their sha256, bad requests get clear errors (a
-//! change set the state contradicts among them), and the metrics show the
-//! subscription.
+//! change set the state contradicts among them), a refresh answers for each
+//! Apache cluster, and the metrics show the subscription.
 
 use std::time::{Duration, Instant};
 
@@ -27,7 +27,8 @@ fn seeded_state() -> String {
                     "sasl.jaas.config": "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"hunter2\";",
                     "num.io.threads": "8"
                 }
-            }
+            },
+            "stream": {"kafka": {"kind": "apache"}}
         }
     })
     .to_string()
@@ -144,6 +145,26 @@ async fn every_endpoint_but_health_and_artifacts_wants_the_token() {
             .as_str()
             .is_some_and(|f| !f.is_empty()),
         "{health}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_answers_for_each_apache_cluster() {
+    let setup = Setup::start().await;
+    setup.wait_subscribed().await;
+    let refresh = || setup.http.post(setup.url("/v1/refresh"));
+    assert_eq!(refresh().send().await.unwrap().status(), 401);
+    let answer = refresh().bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let report: serde_json::Value = answer.json().await.unwrap();
+    // The tansu cluster is not read; the Apache one has no broker running.
+    assert_eq!(
+        report,
+        serde_json::json!({"clusters": [{
+            "cluster": "stream",
+            "drifted": [],
+            "skipped": "no broker of it is running"
+        }]})
     );
 }
 

@@ -31,15 +31,6 @@ cluster "quickstart" {
 }
 "#;
 
-fn running() -> Sim {
-    let mut sim = Sim::new(AGENTS);
-    sim.subscribe();
-    sim.apply(HCL);
-    sim.settle();
-    assert!(!sim.apply_running(), "the first apply finished");
-    sim
-}
-
 fn outside(change: OutsideEvent) -> Event {
     Event::ChangedOutside {
         cluster: "quickstart".into(),
@@ -60,7 +51,7 @@ fn retention(value: &str) -> OutsideEvent {
 
 #[test]
 fn an_outside_change_to_a_managed_topic_is_persisted_as_drift() {
-    let mut sim = running();
+    let mut sim = Sim::running(AGENTS, HCL);
     let serial = sim.core.state().state.serial;
     let commands = sim.handle(outside(retention("1000")));
     let Some(Command::PersistState(doc)) = commands.first() else {
@@ -79,7 +70,7 @@ fn an_outside_change_to_a_managed_topic_is_persisted_as_drift() {
 
 #[test]
 fn topics_no_hcl_manages_change_nothing() {
-    let mut sim = running();
+    let mut sim = Sim::running(AGENTS, HCL);
     let before = sim.core.state().clone();
     let created = OutsideEvent::Topic(TopicEvent::Created {
         name: "scratch".into(),
@@ -99,7 +90,7 @@ fn topics_no_hcl_manages_change_nothing() {
 
 #[test]
 fn applying_the_configuration_again_clears_the_drift() {
-    let mut sim = running();
+    let mut sim = Sim::running(AGENTS, HCL);
     sim.handle(outside(retention("1000")));
     sim.handle(outside(OutsideEvent::BrokerConfig {
         broker: Some(1),
@@ -125,7 +116,7 @@ fn applying_the_configuration_again_clears_the_drift() {
 
 #[test]
 fn applying_a_configuration_that_accepts_the_outside_change_clears_the_drift() {
-    let mut sim = running();
+    let mut sim = Sim::running(AGENTS, HCL);
     sim.handle(outside(retention("1000")));
     let accepting = HCL.replace("\"3600000\"", "\"1000\"");
     let plan = engine::diff(&core_sim::load(&accepting), &sim.core.state().state).expect("a plan");

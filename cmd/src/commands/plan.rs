@@ -1,5 +1,6 @@
-//! `kmesos plan`: compares the configuration with the state and shows what
-//! would change; optionally saves the plan for a later `apply`.
+//! `kmesos plan`: compares the configuration with the state (the
+//! scheduler's, refreshed from the live brokers first, or a state file) and
+//! shows what would change; optionally saves the plan for a later `apply`.
 
 use std::fs;
 use std::io::IsTerminal;
@@ -24,7 +25,8 @@ pub struct Args {
     #[arg(default_value = ".")]
     path: PathBuf,
     /// The state to plan against (as `kmesos state pull` prints it); a missing
-    /// file is an empty state.
+    /// file is an empty state. It is not refreshed: only the scheduler reads
+    /// the brokers.
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
     #[command(flatten)]
@@ -39,6 +41,8 @@ pub struct Args {
     #[arg(long)]
     detailed_exitcode: bool,
     #[command(flatten)]
+    refresh: super::apply::RefreshArgs,
+    #[command(flatten)]
     scheduler: super::apply::SchedulerArgs,
 }
 
@@ -46,7 +50,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let config = super::load_config(&args.path, &args.vars)?;
     let state = match &args.state {
         Some(_) => read_state(args.state.as_ref())?,
-        None => super::apply::live_state(&args.scheduler, &config)?,
+        None => super::apply::live_state(&args.scheduler, &config, args.refresh)?,
     };
     let plan = engine::diff(&config, &state)?;
     let json = engine::render::json::render(&plan);

@@ -89,6 +89,31 @@ pub enum OutsideEvent {
     },
 }
 
+impl TopicEvent {
+    /// The topic changed.
+    pub fn name(&self) -> &str {
+        match self {
+            TopicEvent::Created { name, .. }
+            | TopicEvent::Deleted { name }
+            | TopicEvent::PartitionsIncreased { name, .. }
+            | TopicEvent::Config { name, .. } => name,
+        }
+    }
+}
+
+impl OutsideEvent {
+    /// The address of the resource changed, in cluster `cluster`.
+    pub fn address(&self, cluster: &str) -> String {
+        match self {
+            OutsideEvent::Topic(event) => topic_address(cluster, event.name()),
+            OutsideEvent::BrokerConfig {
+                broker: Some(id), ..
+            } => broker_address(cluster, *id),
+            OutsideEvent::BrokerConfig { broker: None, .. } => cluster_address(cluster),
+        }
+    }
+}
+
 /// One Kafka property set or removed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigEdit {
@@ -162,23 +187,20 @@ impl State {
         let Some(cs) = self.clusters.get_mut(cluster) else {
             return false;
         };
-        let (name, change) = match event {
+        let name = event.name();
+        let change = match event {
             TopicEvent::Created {
-                name,
                 partitions,
                 replication_factor,
                 ..
-            } => (
-                name,
-                format!(
-                    "created with {partitions} partitions, replication factor {replication_factor}"
-                ),
+            } => format!(
+                "created with {partitions} partitions, replication factor {replication_factor}"
             ),
-            TopicEvent::Deleted { name } => (name, "deleted".to_string()),
-            TopicEvent::PartitionsIncreased { name, total } => {
-                (name, format!("partitions increased to {total}"))
+            TopicEvent::Deleted { .. } => "deleted".to_string(),
+            TopicEvent::PartitionsIncreased { total, .. } => {
+                format!("partitions increased to {total}")
             }
-            TopicEvent::Config { name, edit } => (name, edit.describe()),
+            TopicEvent::Config { edit, .. } => edit.describe(),
         };
         let address = topic_address(cluster, name);
         // A managed topic, or one deleted outside and now created again.
@@ -195,7 +217,7 @@ impl State {
                 ..
             } => {
                 cs.topics.insert(
-                    name.clone(),
+                    name.to_string(),
                     TopicSpec {
                         partitions: *partitions,
                         replication_factor: *replication_factor,

@@ -7,7 +7,9 @@ use std::time::Duration;
 use engine::State;
 use futures::{Stream, StreamExt};
 
-use super::wire::{ApplyAccepted, ApplyRequest, BrokerLog, ErrorBody, Health, RestartRequest};
+use super::wire::{
+    ApplyAccepted, ApplyRequest, BrokerLog, ErrorBody, Health, RefreshReport, RestartRequest,
+};
 use crate::core::Progress;
 
 /// Why a call to the scheduler failed.
@@ -69,6 +71,11 @@ impl ApiClient {
             url,
             detail: e.to_string(),
         })
+    }
+
+    /// Refreshes the scheduler's state from the live brokers.
+    pub async fn refresh(&self) -> Result<RefreshReport, ClientError> {
+        self.json(self.http.post(self.url("/v1/refresh"))).await
     }
 
     pub async fn apply(&self, request: &ApplyRequest) -> Result<ApplyAccepted, ClientError> {

@@ -64,6 +64,13 @@ pub struct Health {
     pub apply: Option<crate::daemon::RunningApply>,
 }
 
+/// `POST /v1/refresh`: how refreshing each `apache` cluster from its
+/// brokers went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshReport {
+    pub clusters: Vec<crate::core::RefreshOutcome>,
+}
+
 /// `GET /v1/brokers/{cluster}/{id}/log`: the last lines of one output file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerLog {

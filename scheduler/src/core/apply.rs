@@ -773,9 +773,24 @@ fn topic_step(core: &mut Core, i: usize, step: &Step, out: &mut Out) {
                     spec,
                 }
             } else {
+                let removed = core
+                    .doc
+                    .state
+                    .clusters
+                    .get(&step.cluster)
+                    .and_then(|cs| cs.topics.get(&step.name))
+                    .map(|before| {
+                        let gone = before
+                            .config
+                            .keys()
+                            .filter(|k| !spec.config.contains_key(*k));
+                        gone.cloned().collect()
+                    })
+                    .unwrap_or_default();
                 TopicOp::Update {
                     name: step.name.clone(),
                     spec,
+                    removed,
                 }
             }
         }

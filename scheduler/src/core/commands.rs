@@ -74,6 +74,18 @@ pub enum Command {
         endpoint: String,
         op: TopicOp,
     },
+    /// Read what the running brokers of `apache` cluster `cluster` report
+    /// (their dynamic configs, the managed `topics`' configs and partition
+    /// counts), each broker at its endpoint; answer with
+    /// [`Event::LiveRead`](super::Event::LiveRead).
+    ReadLive {
+        cluster: String,
+        brokers: BTreeMap<u32, String>,
+        topics: Vec<String>,
+    },
+    /// How the refresh of one cluster went (the answer to
+    /// [`Event::RefreshRequested`](super::Event::RefreshRequested)).
+    Refreshed(RefreshOutcome),
     /// The answer to `ApplySubmitted` / `BrokerRestartRequested`: taken.
     ApplyAccepted { apply_id: String },
     /// The answer to `ApplySubmitted` / `BrokerRestartRequested`: refused.
@@ -90,14 +102,29 @@ pub enum TopicOp {
         name: String,
         spec: TopicSpec,
     },
-    /// Grow partitions to `spec.partitions` and set its config.
+    /// Grow partitions to `spec.partitions`, set its config and delete the
+    /// properties it had that the spec no longer names (`removed`).
     Update {
         name: String,
         spec: TopicSpec,
+        #[serde(default)]
+        removed: Vec<String>,
     },
     Delete {
         name: String,
     },
+}
+
+/// How refreshing one cluster from its brokers went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshOutcome {
+    pub cluster: String,
+    /// The addresses of the resources whose drift the refresh recorded.
+    #[serde(default)]
+    pub drifted: Vec<String>,
+    /// Why the cluster was not refreshed; absent when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 /// Why a submitted apply (or broker restart) was not taken.

@@ -87,6 +87,14 @@ pub enum Event {
         change: engine::state::OutsideEvent,
         via: String,
     },
+    /// Refresh the state from the live brokers (before a plan).
+    RefreshRequested,
+    /// The answer to [`Command::ReadLive`](super::Command::ReadLive): what
+    /// the cluster's brokers report, or why they could not be read.
+    LiveRead {
+        cluster: String,
+        live: Result<Box<engine::state::LiveCluster>, String>,
+    },
     /// Time passes: failover delays expire, probes and reconciliation are retried.
     Tick,
 }

@@ -4,6 +4,7 @@
 //! out the commands the core returns, in order: a state write is durable
 //! before any Mesos call that follows it is sent.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -12,8 +13,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::endpoints::Endpoints;
 use super::handle::{ProgressLog, Request, RunningApply, View};
-use super::{kafka_ops, mesos_calls};
-use crate::core::{ApplyRefusal, Command, Core, CoreState, Event, Progress};
+use super::{kafka_ops, live_read, mesos_calls};
+use crate::core::{ApplyRefusal, Command, Core, CoreState, Event, Progress, RefreshOutcome};
 use crate::kafka_backend::EndpointChange;
 use crate::metrics::{Metrics, OutcomeLabel, StateLabel};
 use crate::store::StateStore;
@@ -40,6 +41,17 @@ pub(super) struct Driver {
     pub endpoints: Endpoints,
     /// Where the answer to the apply request being handled goes.
     pub pending_reply: Option<oneshot::Sender<Result<String, ApplyRefusal>>>,
+    /// The refresh under way, if any.
+    pub refresh: Option<Refresh>,
+}
+
+/// A refresh under way: the clusters still being read, the outcomes so far,
+/// and who waits for them (a request made meanwhile joins it).
+#[derive(Default)]
+pub(super) struct Refresh {
+    reading: BTreeSet<String>,
+    outcomes: Vec<RefreshOutcome>,
+    waiting: Vec<oneshot::Sender<Vec<RefreshOutcome>>>,
 }
 
 /// The inputs the driver waits on.
@@ -86,6 +98,7 @@ impl Driver {
             };
             let commands = self.core.handle(event, SystemTime::now());
             self.carry_out(commands, &kafka_done).await?;
+            self.answer_refresh();
         }
     }
 
@@ -161,6 +174,19 @@ impl Driver {
                     holder,
                 })
             }
+            Request::Refresh { reply } => match &mut self.refresh {
+                Some(refresh) => {
+                    refresh.waiting.push(reply);
+                    None
+                }
+                None => {
+                    self.refresh = Some(Refresh {
+                        waiting: vec![reply],
+                        ..Refresh::default()
+                    });
+                    Some(Event::RefreshRequested)
+                }
+            },
             Request::Cancel { reply } => {
                 let running = self.view.borrow().apply.is_some();
                 let _ = reply.send(running);
@@ -227,6 +253,23 @@ impl Driver {
                         kafka_ops::topic(cluster, endpoints, replicated, op),
                     );
                 }
+                Command::ReadLive {
+                    cluster,
+                    brokers,
+                    topics,
+                } => {
+                    if let Some(refresh) = &mut self.refresh {
+                        refresh.reading.insert(cluster.clone());
+                    }
+                    spawn_kafka(kafka_done, live_read::read(cluster, brokers, topics));
+                }
+                Command::Refreshed(outcome) => {
+                    tracing::info!(cluster = %outcome.cluster, drifted = ?outcome.drifted, skipped = ?outcome.skipped, "refreshed from the brokers");
+                    if let Some(refresh) = &mut self.refresh {
+                        refresh.reading.remove(&outcome.cluster);
+                        refresh.outcomes.push(outcome);
+                    }
+                }
                 Command::ApplyAccepted { apply_id } => self.reply(Ok(apply_id)),
                 Command::ApplyRefused(refusal) => self.reply(Err(refusal)),
                 Command::ApplyProgress(progress) => self.progressed(progress),
@@ -264,6 +307,17 @@ impl Driver {
             }
         }
         (endpoints, replicated)
+    }
+
+    /// Answers the refresh under way once no cluster is being read.
+    fn answer_refresh(&mut self) {
+        if self.refresh.as_ref().is_some_and(|r| r.reading.is_empty()) {
+            if let Some(refresh) = self.refresh.take() {
+                for reply in refresh.waiting {
+                    let _ = reply.send(refresh.outcomes.clone());
+                }
+            }
+        }
     }
 
     fn reply(&mut self, answer: Result<String, ApplyRefusal>) {
@@ -317,6 +371,7 @@ impl Driver {
                 error.is_some()
             }
             Event::BrokerProbe { healthy, .. } => !healthy,
+            Event::LiveRead { live, .. } => live.is_err(),
             _ => false,
         };
         let outcome = if failed { "error" } else { "ok" };

@@ -11,7 +11,7 @@ use engine::{Config, Plan, State};
 use futures::Stream;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-use crate::core::{ApplyRefusal, Progress};
+use crate::core::{ApplyRefusal, Progress, RefreshOutcome};
 
 /// A request the API hands to the driver; each carries where to answer.
 #[derive(Debug)]
@@ -30,6 +30,11 @@ pub enum Request {
     },
     /// Answers whether an apply was running to cancel.
     Cancel { reply: oneshot::Sender<bool> },
+    /// Refreshes the state from the live brokers; answers how it went, per
+    /// cluster, once what was read is recorded.
+    Refresh {
+        reply: oneshot::Sender<Vec<RefreshOutcome>>,
+    },
 }
 
 /// The apply holding the lock.
@@ -117,6 +122,11 @@ impl DaemonHandle {
     /// Cancels the running apply; `false` when none runs.
     pub async fn cancel(&self) -> Result<bool, Gone> {
         self.ask(|reply| Request::Cancel { reply }).await
+    }
+
+    /// Refreshes the state from the live brokers (see [`Request::Refresh`]).
+    pub async fn refresh(&self) -> Result<Vec<RefreshOutcome>, Gone> {
+        self.ask(|reply| Request::Refresh { reply }).await
     }
 
     async fn ask<T>(&self, request: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Gone> {

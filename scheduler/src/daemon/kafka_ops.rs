@@ -192,7 +192,7 @@ async fn topic_once(endpoints: &[String], op: &TopicOp) -> Result<(), String> {
 /// partitions, each with a leader, or the topic gone.
 async fn reported(endpoint: &str, op: &TopicOp) -> bool {
     let (name, partitions) = match op {
-        TopicOp::Create { name, spec } | TopicOp::Update { name, spec } => {
+        TopicOp::Create { name, spec } | TopicOp::Update { name, spec, .. } => {
             (name, Some(spec.partitions))
         }
         TopicOp::Delete { name } => (name, None),
@@ -241,7 +241,11 @@ async fn topic_on(endpoint: &str, op: &TopicOp) -> Result<(), KafkaError> {
             };
             first_error(connection.create_topics(&[new], false).await?)
         }
-        TopicOp::Update { name, spec } => {
+        TopicOp::Update {
+            name,
+            spec,
+            removed,
+        } => {
             let metadata = connection.metadata(Some(&[name.as_str()])).await?;
             let current = metadata
                 .topics
@@ -256,17 +260,17 @@ async fn topic_on(endpoint: &str, op: &TopicOp) -> Result<(), KafkaError> {
                         .await?,
                 )?;
             }
-            if spec.config.is_empty() {
+            let sets = spec.config.iter().map(|(name, value)| ConfigChange::Set {
+                name: name.clone(),
+                value: value.clone(),
+            });
+            let deletes = removed
+                .iter()
+                .map(|name| ConfigChange::Delete { name: name.clone() });
+            let changes: Vec<ConfigChange> = sets.chain(deletes).collect();
+            if changes.is_empty() {
                 return Ok(());
             }
-            let changes: Vec<ConfigChange> = spec
-                .config
-                .iter()
-                .map(|(name, value)| ConfigChange::Set {
-                    name: name.clone(),
-                    value: value.clone(),
-                })
-                .collect();
             connection
                 .incremental_alter_configs(&ConfigResource::Topic(name.clone()), &changes, false)
                 .await

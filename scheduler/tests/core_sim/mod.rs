@@ -143,6 +143,16 @@ impl Sim {
         }
     }
 
+    /// A subscribed simulation with `hcl` applied and every broker running.
+    pub fn running(hosts: &[(&str, &str)], hcl: &str) -> Sim {
+        let mut sim = Sim::new(hosts);
+        sim.subscribe();
+        sim.apply(hcl);
+        sim.settle();
+        assert!(!sim.apply_running(), "the first apply finished");
+        sim
+    }
+
     /// A new core built from the last persisted state (a scheduler restart),
     /// subscribed again.
     pub fn restart_scheduler(&mut self) -> Vec<Command> {
