@@ -313,6 +313,13 @@ class DevCluster:
         data = self.state()["clusters"].get(cluster, {}).get("brokers", {})
         return [Broker(cluster, int(i), b) for i, b in sorted(data.items(), key=lambda kv: int(kv[0]))]
 
+    def agent_hook(self, agent, action):
+        """The embedded master's test hook on an agent (its id or hostname):
+        `partition`, `remove` (its processes killed too) or `restore`."""
+        url = f"http://127.0.0.1:{self.master_port}/test/agents/{agent}/{action}"
+        with urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=30) as r:
+            return r.read().decode()
+
     def wait_for(self, predicate, timeout, what):
         try:
             return wait_for(predicate, timeout, what)

@@ -89,6 +89,7 @@ fn sized(brokers: u32, topics: u32) -> (Config, State) {
             port: Some(31000),
             status: None,
             updated_at: None,
+            waiting_for: None,
         };
         cluster.brokers.insert(
             *id,

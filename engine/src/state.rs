@@ -12,11 +12,13 @@ use crate::config::{BrokerSpec, ClientSpec, KafkaProperties, KafkaSpec, TopicSpe
 
 mod drift;
 mod refresh;
+mod waiting;
 pub use drift::{
     broker_address, cluster_address, current, topic_address, Applied, ChangeOrigin, ConfigEdit,
     DriftRecord, OutsideChange, OutsideEvent, TopicEvent,
 };
 pub use refresh::{LiveBroker, LiveCluster, LiveConfig, LiveTopic};
+pub use waiting::{AgentWait, WaitingFor};
 
 /// The version of the state document this code reads and writes.
 pub const STATE_FORMAT_VERSION: u32 = 1;
@@ -85,6 +87,10 @@ pub struct BrokerRuntime {
     /// RFC 3339 time of the last status change.
     #[serde(default)]
     pub updated_at: Option<String>,
+    /// Why the broker is not running, while its task has ended and the
+    /// scheduler waits for something before it can launch it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_for: Option<WaitingFor>,
 }
 
 impl BrokerRuntime {
@@ -113,6 +119,20 @@ pub enum BrokerStatus {
     Stopped,
     /// Failed; waiting for the failover delay before relaunching.
     Failed,
+}
+
+impl BrokerStatus {
+    /// The status as the state document spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BrokerStatus::Pending => "pending",
+            BrokerStatus::Starting => "starting",
+            BrokerStatus::Running => "running",
+            BrokerStatus::Stopping => "stopping",
+            BrokerStatus::Stopped => "stopped",
+            BrokerStatus::Failed => "failed",
+        }
+    }
 }
 
 /// Why a state file could not be read.
@@ -234,6 +254,20 @@ mod tests {
         state.framework_id = Some("fw-1".into());
         let text = state.to_json();
         assert_eq!(State::parse(&text, "s.json").unwrap(), state);
+    }
+
+    #[test]
+    fn a_status_is_spelled_as_in_the_document() {
+        for status in [
+            BrokerStatus::Pending,
+            BrokerStatus::Starting,
+            BrokerStatus::Running,
+            BrokerStatus::Stopping,
+            BrokerStatus::Stopped,
+            BrokerStatus::Failed,
+        ] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! to pending brokers; [`tasks`] follows status updates, failover and
 //! reconciliation; [`apply`] runs a change set one safe step at a time;
 //! [`reclaim`] gives back reservations and volumes no longer needed;
-//! [`refresh`] reads the live brokers into the state before a plan.
+//! [`refresh`] reads the live brokers into the state before a plan;
+//! [`waiting`] records why a broker whose task ended is not running.
 
 mod apply;
 mod commands;
@@ -30,6 +31,7 @@ mod refresh;
 mod resources;
 mod scheduling;
 mod tasks;
+mod waiting;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -124,12 +126,20 @@ impl Core {
                 self.connected = false;
                 self.suppressed = None;
             }
-            Event::Offers(offers) => scheduling::offers(self, offers, now, &mut out),
+            Event::Offers(offers) => {
+                waiting::agents_offering(self, &offers, &mut out);
+                scheduling::offers(self, offers, now, &mut out);
+            }
             // Offers are answered as they come, so a rescinded one is not held.
             Event::Rescinded(_) => {}
             Event::StatusUpdate(status) => tasks::status(self, status, now, &mut out),
-            // The lost agent's and executor's tasks get their own updates.
-            Event::AgentFailure { .. } | Event::ExecutorFailure { .. } => {}
+            // The lost agent's tasks get their own updates; a broker bound
+            // to the agent says it was lost while it waits for it.
+            Event::AgentFailure { agent_id } => {
+                waiting::agent_lost(self, agent_id, now, &mut out);
+            }
+            // The executor's tasks get their own updates.
+            Event::ExecutorFailure { .. } => {}
             Event::ApplySubmitted {
                 plan,
                 config,
@@ -177,6 +187,7 @@ impl Core {
         }
         tasks::expire_delays(self, now, &mut out);
         apply::advance(self, now, &mut out);
+        waiting::update(self, now, &mut out);
         self.offer_interest(now, &mut out);
         if out.dirty {
             self.doc.state.serial += 1;
@@ -281,6 +292,7 @@ impl Core {
             port: None,
             status: None,
             updated_at: None,
+            waiting_for: None,
         });
         if runtime.status == Some(status) {
             return;
@@ -320,14 +332,17 @@ impl Core {
         }
     }
 
+    /// Whether the broker's task runs.
+    fn running(&self, cluster: &str, id: u32) -> bool {
+        self.record(cluster, id)
+            .and_then(|r| r.task.as_ref())
+            .is_some_and(|t| t.phase == TaskPhase::Running)
+    }
+
     /// `host:port` of a broker whose task runs.
     fn endpoint(&self, cluster: &str, id: u32) -> Option<String> {
-        let running = self
-            .record(cluster, id)
-            .and_then(|r| r.task.as_ref())
-            .is_some_and(|t| t.phase == TaskPhase::Running);
         let runtime = self.broker(cluster, id)?.runtime.as_ref()?;
-        match (running, &runtime.hostname, runtime.port) {
+        match (self.running(cluster, id), &runtime.hostname, runtime.port) {
             (true, Some(host), Some(port)) => Some(format!("{host}:{port}")),
             _ => None,
         }

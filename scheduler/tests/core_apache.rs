@@ -1,12 +1,14 @@
 //! Apache Kafka clusters: the KRaft controller quorum. Voters are reserved
 //! first (resources, volume and both ports), then every broker launches
-//! with the same quorum; a voter that fails comes back on its agent and ports.
+//! with the same quorum; a voter that fails comes back on its agent and ports,
+//! and until it does the state says what it waits for and why.
 
 mod core_sim;
 
 use std::time::Duration;
 
 use core_sim::{launches, op_types, Sim};
+use engine::state::WaitingFor;
 use kmesos_executor::launch::{BrokerProgram, LaunchSpec};
 use kmesos_scheduler::core::{Command, Event, PartitionHealth, Progress};
 use mesos::proto::offer::operation::Type as Op;
@@ -202,11 +204,17 @@ fn a_failed_voter_comes_back_on_its_agent_and_ports_even_past_stickiness() {
             "a voter does not move"
         );
     }
+    assert_eq!(
+        waiting_for(&sim, 1).map(|w| w.headline()),
+        Some("waits for an offer from agent node-2 (agent-2)".to_string()),
+        "the agent was never reported lost"
+    );
     sim.agents[agent].reachable = true;
     sim.settle();
     let after = sim.task_of("events", 1);
     assert_ne!(after.task_id, old);
     assert_eq!((after.agent, after.launch.port), (agent, port));
+    assert_eq!(waiting_for(&sim, 1), None);
 }
 
 #[test]
@@ -235,4 +243,110 @@ fn an_apache_cluster_without_a_served_distribution_fails_its_apply_clearly() {
         "{failed}"
     );
     assert!(!sim.apply_running(), "the apply failed");
+}
+
+/// What broker `id` of `events` waits for, as the state says (and as it
+/// was last persisted).
+fn waiting_for(sim: &Sim, id: u32) -> Option<WaitingFor> {
+    let runtime = |state: &engine::State| {
+        state.clusters["events"].brokers[&id]
+            .runtime
+            .clone()
+            .expect("a broker that ran has a runtime")
+    };
+    let held = runtime(&sim.core.state().state).waiting_for;
+    let persisted = sim
+        .persisted
+        .as_ref()
+        .map(|p| runtime(&p.state).waiting_for);
+    assert_eq!(Some(&held), persisted.as_ref(), "the state is persisted");
+    held
+}
+
+#[test]
+fn a_voter_whose_agent_is_lost_waits_for_it_and_the_state_says_why() {
+    let mut sim = Sim::running(AGENTS, EVENTS);
+    let before = sim.task_of("events", 1);
+    let (old, agent, port) = (before.task_id.clone(), before.agent, before.launch.port);
+    assert_eq!(waiting_for(&sim, 1), None, "running");
+    sim.lose_agent(agent);
+
+    let Some(WaitingFor::Agent(wait)) = waiting_for(&sim, 1) else {
+        panic!("broker 1 says what it waits for")
+    };
+    assert_eq!(
+        (wait.agent_id.as_str(), wait.hostname.as_str()),
+        ("agent-2", "node-2")
+    );
+    assert!(wait.lost_at.is_some(), "the master reported the agent lost");
+    assert_eq!(
+        wait.why,
+        "the agent holds the broker's volume and controller port, and a KRaft controller voter \
+         is relaunched only there; voters 0 and 2 keep the quorum (2 of 3 running)"
+    );
+    let since = wait.since.clone();
+
+    // Far past its failover delay and stickiness, no other agent gets it.
+    for _ in 0..30 {
+        sim.advance(Duration::from_secs(10));
+        assert!(
+            launches(&sim.offer_all()).is_empty(),
+            "a voter is not launched elsewhere"
+        );
+    }
+    let Some(WaitingFor::Agent(still)) = waiting_for(&sim, 1) else {
+        panic!("broker 1 still waits")
+    };
+    assert_eq!((still.since, still.lost_at), (since, wait.lost_at.clone()));
+
+    // A scheduler restart keeps what it waits for.
+    sim.restart_scheduler();
+    assert_eq!(
+        waiting_for(&sim, 1).map(|w| w.headline()),
+        Some(format!(
+            "waits for agent node-2 (agent-2), which the Mesos master reported lost at {}",
+            wait.lost_at.clone().unwrap_or_default()
+        ))
+    );
+
+    // The agent comes back without the task: the voter is relaunched there.
+    sim.agents[agent].reachable = true;
+    sim.update(&old, TaskState::TaskGone);
+    sim.settle();
+    let after = sim.task_of("events", 1);
+    assert_ne!(after.task_id, old);
+    assert_eq!((after.agent, after.launch.port), (agent, port));
+    assert_eq!(waiting_for(&sim, 1), None, "cleared once launched");
+    assert!(sim.core.state().scheduler.lost_agents.is_empty());
+}
+
+#[test]
+fn a_waiting_voter_says_whether_the_other_voters_keep_a_majority() {
+    let mut sim = Sim::running(AGENTS, EVENTS);
+    let first = sim.task_of("events", 1);
+    let (first_task, first_agent) = (first.task_id.clone(), first.agent);
+    let second_agent = sim.task_of("events", 2).agent;
+    sim.lose_agent(first_agent);
+    sim.lose_agent(second_agent);
+    let why = |sim: &Sim, id| waiting_for(sim, id).map(|w| w.why().to_string());
+    for id in [1, 2] {
+        let said = why(&sim, id);
+        assert!(
+            said.as_deref().is_some_and(|w| w.ends_with(
+                "the controller quorum has no majority: 1 of 3 voters running, 2 needed"
+            )),
+            "broker {id}: {said:?}"
+        );
+    }
+    sim.agents[first_agent].reachable = true;
+    sim.update(&first_task, TaskState::TaskGone);
+    sim.advance(Duration::from_secs(60));
+    sim.settle();
+    assert_eq!(waiting_for(&sim, 1), None, "broker 1 runs again");
+    let said = why(&sim, 2);
+    assert!(
+        said.as_deref()
+            .is_some_and(|w| w.ends_with("voters 0 and 1 keep the quorum (2 of 3 running)")),
+        "{said:?}"
+    );
 }

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use engine::state::{ClusterState, State};
+use engine::state::{BrokerStatus, ClusterState, State};
 
 use super::apply::{runtime, Target};
 
@@ -42,7 +42,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every resource address, brokers with where and how they run.
+/// Every resource address, brokers with where and how they run, and what
+/// one that is not running waits for.
 fn list(state: &State) -> Vec<String> {
     let mut lines = Vec::new();
     for (name, cluster) in &state.clusters {
@@ -51,9 +52,7 @@ fn list(state: &State) -> Vec<String> {
             let runtime = broker.runtime.as_ref();
             let status = runtime
                 .and_then(|r| r.status)
-                .and_then(|s| serde_json::to_value(s).ok())
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_else(|| "pending".into());
+                .map_or("pending", BrokerStatus::as_str);
             let at = runtime
                 .and_then(|r| Some(format!(" {}:{}", r.hostname.as_deref()?, r.port?)))
                 .unwrap_or_default();
@@ -61,7 +60,13 @@ fn list(state: &State) -> Vec<String> {
                 .and_then(|r| r.task_id.as_deref())
                 .map(|t| format!(" task {t}"))
                 .unwrap_or_default();
-            lines.push(format!("cluster.{name}.broker.{id}  {status}{at}{task}"));
+            let waiting = runtime
+                .and_then(|r| r.waiting_for.as_ref())
+                .map(|w| format!("; {}", w.headline()))
+                .unwrap_or_default();
+            lines.push(format!(
+                "cluster.{name}.broker.{id}  {status}{at}{task}{waiting}"
+            ));
         }
         for topic in cluster.topics.keys() {
             lines.push(format!("cluster.{name}.topic.{topic}"));
@@ -114,4 +119,41 @@ fn cluster_summary(cluster: &ClusterState) -> serde_json::Value {
         "topics": cluster.topics.keys().collect::<Vec<_>>(),
         "clients": cluster.clients.keys().collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broker_that_is_not_running_is_listed_with_what_it_waits_for() {
+        let state = State::parse(
+            r#"{"format_version": 1, "lineage": "l", "serial": 3, "clusters": {"c": {
+                "kafka": {"kind": "apache", "dist": null, "endpoint": null},
+                "brokers": {"1": {
+                    "spec": {"cpus": 1, "mem": 1024, "heap": 512, "disk": 1024,
+                             "port": "any", "constraints": [], "config": {},
+                             "failover": {"delay": "30s", "max_delay": "10m", "max_tries": 0},
+                             "stickiness": "10m"},
+                    "runtime": {"task_id": "t1", "agent_id": "m-S2", "hostname": "127.0.0.3",
+                                "port": 31001, "status": "pending",
+                                "waiting_for": {"kind": "agent", "agent_id": "m-S2",
+                                    "hostname": "127.0.0.3", "why": "a voter",
+                                    "lost_at": "2026-01-01T00:00:05Z",
+                                    "since": "2026-01-01T00:00:05Z"}}}}}}}"#,
+            "state.json",
+        )
+        .unwrap();
+        assert_eq!(
+            list(&state),
+            vec![
+                "cluster.c".to_string(),
+                "cluster.c.broker.1  pending 127.0.0.3:31001 task t1; waits for agent \
+                 127.0.0.3 (m-S2), which the Mesos master reported lost at 2026-01-01T00:00:05Z"
+                    .to_string(),
+            ]
+        );
+        let shown = show(&state, "cluster.c.broker.1").unwrap();
+        assert!(shown.contains("\"why\": \"a voter\""), "{shown}");
+    }
 }

@@ -14,6 +14,7 @@ pub mod dynamic_configs;
 mod pairs;
 mod placement;
 mod resources;
+mod waiting;
 
 use std::fmt;
 
@@ -24,6 +25,7 @@ use crate::diagnostics::Diagnostics;
 use crate::state::State;
 pub use drift::Drift;
 use pairs::pairs;
+pub use waiting::Waiting;
 
 /// The version of the plan document this code reads and writes.
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -44,6 +46,10 @@ pub struct Plan {
     pub drift: Vec<Drift>,
     /// One entry per resource, in address order; `no-op` ones included.
     pub changes: Vec<Change>,
+    /// Brokers of the state that are not running, with what they wait for
+    /// before the scheduler can launch them again, in address order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waiting: Vec<Waiting>,
 }
 
 /// What happens to one resource.
@@ -286,6 +292,7 @@ pub fn diff(config: &Config, state: &State) -> Result<Plan, Diagnostics> {
         },
         drift: drift::drift(state),
         changes,
+        waiting: waiting::waiting(state),
     })
 }
 

@@ -97,6 +97,7 @@ mod tests {
             port: None,
             status: None,
             updated_at: None,
+            waiting_for: None,
         }
     }
 

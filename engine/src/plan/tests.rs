@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::*;
 use crate::config::{load, SourceFile, Vars};
-use crate::state::{BrokerRuntime, BrokerState, ClusterState};
+use crate::state::{BrokerRuntime, BrokerState, BrokerStatus, ClusterState};
 
 fn config(brokers: &str, extra: &str) -> Config {
     let text = format!(
@@ -30,6 +30,7 @@ fn applied(config: &Config) -> State {
                     port: Some(31000),
                     status: None,
                     updated_at: None,
+                    waiting_for: None,
                 };
                 (
                     *id,
@@ -266,4 +267,40 @@ fn a_new_broker_distribution_restarts_every_broker() {
             Some("kafka.dist cannot change while the broker runs")
         );
     }
+}
+
+#[test]
+fn brokers_not_running_carry_what_they_wait_for_into_the_plan() {
+    let config = config("", "");
+    let mut state = applied(&config);
+    let brokers = &mut state.clusters.get_mut("events").unwrap().brokers;
+    let wait = crate::state::WaitingFor::Agent(crate::state::AgentWait {
+        agent_id: "S1".into(),
+        hostname: "h1".into(),
+        why: "a KRaft controller voter is relaunched only there".into(),
+        lost_at: None,
+        since: "2026-01-01T00:00:00Z".into(),
+    });
+    for (id, status) in [(0, BrokerStatus::Running), (1, BrokerStatus::Failed)] {
+        let runtime = brokers.get_mut(&id).unwrap().runtime.as_mut().unwrap();
+        runtime.status = Some(status);
+        runtime.waiting_for = Some(wait.clone());
+    }
+    let plan = diff(&config, &state).unwrap();
+    assert!(!plan.has_changes(), "waiting changes nothing");
+    assert_eq!(
+        plan.waiting
+            .iter()
+            .map(|w| (w.address.as_str(), w.status, &w.waiting_for))
+            .collect::<Vec<_>>(),
+        vec![("cluster.events.broker.1", Some(BrokerStatus::Failed), &wait)],
+        "only the broker that is not running"
+    );
+    let json = crate::render::json::render(&plan);
+    assert_eq!(Plan::from_json(&json, "plan.json").unwrap(), plan);
+    let without = diff(&config, &applied(&config)).unwrap();
+    assert!(
+        !crate::render::json::render(&without).contains("\"waiting\""),
+        "absent when no broker waits"
+    );
 }

@@ -2,14 +2,15 @@
 //! (drift), if anything did; then a legend of the symbols used, per changed
 //! resource a comment line (address and why) and a block with the changed
 //! attributes (`+` added, `~` changed, `-` removed; maps key by key; long
-//! values as a line diff), then the summary line.
+//! values as a line diff), then the summary line; last, as Terraform's
+//! warnings, the brokers that are not running and what they wait for.
 
 use std::fmt::Write;
 
 use console::Style;
 use similar::{ChangeTag, TextDiff};
 
-use crate::plan::{Action, AttrChange, Change, Drift, Plan, ResourceKind};
+use crate::plan::{Action, AttrChange, Change, Drift, Plan, ResourceKind, Waiting};
 use crate::sensitive::REDACTED;
 
 /// Values longer than this are shown as a diff of their parts.
@@ -20,6 +21,13 @@ pub fn render(plan: &Plan, colour: bool) -> String {
     let p = Painter::new(colour);
     let mut out = String::new();
     render_drift(&mut out, &plan.drift, plan.has_changes(), &p);
+    render_changes(&mut out, plan, &p);
+    render_waiting(&mut out, &plan.waiting, &p);
+    out
+}
+
+/// The actions and the summary line, or that there are none.
+fn render_changes(out: &mut String, plan: &Plan, p: &Painter) {
     let changed: Vec<&Change> = plan
         .changes
         .iter()
@@ -28,7 +36,7 @@ pub fn render(plan: &Plan, colour: bool) -> String {
     if changed.is_empty() {
         out.push_str(&p.bold("No changes."));
         out.push_str(" The clusters match the configuration.\n");
-        return out;
+        return;
     }
 
     out.push_str("kmesos will perform the following actions (symbols:");
@@ -49,7 +57,7 @@ pub fn render(plan: &Plan, colour: bool) -> String {
 
     for change in changed {
         out.push('\n');
-        render_change(&mut out, change, &p);
+        render_change(out, change, p);
     }
 
     let s = plan.summary();
@@ -67,7 +75,6 @@ pub fn render(plan: &Plan, colour: bool) -> String {
         s.restart,
         s.destroy
     );
-    out
 }
 
 fn render_change(out: &mut String, change: &Change, p: &Painter) {
@@ -130,6 +137,29 @@ fn render_drift(out: &mut String, drift: &[Drift], changes: bool, p: &Painter) {
     } else {
         "\nThe configuration matches these values; the next apply accepts them.\n\n"
     });
+}
+
+/// The note on brokers that are not running: each one's status, what it
+/// waits for and why.
+fn render_waiting(out: &mut String, waiting: &[Waiting], p: &Painter) {
+    if waiting.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}\n", p.bold("Note: Brokers are not running"));
+    out.push_str("The scheduler waits for the following before it can launch them again:\n");
+    for w in waiting {
+        let status = w
+            .status
+            .map(|s| format!(" ({})", s.as_str()))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\n  {}",
+            p.bold(&format!("# {} is not running{status}", w.address))
+        );
+        let _ = writeln!(out, "  #   it {}", w.waiting_for.headline());
+        let _ = writeln!(out, "  #   {}", w.waiting_for.why());
+    }
 }
 
 /// A resource block: `~ topic "orders" {`, its attributes, `}`.
@@ -367,6 +397,7 @@ impl Painter {
 mod tests {
     use super::*;
     use crate::config::{load, SourceFile, Vars};
+    use crate::state::BrokerStatus;
     use crate::State;
 
     fn plan() -> Plan {
@@ -382,6 +413,48 @@ mod tests {
         assert!(!plain.contains('\u{1b}'));
         assert!(coloured.contains("\u{1b}["));
         assert_eq!(console::strip_ansi_codes(&coloured), plain);
+    }
+
+    /// `plan()` with broker 1 waiting for its lost agent.
+    fn with_voter_waiting(mut p: Plan) -> Plan {
+        p.waiting.push(Waiting {
+            address: "cluster.c.broker.1".into(),
+            cluster: "c".into(),
+            name: "1".into(),
+            status: Some(BrokerStatus::Pending),
+            waiting_for: crate::state::WaitingFor::Agent(crate::state::AgentWait {
+                agent_id: "m-S2".into(),
+                hostname: "127.0.0.3".into(),
+                why: "a KRaft controller voter is relaunched only there".into(),
+                lost_at: Some("2026-01-01T00:00:05Z".into()),
+                since: "2026-01-01T00:00:05Z".into(),
+            }),
+        });
+        p
+    }
+
+    const NOTE: &str = "\n\
+        Note: Brokers are not running\n\
+        \n\
+        The scheduler waits for the following before it can launch them again:\n\
+        \n  # cluster.c.broker.1 is not running (pending)\n  \
+        #   it waits for agent 127.0.0.3 (m-S2), which the Mesos master reported lost at 2026-01-01T00:00:05Z\n  \
+        #   a KRaft controller voter is relaunched only there\n";
+
+    #[test]
+    fn brokers_not_running_get_a_note_after_the_plan_with_what_they_wait_for_and_why() {
+        let mut unchanged = plan();
+        unchanged.changes.clear();
+        assert_eq!(
+            render(&with_voter_waiting(unchanged), false),
+            format!("No changes. The clusters match the configuration.\n{NOTE}")
+        );
+        let changed = render(&with_voter_waiting(plan()), false);
+        assert!(
+            changed.ends_with(&format!("0 to destroy.\n{NOTE}")),
+            "{changed}"
+        );
+        assert!(!render(&plan(), false).contains("Note:"));
     }
 
     #[test]

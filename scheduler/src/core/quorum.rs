@@ -4,13 +4,14 @@
 //! placed without launching: their resources, volume and both ports are
 //! reserved. Once all hold a reservation the quorum is fixed in the state and
 //! every broker launches with it. Voters stay on the agent holding their
-//! volume: the quorum names their hosts.
+//! volume: the quorum names their hosts. While one waits for its agent, the
+//! state says whether the other voters keep a majority.
 
 use engine::config::KafkaKind;
 use kmesos_executor::launch::Voter;
 
 use super::record::BrokerRecord;
-use super::Core;
+use super::{BrokerKey, Core};
 
 /// How many of a cluster's brokers are controller voters.
 const VOTERS: usize = 3;
@@ -29,6 +30,12 @@ impl Standing {
     /// Voters are reserved, not launched, until the quorum is fixed.
     pub fn reserve_only(&self) -> bool {
         self.apache && self.quorum.is_none()
+    }
+
+    /// A voter of a fixed quorum: it runs only on the agent holding its
+    /// volume and controller port, which the quorum names.
+    pub fn pinned(&self) -> bool {
+        self.voter && self.quorum.is_some()
     }
 
     /// Nothing to do for this broker yet: a non-voter waits for the quorum,
@@ -92,5 +99,44 @@ pub(super) fn fix_when_complete(core: &mut Core, cluster: &str) -> bool {
             true
         }
         _ => false,
+    }
+}
+
+/// Whether the quorum keeps its majority without voter `key`, in words:
+/// which of the other voters run, and how many it needs.
+pub(super) fn without(core: &Core, key: &BrokerKey) -> String {
+    let (cluster, id) = (key.0.as_str(), key.1);
+    let voters = core
+        .doc
+        .scheduler
+        .quorums
+        .get(cluster)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let running: Vec<String> = voters
+        .iter()
+        .map(|v| v.node_id)
+        .filter(|other| *other != id && core.running(cluster, *other))
+        .map(|other| other.to_string())
+        .collect();
+    let majority = voters.len() / 2 + 1;
+    let (count, total) = (running.len(), voters.len());
+    if count >= majority {
+        format!(
+            "voters {} keep the quorum ({count} of {total} running)",
+            and_list(&running)
+        )
+    } else {
+        format!(
+            "the controller quorum has no majority: {count} of {total} voters running, {majority} needed"
+        )
+    }
+}
+
+/// `0`, `0 and 2`, `0, 2 and 4`.
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => items.concat(),
     }
 }

@@ -42,6 +42,10 @@ pub struct SchedulerRecord {
     /// voters hold their reservations (their hosts and controller ports).
     #[serde(default)]
     pub quorums: BTreeMap<String, Vec<Voter>>,
+    /// Agents holding a broker's volume that the master reported lost, with
+    /// when (RFC 3339), until they offer again.
+    #[serde(default)]
+    pub lost_agents: BTreeMap<String, String>,
 }
 
 /// What the core knows about one broker beyond its spec and runtime.

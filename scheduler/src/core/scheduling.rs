@@ -188,7 +188,7 @@ fn place(
         && (record
             .stopped_at
             .is_some_and(|at| now < at + millis(spec.stickiness))
-            || (standing.voter && standing.quorum.is_some()));
+            || standing.pinned());
     let peers = peer_sites(core, key);
     let lineage = core.doc.state.lineage.clone();
     let sequence = core.doc.scheduler.sequence + 1;
@@ -305,6 +305,7 @@ fn place(
             port: Some(placement.port),
             status: Some(BrokerStatus::Starting),
             updated_at: Some(rfc3339(now)),
+            waiting_for: None,
         });
     }
     core.progress_broker(
@@ -352,6 +353,7 @@ fn reserve_voter(
             port: Some(placement.port),
             status: Some(BrokerStatus::Pending),
             updated_at: Some(rfc3339(now)),
+            waiting_for: None,
         });
     }
     let fixed = quorum::fix_when_complete(core, cluster);
