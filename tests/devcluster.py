@@ -197,21 +197,28 @@ def wait_for(predicate, timeout, what):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def kill_processes_under(directory):
-    """Kills every process working in `directory` (executors and brokers run
-    in sandboxes under a test's directory)."""
-    mine = str(directory)
+def processes():
+    """Every other process on the machine as (pid, argv as bytes, working
+    directory); processes that end while read are left out."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit() or int(pid) == os.getpid():
             continue
         try:
             cwd = os.readlink(f"/proc/{pid}/cwd")
-            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
+            argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
         except OSError:
             continue
-        if cwd.startswith(mine) or mine in cmdline:
+        yield int(pid), argv, cwd
+
+
+def kill_processes_under(directory):
+    """Kills every process working in `directory` (executors and brokers run
+    in sandboxes under a test's directory)."""
+    mine = str(directory)
+    for pid, argv, cwd in processes():
+        if cwd.startswith(mine) or any(mine.encode() in arg for arg in argv):
             try:
-                os.kill(int(pid), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
 

@@ -6,6 +6,7 @@ import time
 import uuid
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 
 def consume_partition(bootstrap, topic, partition, count):
@@ -23,6 +24,13 @@ def consume_partition(bootstrap, topic, partition, count):
             got.append(message.value().decode())
     consumer.close()
     return got
+
+
+def fully_in_sync(bootstrap, topic):
+    """Whether every replica of every partition of `topic` is in sync."""
+    metadata = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic, timeout=30)
+    partitions = metadata.topics[topic].partitions.values()
+    return bool(partitions) and all(sorted(p.isrs) == sorted(p.replicas) for p in partitions)
 
 
 def consume_group(bootstrap, topic, count, idle_polls=120):

@@ -15,7 +15,7 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
 
 from devcluster import QUICKSTART, DevCluster
-from kafka_clients import AcksAllProducer, consume_group
+from kafka_clients import AcksAllProducer, consume_group, fully_in_sync
 
 RACKS = {"127.0.0.2": "r1", "127.0.0.3": "r2", "127.0.0.4": "r3"}
 APPLIED = "Apply complete! 6 created, 0 updated, 0 restarted, 0 destroyed."
@@ -42,12 +42,6 @@ def partitions_seen_by_kcat(bootstrap):
         for t in metadata["topics"] if not t["topic"].startswith("__")
     }
     return brokers, topics
-
-
-def fully_in_sync(bootstrap, topic):
-    metadata = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic, timeout=30)
-    partitions = metadata.topics[topic].partitions.values()
-    return all(len(p.isrs) == 3 and sorted(p.isrs) == sorted(p.replicas) for p in partitions)
 
 
 def test_quickstart_forms_one_replicated_cluster_that_real_clients_use(tmp_path):

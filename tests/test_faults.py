@@ -8,7 +8,7 @@ import os
 import signal
 import urllib.request
 
-from devcluster import DevCluster
+from devcluster import DevCluster, processes
 
 CONFIG = '''
 cluster "faults" {
@@ -44,27 +44,15 @@ def start(dev, tmp_path):
 
 def broker_pids(broker):
     """The tansu processes serving `broker` (by the listener it advertises)."""
-    pids = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
-        except OSError:
-            continue
-        if cmdline and cmdline[0].endswith(b"tansu") and f"tcp://{broker.addr}".encode() in cmdline:
-            pids.append(int(pid))
-    return pids
+    listener = f"tcp://{broker.addr}".encode()
+    return [pid for pid, argv, _ in processes() if argv[0].endswith(b"tansu") and listener in argv]
 
 
 def test_a_removed_agent_s_broker_is_relaunched_on_another_agent(tmp_path):
     with DevCluster(tmp_path, agents=4) as dev:
         before = start(dev, tmp_path)
         lost = before[0]
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{dev.master_port}/test/agents/{lost.agent_id}/remove", method="POST"
-        )
-        urllib.request.urlopen(request, timeout=30).read()
+        dev.agent_hook(lost.agent_id, "remove")
 
         def moved():
             brokers = {b.id: b for b in dev.brokers("faults")}

@@ -107,6 +107,16 @@ fn the_agents_of_a_quorum_completed_by_reservations_are_offered_again_at_once() 
         .collect();
     assert_eq!(refusals.len(), 3, "{first:?}");
     assert!(refusals.iter().all(|s| *s <= 1.0), "{refusals:?}");
+    // The accept that completes the quorum is followed by a REVIVE, which
+    // clears those filters: the voters launch on the very next offers.
+    let last_accept = first
+        .iter()
+        .rposition(|c| matches!(c, Command::Accept { .. }))
+        .unwrap();
+    assert!(
+        first[last_accept..].contains(&Command::Revive),
+        "{first:?}"
+    );
 }
 
 /// The details of the progress lines reported for broker `id` since `mark`.

@@ -89,6 +89,7 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
         }
     }
     let mut pending = candidates(core, now);
+    let mut quorums = core.doc.scheduler.quorums.len();
     for offer in offers {
         let Some(offer_id) = offer.id.clone() else {
             continue;
@@ -141,6 +142,13 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
                     refuse_seconds: Some(refuse),
                 },
             });
+            // A reservation that completed a quorum: its voters' agents are
+            // filtered for the second above; REVIVE clears that, so they
+            // are offered again, reservations and all, to launch at once.
+            if core.doc.scheduler.quorums.len() > quorums {
+                quorums = core.doc.scheduler.quorums.len();
+                out.push(Command::Revive);
+            }
         }
     }
 }
