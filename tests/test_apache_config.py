@@ -1,9 +1,11 @@
-"""Dynamic Kafka configs on the Apache quickstart, as a user checks them with
-confluent-kafka: a cluster-wide and a per-broker property applied from the
-HCL are in force on the live brokers without restarting any of them; a
-change made directly at a broker with a standard admin client shows as drift
-in the next `kmesos plan` (the scheduler refreshes from the brokers), and
-`kmesos apply` brings the brokers back to the HCL."""
+"""Dynamic Kafka configs and topics on the Apache quickstart, as a user checks
+them with confluent-kafka: a cluster-wide and a per-broker property applied
+from the HCL are in force on the live brokers without restarting any of
+them; a change made directly at a broker with a standard admin client shows
+as drift in the next `kmesos plan` (the scheduler refreshes from the
+brokers), and `kmesos apply` brings the brokers back to the HCL. A topic from
+the HCL is created with its replication factor and config, grown in
+partitions and destroyed; a replication-factor change is refused by `plan`."""
 
 import re
 
@@ -131,11 +133,66 @@ def test_changes_made_at_a_broker_show_as_drift_and_apply_brings_them_back(dev, 
                  "events back to the HCL's retention.ms")
     dev.wait_for(lambda: described(dev, ResourceType.BROKER, "0")["log.retention.ms"][0] == "7200000", 60,
                  "broker 0 back to the cluster's log.retention.ms")
-    # What the HCL does not name is gone from the brokers.
-    assert described(dev, ResourceType.TOPIC, "orders")["retention.ms"][1] != ConfigSource.DYNAMIC_TOPIC_CONFIG
-    assert described(dev, ResourceType.BROKER, "1")["log.cleaner.threads"][1] != ConfigSource.DYNAMIC_BROKER_CONFIG
+    # What the HCL does not name is gone from the brokers (each broker sees
+    # the controller's metadata a moment after the apply's change).
+    dev.wait_for(lambda: described(dev, ResourceType.TOPIC, "orders")["retention.ms"][1]
+                 != ConfigSource.DYNAMIC_TOPIC_CONFIG, 60, "orders' own retention.ms deleted")
+    dev.wait_for(lambda: described(dev, ResourceType.BROKER, "1")["log.cleaner.threads"][1]
+                 != ConfigSource.DYNAMIC_BROKER_CONFIG, 60, "broker 1's own log.cleaner.threads deleted")
     assert task_ids(dev) == before, "no broker was restarted"
 
     settled = plan(dev, tuned_hcl)
     assert settled.returncode == 0, settled.stdout + settled.stderr
     assert "No changes." in settled.stdout
+
+
+def topic_layout(dev, topic):
+    """{partition: replica count} and the topic's own configs as Kafka has
+    them, or None while the brokers do not know the topic."""
+    client = admin(dev)  # kept alive until the answer comes
+    metadata = client.list_topics(timeout=30)
+    if topic not in metadata.topics or metadata.topics[topic].error is not None:
+        return None
+    partitions = {p.id: len(p.replicas) for p in metadata.topics[topic].partitions.values()}
+    configs = {k: v for k, (v, source) in described(dev, ResourceType.TOPIC, topic).items()
+               if source == ConfigSource.DYNAMIC_TOPIC_CONFIG}
+    return partitions, configs
+
+
+def test_a_topic_is_created_grown_and_destroyed_and_its_replication_factor_kept(dev, tuned_hcl):
+    before = task_ids(dev)
+    base = tuned_hcl.read_text()
+    last = base.rindex("\n}")
+    path = dev.dir / "topics" / "main.hcl"
+    path.parent.mkdir(exist_ok=True)
+
+    def with_audit(partitions, replicas=3):
+        path.write_text(base[:last] + f"""
+  topic "audit" {{
+    partitions         = {partitions}
+    replication_factor = {replicas}
+    config = {{
+      "cleanup.policy" = "compact"
+    }}
+  }}""" + base[last:])
+        return path
+
+    created = dev.kmesos("apply", str(with_audit(2)), "--auto-approve")
+    assert "Apply complete! 1 created, 0 updated, 0 restarted, 0 destroyed." in created.stdout, created.stdout
+    expected = ({0: 3, 1: 3}, {"cleanup.policy": "compact"})
+    dev.wait_for(lambda: topic_layout(dev, "audit") == expected, 60, f"audit as {expected}")
+
+    grown = dev.kmesos("apply", str(with_audit(5)), "--auto-approve")
+    assert "Apply complete! 0 created, 1 updated, 0 restarted, 0 destroyed." in grown.stdout, grown.stdout
+    expected = ({p: 3 for p in range(5)}, {"cleanup.policy": "compact"})
+    dev.wait_for(lambda: topic_layout(dev, "audit") == expected, 60, f"audit as {expected}")
+
+    refused = plan(dev, with_audit(5, replicas=2))
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "cannot change replication_factor from 3 to 2" in refused.stderr, refused.stderr
+    assert "topic.audit" in refused.stderr, refused.stderr
+
+    destroyed = dev.kmesos("apply", str(tuned_hcl), "--auto-approve")
+    assert "Apply complete! 0 created, 0 updated, 0 restarted, 1 destroyed." in destroyed.stdout, destroyed.stdout
+    dev.wait_for(lambda: topic_layout(dev, "audit") is None, 60, "audit gone from the brokers")
+    assert task_ids(dev) == before, "no broker was restarted"

@@ -221,9 +221,12 @@ impl BrokerConnection {
                 totals
                     .iter()
                     .map(|(n, count)| {
+                        // No assignments (null, not an empty list, which
+                        // Kafka refuses): the controller places the replicas.
                         CreatePartitionsTopic::default()
                             .with_name(topic_name(n))
                             .with_count(*count)
+                            .with_assignments(None)
                     })
                     .collect(),
             )
