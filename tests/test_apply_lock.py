@@ -5,7 +5,7 @@ and since when; a saved plan applied after the state moved is refused."""
 import json
 import signal
 import subprocess
-import time
+import threading
 import urllib.request
 
 from devcluster import KMESOS, TANSU_EXAMPLE, DevCluster
@@ -46,11 +46,14 @@ def test_second_apply_is_refused_with_the_holder_and_a_stale_saved_plan_is_refus
 
 def test_a_prompt_is_refused_without_a_terminal(tmp_path):
     with DevCluster(tmp_path) as dev:
+        before = dev.get("/v1/health")
         result = dev.kmesos("apply", str(TANSU_EXAMPLE), check=False)
         assert result.returncode == 1
         assert "stdin is not a terminal; pass --auto-approve" in result.stderr, result.stderr
-        time.sleep(1)
-        assert dev.get("/v1/health")["apply"] is None
+        # The CLI has exited, so whatever it sent has been answered: what the
+        # scheduler says now is final, not a moment before an apply arrives.
+        after = dev.get("/v1/health")
+        assert after["apply"] is None and after["serial"] == before["serial"], (before, after)
         assert dev.state()["clusters"] == {}
 
 
@@ -60,10 +63,22 @@ def test_ctrl_c_detaches_and_the_api_cancels_the_running_apply(tmp_path):
             [str(KMESOS), "apply", str(TANSU_EXAMPLE), "--auto-approve", "--scheduler", dev.url],
             cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
+        # Interrupted once it follows the apply: it has printed progress
+        # after saying the apply started.
+        said = []
+        reader = threading.Thread(target=lambda: said.extend(iter(follower.stdout.readline, "")), daemon=True)
+        reader.start()
         running = dev.wait_for(lambda: dev.get("/v1/health")["apply"], 120, "the apply to take the lock")
-        time.sleep(1)
+        started = f"Apply {running['apply_id']} started on {dev.url}."
+
+        def following():
+            lines = [line.strip() for line in said]
+            return started in lines and any(lines[lines.index(started) + 1:])
+        dev.wait_for(following, 60, f"progress after {started!r}")
         follower.send_signal(signal.SIGINT)
-        out, err = follower.communicate(timeout=60)
+        follower.wait(timeout=60)
+        reader.join(timeout=10)
+        out, err = "".join(said), follower.stderr.read()
         assert follower.returncode == 0, out + err
         assert f"Detached. Apply {running['apply_id']} keeps running on the scheduler" in out, out
         assert dev.get("/v1/health")["apply"]["apply_id"] == running["apply_id"], "still running after the CLI left"
