@@ -150,3 +150,31 @@ fn a_corrupt_or_foreign_state_file_is_refused_clearly() {
         run.stderr
     );
 }
+
+#[test]
+fn arithmetic_that_cannot_be_done_and_files_that_are_not_utf8_are_errors_not_panics() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (expr, why) in [
+        ("1/0", "1 / 0: division by zero"),
+        ("2 % 0", "2 % 0: division by zero"),
+        ("1e308 * 10", "the result is out of range"),
+        ("18446744073709551615 + 1", "the result is out of range"),
+    ] {
+        let config = format!("variable \"mem\" {{ default = 1 }}\ncluster \"c\" {{\n  kafka {{ kind = \"tansu\" }}\n  broker \"0\" {{ mem = var.mem * ({expr}) }}\n}}\n");
+        fs::write(dir.path().join("main.hcl"), config).expect("write");
+        let run = kmesos(dir.path(), &["validate"]);
+        assert_eq!(run.code, 1, "{expr}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with("error: ./main.hcl:4:") && run.stderr.contains(why),
+            "{expr}: {}",
+            run.stderr
+        );
+    }
+    fs::write(dir.path().join("main.hcl"), b"cluster \"caf\xe9\" {}\n").expect("write");
+    let run = kmesos(dir.path(), &["validate"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: ./main.hcl:1:13: not valid UTF-8 (byte 0xe9); the file must be UTF-8 text\n"
+    );
+}

@@ -108,6 +108,27 @@ pub(crate) fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a s
     }
 }
 
+/// `bytes` read from `file` as text, or a diagnostic at the first byte that
+/// is not UTF-8 (its line and column), which is what HCL, state and plan
+/// files must be.
+pub fn utf8_text(file: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let before = std::str::from_utf8(valid).unwrap_or_default();
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Diagnostic {
+            file: file.to_string(),
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+            path: String::new(),
+            message: format!(
+                "not valid UTF-8 (byte 0x{:02x}); the file must be UTF-8 text",
+                e.as_bytes()[valid.len()]
+            ),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +142,17 @@ mod tests {
         );
         assert_eq!(suggest("mam", ["mem", "heap"]), "; did you mean \"mem\"?");
         assert_eq!(suggest("zzz", ["cpus", "mem"]), "");
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_placed_at_its_first_bad_byte() {
+        let err = utf8_text("main.hcl", b"a = 1\nb = \"\xc3\xa9\xff\"\n".to_vec())
+            .err()
+            .map(|d| d.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("main.hcl:2:7: not valid UTF-8 (byte 0xff); the file must be UTF-8 text")
+        );
+        assert_eq!(utf8_text("ok", "é".as_bytes().to_vec()).ok().as_deref(), Some("é"));
     }
 }

@@ -151,6 +151,18 @@ pub enum StateError {
     },
 }
 
+/// A state file that is not UTF-8 text is corrupt at its first bad byte.
+impl From<crate::Diagnostic> for StateError {
+    fn from(d: crate::Diagnostic) -> StateError {
+        StateError::Corrupt {
+            origin: d.file,
+            line: d.line,
+            column: d.column,
+            detail: d.message,
+        }
+    }
+}
+
 impl Default for State {
     fn default() -> Self {
         State {
@@ -204,12 +216,19 @@ impl State {
             }
             Some(_) => {}
         }
-        serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+        let state: State = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
             origin: origin.to_string(),
             line: e.line(),
             column: e.column(),
             detail: e.to_string(),
-        })
+        })?;
+        if state.serial == u64::MAX {
+            return Err(StateError::NotAState {
+                origin: origin.to_string(),
+                detail: format!("its serial {} is the largest there is: no write could follow it", state.serial),
+            });
+        }
+        Ok(state)
     }
 
     /// The state document as pretty JSON, secrets included (the scheduler
@@ -222,24 +241,47 @@ impl State {
     /// A copy with secret Kafka property values replaced by `(sensitive)`.
     pub fn redacted(&self) -> State {
         let mut copy = self.clone();
-        for cluster in copy.clusters.values_mut() {
-            crate::sensitive::redact(&mut cluster.config);
-            for broker in cluster.brokers.values_mut() {
-                crate::sensitive::redact(&mut broker.spec.config);
+        copy.each_properties(|_, properties| crate::sensitive::redact(properties));
+        copy
+    }
+
+    /// Where a secret property holds `(sensitive)` rather than its value:
+    /// the state is a redacted copy (`kmesos state pull`), which would hand
+    /// brokers the placeholder. The resource's address and the property.
+    pub fn redacted_secret(&self) -> Option<String> {
+        let mut found = None;
+        self.clone().each_properties(|address, properties| {
+            if found.is_none() {
+                found = properties
+                    .iter()
+                    .find(|(name, value)| {
+                        crate::sensitive::is_sensitive(name)
+                            && value.as_str() == crate::sensitive::REDACTED
+                    })
+                    .map(|(name, _)| format!("{address} \"{name}\""));
             }
-            for topic in cluster.topics.values_mut() {
-                crate::sensitive::redact(&mut topic.config);
+        });
+        found
+    }
+
+    /// Calls `f` with every Kafka property map the state holds (applied and
+    /// recorded before outside changes) and its resource's address.
+    fn each_properties(&mut self, mut f: impl FnMut(&str, &mut KafkaProperties)) {
+        for (name, cluster) in self.clusters.iter_mut() {
+            f(&cluster_address(name), &mut cluster.config);
+            for (id, broker) in cluster.brokers.iter_mut() {
+                f(&broker_address(name, *id), &mut broker.spec.config);
             }
-            for record in cluster.drift.values_mut() {
+            for (topic, spec) in cluster.topics.iter_mut() {
+                f(&topic_address(name, topic), &mut spec.config);
+            }
+            for (address, record) in cluster.drift.iter_mut() {
                 match &mut record.applied {
-                    Applied::Cluster { config } | Applied::Broker { config } => {
-                        crate::sensitive::redact(config)
-                    }
-                    Applied::Topic { spec } => crate::sensitive::redact(&mut spec.config),
+                    Applied::Cluster { config } | Applied::Broker { config } => f(address, config),
+                    Applied::Topic { spec } => f(address, &mut spec.config),
                 }
             }
         }
-        copy
     }
 }
 

@@ -97,19 +97,38 @@ fn corrupt_and_foreign_files_are_refused_and_left_alone() {
             "{\"format_version\": 99}",
             "format_version 99 is not supported",
         ),
+        (
+            "latin1.json",
+            "{\"format_version\": 1,\n \"lineage\": \"caf\u{e9}\"}",
+            "latin1.json:2:17: corrupt state: not valid UTF-8 (byte 0xe9)",
+        ),
+        (
+            "exhausted.json",
+            "{\"format_version\": 1, \"lineage\": \"x\", \"serial\": 18446744073709551615}",
+            "serial 18446744073709551615 is the largest there is",
+        ),
+        (
+            "pulled.json",
+            r#"{"format_version": 1, "lineage": "x", "serial": 3, "clusters": {"prod": {
+                "kafka": {"kind": "apache"},
+                "config": {"listener.name.sasl_ssl.plain.sasl.jaas.config": "(sensitive)"}}}}"#,
+            "it is a redacted copy (`kmesos state pull` output): cluster.prod \"listener.name.sasl_ssl.plain.sasl.jaas.config\" is \"(sensitive)\"",
+        ),
     ];
     for (name, content, expected) in cases {
         let path = dir.path().join(name);
+        // \u{e9} stands for the single byte 0xe9 (Latin-1 é), not UTF-8.
+        let bytes: Vec<u8> = content
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap())
+            .collect();
+        let content = bytes.as_slice();
         fs::write(&path, content).unwrap();
         let err = FileStore::open(&path).unwrap_err().to_string();
         assert!(err.contains(expected), "{name}: {err}");
         assert!(err.contains(name), "the message names the file: {err}");
         assert!(err.contains("refusing"), "{err}");
-        assert_eq!(
-            fs::read_to_string(&path).unwrap(),
-            content,
-            "{name} was modified"
-        );
+        assert_eq!(fs::read(&path).unwrap(), content, "{name} was modified");
     }
 }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use engine::{Config, Plan};
 use futures::StreamExt;
 use scheduler::api::client::{ApiClient, ClientError};
@@ -458,8 +458,7 @@ fn read_saved_plan(path: &Path) -> Result<Option<Plan>> {
     if path.is_dir() || path.extension().is_some_and(|e| e == "hcl") {
         return Ok(None);
     }
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = super::read_text(path)?;
     if !text.trim_start().starts_with('{') {
         return Ok(None);
     }

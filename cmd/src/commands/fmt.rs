@@ -43,8 +43,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
     }
     for file in files {
-        let text =
-            fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        let text = super::read_text(&file)?;
         let source = SourceFile::new(file.display().to_string(), text);
         let formatted = match engine::format::format(&source) {
             Ok(f) => f,

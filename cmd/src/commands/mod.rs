@@ -65,9 +65,15 @@ impl VarArgs {
 }
 
 fn read_source(path: &Path) -> Result<SourceFile> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(SourceFile::new(path.display().to_string(), text))
+    Ok(SourceFile::new(path.display().to_string(), read_text(path)?))
+}
+
+/// A file's text; the error names the file, and for bytes that are not
+/// UTF-8 the line and column.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    engine::diagnostics::utf8_text(&path.display().to_string(), bytes)
+        .map_err(|d| anyhow::anyhow!("{d}"))
 }
 
 /// The `*.hcl` files of a directory (sorted), or the file itself.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use engine::state::StateError;
 use engine::State;
 
 use super::VarArgs;
@@ -82,8 +83,12 @@ fn read_state(path: Option<&PathBuf>) -> Result<State> {
     let Some(path) = path else {
         return Ok(State::empty());
     };
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(State::parse(&text, &path.display().to_string())?),
+    match fs::read(path) {
+        Ok(bytes) => {
+            let origin = path.display().to_string();
+            let text = engine::diagnostics::utf8_text(&origin, bytes).map_err(StateError::from)?;
+            Ok(State::parse(&text, &origin)?)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::empty()),
         Err(e) => Err(e).with_context(|| format!("cannot read the state {}", path.display())),
     }

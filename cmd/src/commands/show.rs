@@ -1,11 +1,10 @@
 //! `kmesos show`: prints a plan saved with `kmesos plan --out`.
 
-use std::fs;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use engine::Plan;
 
 /// Print a saved plan.
@@ -23,8 +22,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let origin = args.planfile.display().to_string();
-    let text =
-        fs::read_to_string(&args.planfile).with_context(|| format!("cannot read {origin}"))?;
+    let text = super::read_text(&args.planfile)?;
     let plan = Plan::from_json(&text, &origin)?;
     if args.json {
         print!("{}", engine::render::json::render(&plan));

@@ -11,7 +11,7 @@ use hcl::edit::expr::{Expression, ObjectKey, Traversal, TraversalOperator};
 use hcl::edit::structure::{Attribute, Block, Body, Structure};
 use hcl::edit::visit::{visit_traversal, Visit};
 use hcl::edit::Span;
-use hcl::eval::{Context, Evaluate};
+use hcl::eval::Context;
 use hcl::Value;
 
 use super::source::{IndexedFile, Position, SourceMap};
@@ -176,7 +176,7 @@ impl<'a> Decoder<'a> {
         if !ok {
             return None;
         }
-        match hcl::Expression::from(expr.clone()).evaluate(self.ctx) {
+        match super::arithmetic::evaluate(&hcl::Expression::from(expr.clone()), self.ctx) {
             Ok(value) => Some(value),
             Err(e) => {
                 self.error(expr.span(), path, format!("cannot evaluate: {e}"));

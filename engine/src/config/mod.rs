@@ -5,6 +5,7 @@
 //! hcl-rs's evaluator and returns a [`Config`], or every error found, each with
 //! its file, line, column and attribute path.
 
+mod arithmetic;
 mod blocks;
 pub mod constraint;
 mod decode;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hcl::edit::structure::Body;
 use hcl::edit::Span;
-use hcl::eval::{Context, Evaluate};
+use hcl::eval::Context;
 use hcl::Value;
 
 use super::source::{IndexedFile, Position};
@@ -81,7 +81,10 @@ pub(crate) fn resolve(bodies: &[(&IndexedFile, Body)], vars: &Vars) -> Resolved 
             let default = match block.body.get_attribute("default") {
                 None => None,
                 Some(attr) => {
-                    match hcl::Expression::from(attr.value.clone()).evaluate(&Context::new()) {
+                    match super::arithmetic::evaluate(
+                        &hcl::Expression::from(attr.value.clone()),
+                        &Context::new(),
+                    ) {
                         Ok(v) => Some(v),
                         Err(e) => {
                             let msg = format!("a variable's default must be a literal value: {e}");

@@ -95,7 +95,7 @@ impl Vars {
             match structure {
                 hcl::edit::structure::Structure::Attribute(attr) => {
                     let expr = hcl::Expression::from(attr.value.clone());
-                    match hcl::eval::Evaluate::evaluate(&expr, &hcl::eval::Context::new()) {
+                    match super::arithmetic::evaluate(&expr, &hcl::eval::Context::new()) {
                         Ok(value) => {
                             self.values.insert(
                                 attr.key.to_string(),

@@ -11,6 +11,8 @@ use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use engine::diagnostics::utf8_text;
+use engine::state::StateError;
 use engine::State;
 
 use super::{document, StateStore, StoreError};
@@ -29,9 +31,11 @@ impl FileStore {
     /// fresh lineage and serial 0, so the lineage is fixed from the start.
     pub fn open(path: impl AsRef<Path>) -> Result<FileStore, StoreError> {
         let path = path.as_ref().to_path_buf();
-        match fs::read_to_string(&path) {
-            Ok(text) => {
-                let doc = document::parse(&text, &path.display().to_string())?;
+        match fs::read(&path) {
+            Ok(bytes) => {
+                let origin = path.display().to_string();
+                let text = utf8_text(&origin, bytes).map_err(StateError::from)?;
+                let doc = document::parse(&text, &origin)?;
                 Ok(FileStore {
                     stored: Mutex::new((doc.state.lineage.clone(), doc.state.serial)),
                     path,
@@ -63,8 +67,10 @@ impl StateStore for FileStore {
     }
 
     fn load(&self) -> Result<CoreState, StoreError> {
-        let text = fs::read_to_string(&self.path).map_err(|e| io("reading", &self.path, e))?;
-        Ok(document::parse(&text, &self.path.display().to_string())?)
+        let bytes = fs::read(&self.path).map_err(|e| io("reading", &self.path, e))?;
+        let origin = self.path.display().to_string();
+        let text = utf8_text(&origin, bytes).map_err(StateError::from)?;
+        Ok(document::parse(&text, &origin)?)
     }
 
     fn save(&self, doc: &mut CoreState) -> Result<(), StoreError> {
