@@ -38,7 +38,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use engine::state::{BrokerRuntime, BrokerState, BrokerStatus, ClusterState};
 
-pub use commands::{ApplyRefusal, BrokerPhase, Command, Counts, Progress, RefreshOutcome, TopicOp};
+pub use commands::{
+    ApplyRefusal, BrokerPhase, Command, Counts, KafkaAdmin, MesosCall, Progress, RefreshOutcome,
+    Reply, TopicOp,
+};
 pub use config::{Artifact, CoreConfig, Program};
 pub use constraints::{KnownValues, Site};
 pub use events::{Event, PartitionHealth};
@@ -84,8 +87,8 @@ struct Out {
 }
 
 impl Out {
-    fn push(&mut self, command: Command) {
-        self.commands.push(command);
+    fn push(&mut self, command: impl Into<Command>) {
+        self.commands.push(command.into());
     }
 }
 
@@ -217,9 +220,9 @@ impl Core {
         let wanted = !scheduling::candidates(self, now).is_empty() || self.has_orphan_volumes();
         if self.suppressed != Some(!wanted) {
             out.push(if wanted {
-                Command::Revive
+                MesosCall::Revive
             } else {
-                Command::Suppress
+                MesosCall::Suppress
             });
             self.suppressed = Some(!wanted);
         }
@@ -322,13 +325,13 @@ impl Core {
         out: &mut Out,
     ) {
         if let Some(run) = &self.doc.scheduler.apply {
-            out.push(Command::ApplyProgress(Progress::Broker {
+            out.push(Progress::Broker {
                 apply_id: run.id.clone(),
                 cluster: key.0.clone(),
                 id: key.1,
                 phase,
                 detail,
-            }));
+            });
         }
     }
 

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use core_sim::{launches, op_types, Sim};
 use engine::state::BrokerStatus;
-use kmesos_scheduler::core::{ApplyRefusal, Command, Event, PartitionHealth, Progress};
+use kmesos_scheduler::core::{
+    ApplyRefusal, Command, Event, KafkaAdmin, MesosCall, PartitionHealth, Progress, Reply,
+};
 use mesos::proto::offer::operation::Type as Op;
 use mesos::proto::TaskState;
 
@@ -57,7 +59,7 @@ fn running_quickstart() -> Sim {
     assert!(
         answer
             .iter()
-            .any(|c| matches!(c, Command::ApplyAccepted { .. })),
+            .any(|c| matches!(c, Command::Reply(Reply::ApplyAccepted { .. }))),
         "{answer:?}"
     );
     sim.settle();
@@ -138,7 +140,10 @@ fn quickstart_launches_three_brokers_on_three_agents_and_creates_its_topic() {
         (5, 0, 0, 0)
     );
     assert!(!sim.apply_running());
-    assert!(sim.log.iter().any(|c| matches!(c, Command::TopicOp { .. })));
+    assert!(sim
+        .log
+        .iter()
+        .any(|c| matches!(c, Command::Kafka(KafkaAdmin::TopicOp { .. }))));
 }
 
 #[test]
@@ -152,15 +157,15 @@ fn a_dynamic_config_change_is_applied_through_a_live_broker_without_a_restart() 
     let asked: Vec<&Command> = sim
         .since(mark)
         .iter()
-        .filter(|c| matches!(c, Command::ApplyDynamicConfig { .. }))
+        .filter(|c| matches!(c, Command::Kafka(KafkaAdmin::ApplyDynamicConfig { .. })))
         .collect();
     assert_eq!(asked.len(), 1, "{:?}", sim.since(mark));
-    let Command::ApplyDynamicConfig {
+    let Command::Kafka(KafkaAdmin::ApplyDynamicConfig {
         broker,
         properties,
         endpoint,
         ..
-    } = asked[0]
+    }) = asked[0]
     else {
         unreachable!()
     };
@@ -174,7 +179,7 @@ fn a_dynamic_config_change_is_applied_through_a_live_broker_without_a_restart() 
     assert!(
         !sim.log[mark..]
             .iter()
-            .any(|c| matches!(c, Command::Kill { .. })),
+            .any(|c| matches!(c, Command::Mesos(MesosCall::Kill { .. }))),
         "nothing restarted"
     );
     let after: Vec<String> = (0..3)
@@ -292,7 +297,7 @@ fn a_scheduler_restarted_mid_apply_resumes_it() {
         .since(mark)
         .iter()
         .filter_map(|c| match c {
-            Command::Reconcile { tasks } => Some(tasks.len()),
+            Command::Mesos(MesosCall::Reconcile { tasks }) => Some(tasks.len()),
             _ => None,
         })
         .collect();
@@ -312,7 +317,8 @@ fn a_scheduler_restarted_mid_apply_resumes_it() {
         let status = sim.status(id, TaskState::TaskRunning, false);
         let out = sim.handle(Event::StatusUpdate(status));
         assert!(
-            !out.iter().any(|c| matches!(c, Command::Acknowledge { .. })),
+            !out.iter()
+                .any(|c| matches!(c, Command::Mesos(MesosCall::Acknowledge { .. }))),
             "answers are not acknowledged"
         );
     }
@@ -341,7 +347,7 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
     assert!(
         matches!(
             out.as_slice(),
-            [Command::ApplyRefused(ApplyRefusal::Stale(_))]
+            [Command::Reply(Reply::ApplyRefused(ApplyRefusal::Stale(_)))]
         ),
         "{out:?}"
     );
@@ -354,7 +360,9 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
         holder: "second".into(),
     });
     let refused = out.iter().find_map(|c| match c {
-        Command::ApplyRefused(ApplyRefusal::Busy { holder, .. }) => Some(holder.clone()),
+        Command::Reply(Reply::ApplyRefused(ApplyRefusal::Busy { holder, .. })) => {
+            Some(holder.clone())
+        }
         _ => None,
     });
     assert_eq!(
@@ -367,7 +375,7 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
 /// The message of an `Invalid` refusal in `out`.
 fn invalid(out: &[Command]) -> String {
     match out {
-        [Command::ApplyRefused(ApplyRefusal::Invalid(why))] => why.clone(),
+        [Command::Reply(Reply::ApplyRefused(ApplyRefusal::Invalid(why)))] => why.clone(),
         other => panic!("not refused as invalid: {other:?}"),
     }
 }
@@ -434,14 +442,16 @@ fn broker_restart_relaunches_that_broker_alone_on_its_volume() {
     assert!(
         matches!(
             out.as_slice(),
-            [Command::ApplyRefused(ApplyRefusal::Invalid(_))]
+            [Command::Reply(Reply::ApplyRefused(ApplyRefusal::Invalid(
+                _
+            )))]
         ),
         "{out:?}"
     );
     let out = restart(&mut sim, 1);
     assert!(out
         .iter()
-        .any(|c| matches!(c, Command::ApplyAccepted { .. })));
+        .any(|c| matches!(c, Command::Reply(Reply::ApplyAccepted { .. }))));
     assert_eq!(sim.kills, vec![old.clone()]);
     sim.settle();
     let new = sim.task_of("quickstart", 1);

@@ -17,8 +17,8 @@ use engine::state::{BrokerState, ClusterState, State};
 use super::record::{ApplyRun, Stage, Step};
 use super::{plan_check, quorum};
 use super::{
-    rfc3339, tasks, ApplyRefusal, BrokerKey, BrokerPhase, Command, Core, Counts, Out,
-    PartitionHealth, Progress, TaskPhase, TopicOp,
+    rfc3339, tasks, ApplyRefusal, BrokerKey, BrokerPhase, Command, Core, Counts, KafkaAdmin, Out,
+    PartitionHealth, Progress, Reply, TaskPhase, TopicOp,
 };
 
 pub(super) fn submit(
@@ -35,7 +35,7 @@ pub(super) fn submit(
     let changes = match plan_check::checked_changes(&plan, &config, &core.doc.state) {
         Ok(changes) => changes,
         Err(refusal) => {
-            out.push(Command::ApplyRefused(refusal));
+            out.push(Reply::ApplyRefused(refusal));
             return;
         }
     };
@@ -90,7 +90,7 @@ pub(super) fn restart_broker(
     }
     if core.broker(cluster, id).is_none() {
         let why = format!("cluster {cluster:?} has no broker {id}");
-        out.push(Command::ApplyRefused(ApplyRefusal::Invalid(why)));
+        out.push(Reply::ApplyRefused(ApplyRefusal::Invalid(why)));
         return;
     }
     let step = Step {
@@ -110,7 +110,7 @@ fn refuse_if_busy(core: &Core, out: &mut Out) -> bool {
     let Some(run) = &core.doc.scheduler.apply else {
         return false;
     };
-    out.push(Command::ApplyRefused(ApplyRefusal::Busy {
+    out.push(Reply::ApplyRefused(ApplyRefusal::Busy {
         apply_id: run.id.clone(),
         holder: run.holder.clone(),
         since: run.since.clone(),
@@ -127,7 +127,7 @@ fn start(
     out: &mut Out,
 ) {
     let id = format!("apply-{}", core.doc.state.serial + 1);
-    out.push(Command::ApplyAccepted {
+    out.push(Reply::ApplyAccepted {
         apply_id: id.clone(),
     });
     out.push(Command::ApplyProgress(Progress::Started {
@@ -469,7 +469,7 @@ fn send_dynamic(core: &mut Core, i: usize, step: &Step, broker: Option<u32>, out
     let Some(endpoint) = endpoint else {
         return; // no live broker yet: retried on the next event
     };
-    out.push(Command::ApplyDynamicConfig {
+    out.push(KafkaAdmin::ApplyDynamicConfig {
         cluster: step.cluster.clone(),
         broker,
         endpoint,
@@ -638,7 +638,7 @@ fn probe(
     if immediately {
         core.progress_broker(key, phase, None, out);
     }
-    out.push(Command::ProbeBroker {
+    out.push(KafkaAdmin::ProbeBroker {
         cluster: key.0.clone(),
         id: key.1,
         endpoint,
@@ -798,7 +798,7 @@ fn topic_step(core: &mut Core, i: usize, step: &Step, out: &mut Out) {
     let Some(endpoint) = core.any_endpoint(&step.cluster) else {
         return; // no live broker yet
     };
-    out.push(Command::TopicOp {
+    out.push(KafkaAdmin::TopicOp {
         cluster: step.cluster.clone(),
         endpoint,
         op,

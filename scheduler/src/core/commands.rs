@@ -1,7 +1,10 @@
-//! What the decision core asks the shell to do: Mesos calls, writing the
-//! state, Kafka admin work on live brokers, answers to API requests and apply
-//! progress for the CLI. The shell carries them out in the order given:
-//! `PersistState` comes before the calls that depend on it being durable.
+//! What the decision core asks the shell to do, nested by where it goes:
+//! writing the state, calls to the Mesos master ([`MesosCall`]), Kafka admin
+//! work on live brokers ([`KafkaAdmin`]), answers to API requests ([`Reply`])
+//! and apply progress for the CLI ([`Progress`]). The shell matches each
+//! level exhaustively, so a new command cannot go unhandled, and carries
+//! them out in the order given: `PersistState` comes before the calls that
+//! depend on it being durable.
 
 use std::collections::BTreeMap;
 
@@ -12,9 +15,24 @@ use serde::{Deserialize, Serialize};
 
 use super::record::CoreState;
 
-/// One output of [`Core::handle`](super::Core::handle).
+/// One output of [`Core::handle`](super::Core::handle), by where it goes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
+    /// Write this state durably before carrying out the commands after it.
+    PersistState(Box<CoreState>),
+    /// A call to the Mesos master.
+    Mesos(MesosCall),
+    /// Kafka admin work on live brokers, answered with an event.
+    Kafka(KafkaAdmin),
+    /// The answer to an API request.
+    Reply(Reply),
+    /// Progress of the running apply, for `kmesos apply` to follow.
+    ApplyProgress(Progress),
+}
+
+/// A call to the Mesos master, made in the order the core gives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MesosCall {
     /// ACCEPT: the operations run in order on the offers' agent.
     Accept {
         offer_ids: Vec<OfferId>,
@@ -47,8 +65,12 @@ pub enum Command {
     Revive,
     /// SUPPRESS the framework's role (nothing is pending).
     Suppress,
-    /// Write this state durably before carrying out the commands after it.
-    PersistState(Box<CoreState>),
+}
+
+/// Kafka admin work on a cluster's live brokers; each ends in the event
+/// that answers it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KafkaAdmin {
     /// Check a broker: Kafka ApiVersions on `endpoint`, and the state of the
     /// partitions it hosts (ISR, `min.insync.replicas`); answer with
     /// [`Event::BrokerProbe`](super::Event::BrokerProbe).
@@ -83,15 +105,43 @@ pub enum Command {
         brokers: BTreeMap<u32, String>,
         topics: Vec<String>,
     },
-    /// How the refresh of one cluster went (the answer to
-    /// [`Event::RefreshRequested`](super::Event::RefreshRequested)).
-    Refreshed(RefreshOutcome),
+}
+
+/// The answer to an API request the core handled.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
     /// The answer to `ApplySubmitted` / `BrokerRestartRequested`: taken.
     ApplyAccepted { apply_id: String },
     /// The answer to `ApplySubmitted` / `BrokerRestartRequested`: refused.
     ApplyRefused(ApplyRefusal),
-    /// Progress of the running apply, for `kmesos apply` to follow.
-    ApplyProgress(Progress),
+    /// How the refresh of one cluster went (the answer to
+    /// [`Event::RefreshRequested`](super::Event::RefreshRequested), one per
+    /// cluster).
+    Refreshed(RefreshOutcome),
+}
+
+impl From<MesosCall> for Command {
+    fn from(call: MesosCall) -> Command {
+        Command::Mesos(call)
+    }
+}
+
+impl From<KafkaAdmin> for Command {
+    fn from(work: KafkaAdmin) -> Command {
+        Command::Kafka(work)
+    }
+}
+
+impl From<Reply> for Command {
+    fn from(reply: Reply) -> Command {
+        Command::Reply(reply)
+    }
+}
+
+impl From<Progress> for Command {
+    fn from(progress: Progress) -> Command {
+        Command::ApplyProgress(progress)
+    }
 }
 
 /// A topic operation on a live cluster.
