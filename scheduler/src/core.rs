@@ -10,7 +10,8 @@
 //! The pieces: [`offers`] (the OfferMatcher) with [`constraints`] and
 //! [`resources`]; [`launch`] builds the TaskInfo; [`scheduling`] hands offers
 //! to pending brokers; [`tasks`] follows status updates, failover and
-//! reconciliation; [`apply`] runs a change set one safe step at a time;
+//! reconciliation; [`apply`] runs a change set one safe step at a time,
+//! with [`topics`] deciding where a topic operation runs;
 //! [`reclaim`] gives back reservations and volumes no longer needed;
 //! [`refresh`] reads the live brokers into the state before a plan;
 //! [`waiting`] records why a broker whose task ended is not running.
@@ -31,6 +32,7 @@ mod refresh;
 mod resources;
 mod scheduling;
 mod tasks;
+mod topics;
 mod waiting;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,7 +42,7 @@ use engine::state::{BrokerRuntime, BrokerState, BrokerStatus, ClusterState};
 
 pub use commands::{
     ApplyRefusal, BrokerPhase, Command, Counts, KafkaAdmin, MesosCall, Progress, RefreshOutcome,
-    Reply, TopicOp,
+    Reply,
 };
 pub use config::{Artifact, CoreConfig, Program};
 pub use constraints::{KnownValues, Site};
@@ -50,6 +52,7 @@ pub use record::{
     ApplyRun, BrokerRecord, CoreState, SchedulerRecord, Stage, Step, TaskPhase, TaskRecord,
     VolumeRecord,
 };
+pub use topics::{TopicOp, TopicPlacement, TopicRefusal};
 
 /// A broker's address: its cluster and id.
 pub type BrokerKey = (String, u32);

@@ -8,7 +8,8 @@ use std::time::Duration;
 use core_sim::{launches, op_types, Sim};
 use engine::state::BrokerStatus;
 use kmesos_scheduler::core::{
-    ApplyRefusal, Command, Event, KafkaAdmin, MesosCall, PartitionHealth, Progress, Reply,
+    ApplyRefusal, Command, Event, KafkaAdmin, MesosCall, PartitionHealth, Progress, Reply, TopicOp,
+    TopicPlacement, TopicRefusal,
 };
 use mesos::proto::offer::operation::Type as Op;
 use mesos::proto::TaskState;
@@ -509,4 +510,48 @@ fn a_broker_whose_agent_no_longer_fits_moves_and_its_old_volume_is_given_back() 
         .reserved
         .values()
         .all(|(_, amount)| *amount < 1e-9));
+}
+
+/// The placement of the topic creates an apply sent.
+fn topic_creates(sim: &Sim) -> Vec<TopicPlacement> {
+    sim.log
+        .iter()
+        .filter_map(|c| match c {
+            Command::Kafka(KafkaAdmin::TopicOp {
+                op: TopicOp::Create { .. },
+                placement,
+                ..
+            }) => Some(placement.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_topic_is_created_on_every_tansu_broker_and_once_through_an_apache_controller() {
+    let tansu = topic_creates(&running_quickstart());
+    let [TopicPlacement::EveryBroker {
+        brokers,
+        done_already,
+    }] = tansu.as_slice()
+    else {
+        panic!("one create on every broker: {tansu:?}");
+    };
+    assert_eq!(brokers.len(), 3, "{brokers:?}");
+    assert_eq!(
+        *done_already,
+        Some(TopicRefusal::AlreadyExists),
+        "a broker an earlier try reached has it already"
+    );
+
+    let hcl = quickstart(512, "3600000", "0..2").replace(
+        r#"kind = "tansu""#,
+        r#"kind = "apache"
+    dist = "kafka-4.1.0.tgz""#,
+    );
+    let apache = topic_creates(&Sim::running(AGENTS, &hcl));
+    let [TopicPlacement::Controller { brokers }] = apache.as_slice() else {
+        panic!("one create through the controller: {apache:?}");
+    };
+    assert_eq!(brokers.len(), 3, "every broker must report it: {brokers:?}");
 }

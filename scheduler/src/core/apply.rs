@@ -15,7 +15,7 @@ use engine::plan::{Action, Plan, ResourceKind};
 use engine::state::{BrokerState, ClusterState, State};
 
 use super::record::{ApplyRun, Stage, Step};
-use super::{plan_check, quorum};
+use super::{plan_check, quorum, topics};
 use super::{
     rfc3339, tasks, ApplyRefusal, BrokerKey, BrokerPhase, Command, Core, Counts, KafkaAdmin, Out,
     PartitionHealth, Progress, Reply, TaskPhase, TopicOp,
@@ -795,13 +795,13 @@ fn topic_step(core: &mut Core, i: usize, step: &Step, out: &mut Out) {
             }
         }
     };
-    let Some(endpoint) = core.any_endpoint(&step.cluster) else {
+    let Some(placement) = topics::placement(core, &step.cluster, &op) else {
         return; // no live broker yet
     };
     out.push(KafkaAdmin::TopicOp {
         cluster: step.cluster.clone(),
-        endpoint,
         op,
+        placement,
     });
     core.sent.insert(step.address.clone());
     set_stage(core, i, Stage::Started, out);

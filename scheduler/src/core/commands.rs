@@ -8,12 +8,12 @@
 
 use std::collections::BTreeMap;
 
-use engine::config::TopicSpec;
 use engine::plan::{Action, StalePlan};
 use mesos::proto::{offer, AgentId, Filters, OfferId, TaskId};
 use serde::{Deserialize, Serialize};
 
 use super::record::CoreState;
+use super::topics::{TopicOp, TopicPlacement};
 
 /// One output of [`Core::handle`](super::Core::handle), by where it goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,12 +89,13 @@ pub enum KafkaAdmin {
         endpoint: String,
         properties: BTreeMap<String, Option<String>>,
     },
-    /// Create, change or delete a topic through the live broker at
-    /// `endpoint`; answer with [`Event::TopicOpResult`](super::Event::TopicOpResult).
+    /// Create, change or delete a topic on the live brokers `placement`
+    /// names, as it says; answer with
+    /// [`Event::TopicOpResult`](super::Event::TopicOpResult).
     TopicOp {
         cluster: String,
-        endpoint: String,
         op: TopicOp,
+        placement: TopicPlacement,
     },
     /// Read what the running brokers of `apache` cluster `cluster` report
     /// (their dynamic configs, the managed `topics`' configs and partition
@@ -142,27 +143,6 @@ impl From<Progress> for Command {
     fn from(progress: Progress) -> Command {
         Command::ApplyProgress(progress)
     }
-}
-
-/// A topic operation on a live cluster.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum TopicOp {
-    Create {
-        name: String,
-        spec: TopicSpec,
-    },
-    /// Grow partitions to `spec.partitions`, set its config and delete the
-    /// properties it had that the spec no longer names (`removed`).
-    Update {
-        name: String,
-        spec: TopicSpec,
-        #[serde(default)]
-        removed: Vec<String>,
-    },
-    Delete {
-        name: String,
-    },
 }
 
 /// How refreshing one cluster from its brokers went.

@@ -258,12 +258,9 @@ impl Driver {
             ),
             KafkaAdmin::TopicOp {
                 cluster,
-                endpoint,
                 op,
-            } => {
-                let (endpoints, replicated) = self.topic_endpoints(&cluster, endpoint);
-                spawn_kafka(done, kafka_ops::topic(cluster, endpoints, replicated, op));
-            }
+                placement,
+            } => spawn_kafka(done, kafka_ops::topic(cluster, op, placement)),
             KafkaAdmin::ReadLive {
                 cluster,
                 brokers,
@@ -275,35 +272,6 @@ impl Driver {
                 spawn_kafka(done, live_read::read(cluster, brokers, topics));
             }
         }
-    }
-
-    /// Where a topic operation runs: the broker the core chose, and for a
-    /// tansu cluster every other live broker too.
-    /// The endpoints of `cluster`'s running brokers, `chosen` first, and
-    /// whether they are one replicated cluster (Apache) rather than
-    /// independent brokers (tansu).
-    fn topic_endpoints(&self, cluster: &str, chosen: String) -> (Vec<String>, bool) {
-        let view = self.view.borrow().clone();
-        let Some(state) = view.state.clusters.get(cluster) else {
-            return (vec![chosen], false);
-        };
-        let replicated = state.kafka.kind == engine::config::KafkaKind::Apache;
-        let mut endpoints = vec![chosen];
-        for broker in state.brokers.values() {
-            let Some(runtime) = &broker.runtime else {
-                continue;
-            };
-            if runtime.status != Some(engine::state::BrokerStatus::Running) {
-                continue;
-            }
-            if let (Some(host), Some(port)) = (&runtime.hostname, runtime.port) {
-                let endpoint = format!("{host}:{port}");
-                if !endpoints.contains(&endpoint) {
-                    endpoints.push(endpoint);
-                }
-            }
-        }
-        (endpoints, replicated)
     }
 
     /// Answers the refresh under way once no cluster is being read.

@@ -563,18 +563,11 @@ impl Sim {
                     broker,
                     error: None,
                 },
-                Command::Kafka(KafkaAdmin::TopicOp { cluster, op, .. }) => {
-                    let topic = match op {
-                        kmesos_scheduler::core::TopicOp::Create { name, .. }
-                        | kmesos_scheduler::core::TopicOp::Update { name, .. }
-                        | kmesos_scheduler::core::TopicOp::Delete { name } => name,
-                    };
-                    Event::TopicOpResult {
-                        cluster,
-                        topic,
-                        error: None,
-                    }
-                }
+                Command::Kafka(KafkaAdmin::TopicOp { cluster, op, .. }) => Event::TopicOpResult {
+                    cluster,
+                    topic: op.topic().to_string(),
+                    error: None,
+                },
                 _ => continue,
             };
             self.handle(event);
