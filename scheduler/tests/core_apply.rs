@@ -555,3 +555,46 @@ fn a_topic_is_created_on_every_tansu_broker_and_once_through_an_apache_controlle
     };
     assert_eq!(brokers.len(), 3, "every broker must report it: {brokers:?}");
 }
+
+#[test]
+fn a_secret_left_as_it_is_is_not_set_on_the_running_brokers_again() {
+    let with_secret = |retention: &str| {
+        quickstart(512, retention, "0..2").replace(
+            r#""compression.type" = "producer""#,
+            r#""compression.type" = "producer"
+    "ssl.keystore.password" = "hunter2""#,
+        )
+    };
+    let mut sim = Sim::new(AGENTS);
+    sim.subscribe();
+    sim.apply(&with_secret("3600000"));
+    sim.settle();
+
+    // A client plans against the state the API serves, its secrets redacted,
+    // so the secret looks changed there.
+    let config = core_sim::load(&with_secret("7200000"));
+    let plan = engine::diff(&config, &sim.core.state().state.redacted()).expect("a plan");
+    let mark = sim.log.len();
+    sim.handle(Event::ApplySubmitted {
+        plan: Box::new(plan),
+        config: Box::new(config),
+        holder: "tester".into(),
+    });
+    let sent: Vec<Vec<&String>> = sim
+        .since(mark)
+        .iter()
+        .filter_map(|c| match c {
+            Command::Kafka(KafkaAdmin::ApplyDynamicConfig { properties, .. }) => {
+                Some(properties.keys().collect())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [["log.retention.ms"]],
+        "only what changed, read against the state with its secrets"
+    );
+    sim.settle();
+    assert!(!sim.apply_running());
+}
