@@ -76,7 +76,7 @@ impl KafkaError {
 }
 
 /// The Kafka error codes kmesos answers with or looks for, by Kafka's names.
-pub(crate) mod code {
+pub mod code {
     pub const UNKNOWN_SERVER_ERROR: i16 = -1;
     pub const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
     /// What a topic reports while no broker serves it.

@@ -10,7 +10,8 @@
 //! The pieces: [`offers`] (the OfferMatcher) with [`constraints`] and
 //! [`resources`]; [`launch`] builds the TaskInfo; [`scheduling`] hands offers
 //! to pending brokers; [`tasks`] follows status updates, failover and
-//! reconciliation; [`apply`] runs a change set one safe step at a time;
+//! reconciliation; [`apply`] runs a change set one safe step at a time,
+//! with [`topics`] deciding where a topic operation runs;
 //! [`reclaim`] gives back reservations and volumes no longer needed;
 //! [`refresh`] reads the live brokers into the state before a plan;
 //! [`waiting`] records why a broker whose task ended is not running.
@@ -31,6 +32,7 @@ mod refresh;
 mod resources;
 mod scheduling;
 mod tasks;
+mod topics;
 mod waiting;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,7 +40,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use engine::state::{BrokerRuntime, BrokerState, BrokerStatus, ClusterState};
 
-pub use commands::{ApplyRefusal, BrokerPhase, Command, Counts, Progress, RefreshOutcome, TopicOp};
+pub use commands::{
+    ApplyRefusal, BrokerPhase, Command, Counts, KafkaAdmin, MesosCall, Progress, RefreshOutcome,
+    Reply,
+};
 pub use config::{Artifact, CoreConfig, Program};
 pub use constraints::{KnownValues, Site};
 pub use events::{Event, PartitionHealth};
@@ -47,6 +52,7 @@ pub use record::{
     ApplyRun, BrokerRecord, CoreState, SchedulerRecord, Stage, Step, TaskPhase, TaskRecord,
     VolumeRecord,
 };
+pub use topics::{TopicOp, TopicPlacement, TopicRefusal};
 
 /// A broker's address: its cluster and id.
 pub type BrokerKey = (String, u32);
@@ -84,8 +90,8 @@ struct Out {
 }
 
 impl Out {
-    fn push(&mut self, command: Command) {
-        self.commands.push(command);
+    fn push(&mut self, command: impl Into<Command>) {
+        self.commands.push(command.into());
     }
 }
 
@@ -217,9 +223,9 @@ impl Core {
         let wanted = !scheduling::candidates(self, now).is_empty() || self.has_orphan_volumes();
         if self.suppressed != Some(!wanted) {
             out.push(if wanted {
-                Command::Revive
+                MesosCall::Revive
             } else {
-                Command::Suppress
+                MesosCall::Suppress
             });
             self.suppressed = Some(!wanted);
         }
@@ -322,13 +328,13 @@ impl Core {
         out: &mut Out,
     ) {
         if let Some(run) = &self.doc.scheduler.apply {
-            out.push(Command::ApplyProgress(Progress::Broker {
+            out.push(Progress::Broker {
                 apply_id: run.id.clone(),
                 cluster: key.0.clone(),
                 id: key.1,
                 phase,
                 detail,
-            }));
+            });
         }
     }
 

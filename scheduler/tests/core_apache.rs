@@ -10,7 +10,7 @@ use std::time::Duration;
 use core_sim::{launches, op_types, Sim};
 use engine::state::WaitingFor;
 use kmesos_executor::launch::{BrokerProgram, LaunchSpec};
-use kmesos_scheduler::core::{Command, Event, PartitionHealth, Progress};
+use kmesos_scheduler::core::{Command, Event, MesosCall, PartitionHealth, Progress};
 use mesos::proto::offer::operation::Type as Op;
 use mesos::proto::TaskState;
 
@@ -101,7 +101,7 @@ fn the_agents_of_a_quorum_completed_by_reservations_are_offered_again_at_once() 
     let refusals: Vec<f64> = first
         .iter()
         .filter_map(|c| match c {
-            Command::Accept { filters, .. } => filters.refuse_seconds,
+            Command::Mesos(MesosCall::Accept { filters, .. }) => filters.refuse_seconds,
             _ => None,
         })
         .collect();
@@ -111,10 +111,10 @@ fn the_agents_of_a_quorum_completed_by_reservations_are_offered_again_at_once() 
     // clears those filters: the voters launch on the very next offers.
     let last_accept = first
         .iter()
-        .rposition(|c| matches!(c, Command::Accept { .. }))
+        .rposition(|c| matches!(c, Command::Mesos(MesosCall::Accept { .. })))
         .unwrap();
     assert!(
-        first[last_accept..].contains(&Command::Revive),
+        first[last_accept..].contains(&Command::Mesos(MesosCall::Revive)),
         "{first:?}"
     );
 }

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use core_sim::{launches, op_types, Sim};
 use engine::state::BrokerStatus;
-use kmesos_scheduler::core::{ApplyRefusal, Command, Event, PartitionHealth, Progress};
+use kmesos_scheduler::core::{
+    ApplyRefusal, Command, Event, KafkaAdmin, MesosCall, PartitionHealth, Progress, Reply, TopicOp,
+    TopicPlacement, TopicRefusal,
+};
 use mesos::proto::offer::operation::Type as Op;
 use mesos::proto::TaskState;
 
@@ -57,7 +60,7 @@ fn running_quickstart() -> Sim {
     assert!(
         answer
             .iter()
-            .any(|c| matches!(c, Command::ApplyAccepted { .. })),
+            .any(|c| matches!(c, Command::Reply(Reply::ApplyAccepted { .. }))),
         "{answer:?}"
     );
     sim.settle();
@@ -138,7 +141,10 @@ fn quickstart_launches_three_brokers_on_three_agents_and_creates_its_topic() {
         (5, 0, 0, 0)
     );
     assert!(!sim.apply_running());
-    assert!(sim.log.iter().any(|c| matches!(c, Command::TopicOp { .. })));
+    assert!(sim
+        .log
+        .iter()
+        .any(|c| matches!(c, Command::Kafka(KafkaAdmin::TopicOp { .. }))));
 }
 
 #[test]
@@ -152,15 +158,15 @@ fn a_dynamic_config_change_is_applied_through_a_live_broker_without_a_restart() 
     let asked: Vec<&Command> = sim
         .since(mark)
         .iter()
-        .filter(|c| matches!(c, Command::ApplyDynamicConfig { .. }))
+        .filter(|c| matches!(c, Command::Kafka(KafkaAdmin::ApplyDynamicConfig { .. })))
         .collect();
     assert_eq!(asked.len(), 1, "{:?}", sim.since(mark));
-    let Command::ApplyDynamicConfig {
+    let Command::Kafka(KafkaAdmin::ApplyDynamicConfig {
         broker,
         properties,
         endpoint,
         ..
-    } = asked[0]
+    }) = asked[0]
     else {
         unreachable!()
     };
@@ -174,7 +180,7 @@ fn a_dynamic_config_change_is_applied_through_a_live_broker_without_a_restart() 
     assert!(
         !sim.log[mark..]
             .iter()
-            .any(|c| matches!(c, Command::Kill { .. })),
+            .any(|c| matches!(c, Command::Mesos(MesosCall::Kill { .. }))),
         "nothing restarted"
     );
     let after: Vec<String> = (0..3)
@@ -292,7 +298,7 @@ fn a_scheduler_restarted_mid_apply_resumes_it() {
         .since(mark)
         .iter()
         .filter_map(|c| match c {
-            Command::Reconcile { tasks } => Some(tasks.len()),
+            Command::Mesos(MesosCall::Reconcile { tasks }) => Some(tasks.len()),
             _ => None,
         })
         .collect();
@@ -312,7 +318,8 @@ fn a_scheduler_restarted_mid_apply_resumes_it() {
         let status = sim.status(id, TaskState::TaskRunning, false);
         let out = sim.handle(Event::StatusUpdate(status));
         assert!(
-            !out.iter().any(|c| matches!(c, Command::Acknowledge { .. })),
+            !out.iter()
+                .any(|c| matches!(c, Command::Mesos(MesosCall::Acknowledge { .. }))),
             "answers are not acknowledged"
         );
     }
@@ -341,7 +348,7 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
     assert!(
         matches!(
             out.as_slice(),
-            [Command::ApplyRefused(ApplyRefusal::Stale(_))]
+            [Command::Reply(Reply::ApplyRefused(ApplyRefusal::Stale(_)))]
         ),
         "{out:?}"
     );
@@ -354,7 +361,9 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
         holder: "second".into(),
     });
     let refused = out.iter().find_map(|c| match c {
-        Command::ApplyRefused(ApplyRefusal::Busy { holder, .. }) => Some(holder.clone()),
+        Command::Reply(Reply::ApplyRefused(ApplyRefusal::Busy { holder, .. })) => {
+            Some(holder.clone())
+        }
         _ => None,
     });
     assert_eq!(
@@ -367,7 +376,7 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
 /// The message of an `Invalid` refusal in `out`.
 fn invalid(out: &[Command]) -> String {
     match out {
-        [Command::ApplyRefused(ApplyRefusal::Invalid(why))] => why.clone(),
+        [Command::Reply(Reply::ApplyRefused(ApplyRefusal::Invalid(why)))] => why.clone(),
         other => panic!("not refused as invalid: {other:?}"),
     }
 }
@@ -434,14 +443,16 @@ fn broker_restart_relaunches_that_broker_alone_on_its_volume() {
     assert!(
         matches!(
             out.as_slice(),
-            [Command::ApplyRefused(ApplyRefusal::Invalid(_))]
+            [Command::Reply(Reply::ApplyRefused(ApplyRefusal::Invalid(
+                _
+            )))]
         ),
         "{out:?}"
     );
     let out = restart(&mut sim, 1);
     assert!(out
         .iter()
-        .any(|c| matches!(c, Command::ApplyAccepted { .. })));
+        .any(|c| matches!(c, Command::Reply(Reply::ApplyAccepted { .. }))));
     assert_eq!(sim.kills, vec![old.clone()]);
     sim.settle();
     let new = sim.task_of("quickstart", 1);
@@ -499,4 +510,91 @@ fn a_broker_whose_agent_no_longer_fits_moves_and_its_old_volume_is_given_back() 
         .reserved
         .values()
         .all(|(_, amount)| *amount < 1e-9));
+}
+
+/// The placement of the topic creates an apply sent.
+fn topic_creates(sim: &Sim) -> Vec<TopicPlacement> {
+    sim.log
+        .iter()
+        .filter_map(|c| match c {
+            Command::Kafka(KafkaAdmin::TopicOp {
+                op: TopicOp::Create { .. },
+                placement,
+                ..
+            }) => Some(placement.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_topic_is_created_on_every_tansu_broker_and_once_through_an_apache_controller() {
+    let tansu = topic_creates(&running_quickstart());
+    let [TopicPlacement::EveryBroker {
+        brokers,
+        done_already,
+    }] = tansu.as_slice()
+    else {
+        panic!("one create on every broker: {tansu:?}");
+    };
+    assert_eq!(brokers.len(), 3, "{brokers:?}");
+    assert_eq!(
+        *done_already,
+        Some(TopicRefusal::AlreadyExists),
+        "a broker an earlier try reached has it already"
+    );
+
+    let hcl = quickstart(512, "3600000", "0..2").replace(
+        r#"kind = "tansu""#,
+        r#"kind = "apache"
+    dist = "kafka-4.1.0.tgz""#,
+    );
+    let apache = topic_creates(&Sim::running(AGENTS, &hcl));
+    let [TopicPlacement::Controller { brokers }] = apache.as_slice() else {
+        panic!("one create through the controller: {apache:?}");
+    };
+    assert_eq!(brokers.len(), 3, "every broker must report it: {brokers:?}");
+}
+
+#[test]
+fn a_secret_left_as_it_is_is_not_set_on_the_running_brokers_again() {
+    let with_secret = |retention: &str| {
+        quickstart(512, retention, "0..2").replace(
+            r#""compression.type" = "producer""#,
+            r#""compression.type" = "producer"
+    "ssl.keystore.password" = "hunter2""#,
+        )
+    };
+    let mut sim = Sim::new(AGENTS);
+    sim.subscribe();
+    sim.apply(&with_secret("3600000"));
+    sim.settle();
+
+    // A client plans against the state the API serves, its secrets redacted,
+    // so the secret looks changed there.
+    let config = core_sim::load(&with_secret("7200000"));
+    let plan = engine::diff(&config, &sim.core.state().state.redacted()).expect("a plan");
+    let mark = sim.log.len();
+    sim.handle(Event::ApplySubmitted {
+        plan: Box::new(plan),
+        config: Box::new(config),
+        holder: "tester".into(),
+    });
+    let sent: Vec<Vec<&String>> = sim
+        .since(mark)
+        .iter()
+        .filter_map(|c| match c {
+            Command::Kafka(KafkaAdmin::ApplyDynamicConfig { properties, .. }) => {
+                Some(properties.keys().collect())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [["log.retention.ms"]],
+        "only what changed, read against the state with its secrets"
+    );
+    sim.settle();
+    assert!(!sim.apply_running());
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use core_sim::{launches, op_types, Sim};
 use engine::state::BrokerStatus;
-use kmesos_scheduler::core::{Command, Event};
+use kmesos_scheduler::core::{Command, Event, MesosCall};
 use mesos::proto::offer::operation::Type as Op;
 use mesos::proto::TaskState;
 
@@ -102,7 +102,7 @@ fn offers_are_refused_until_the_failover_delay_ends_not_for_the_idle_filter() {
     let refused = |out: &[Command]| -> Vec<f64> {
         out.iter()
             .filter_map(|c| match c {
-                Command::Decline { refuse_seconds, .. } => Some(*refuse_seconds),
+                Command::Mesos(MesosCall::Decline { refuse_seconds, .. }) => Some(*refuse_seconds),
                 _ => None,
             })
             .collect()
@@ -144,12 +144,14 @@ fn a_lost_agents_broker_moves_after_the_delay_and_its_old_task_is_killed_if_it_r
     let first_agent = sim.tasks[&old].agent;
     let out = sim.lose_agent(first_agent);
     assert!(
-        out.iter()
-            .any(|c| matches!(c, Command::Kill { task_id, .. } if task_id.value == old)),
+        out.iter().any(
+            |c| matches!(c, Command::Mesos(MesosCall::Kill { task_id, .. }) if task_id.value == old)
+        ),
         "killed should it come back"
     );
     assert!(
-        !out.iter().any(|c| matches!(c, Command::Acknowledge { .. })),
+        !out.iter()
+            .any(|c| matches!(c, Command::Mesos(MesosCall::Acknowledge { .. }))),
         "master-made updates are not acknowledged"
     );
     assert_eq!(seconds_until_relaunch(&mut sim, 60), Some(10));
@@ -169,9 +171,9 @@ fn a_lost_agents_broker_moves_after_the_delay_and_its_old_task_is_killed_if_it_r
     sim.set_state(&old, TaskState::TaskRunning);
     sim.kills.clear();
     let out = sim.update(&old, TaskState::TaskRunning);
-    assert!(out
-        .iter()
-        .any(|c| matches!(c, Command::Kill { task_id, .. } if task_id.value == old)));
+    assert!(out.iter().any(
+        |c| matches!(c, Command::Mesos(MesosCall::Kill { task_id, .. }) if task_id.value == old)
+    ));
     sim.deliver_kills();
     assert_eq!(sim.live().len(), 1);
     // Its volume on the first agent is given back once that agent offers it.
@@ -236,7 +238,7 @@ fn a_restarted_scheduler_adopts_its_running_tasks_and_kills_strangers() {
     let explicit: Vec<String> = out
         .iter()
         .find_map(|c| match c {
-            Command::Reconcile { tasks } if !tasks.is_empty() => {
+            Command::Mesos(MesosCall::Reconcile { tasks }) if !tasks.is_empty() => {
                 Some(tasks.iter().map(|(t, _)| t.value.clone()).collect())
             }
             _ => None,
@@ -253,7 +255,7 @@ fn a_restarted_scheduler_adopts_its_running_tasks_and_kills_strangers() {
     let stranger = sim.status("c.broker-7.deadbeef", TaskState::TaskRunning, false);
     let out = sim.handle(Event::StatusUpdate(stranger));
     assert!(out.iter().any(
-        |c| matches!(c, Command::Kill { task_id, .. } if task_id.value == "c.broker-7.deadbeef")
+        |c| matches!(c, Command::Mesos(MesosCall::Kill { task_id, .. }) if task_id.value == "c.broker-7.deadbeef")
     ));
     // Two answer RUNNING: adopted. The third is gone: relaunched after the delay.
     for id in &before[..2] {
@@ -278,10 +280,9 @@ fn unanswered_reconciliation_is_asked_again_with_backoff() {
     let mut asked_at = Vec::new();
     for second in 1..=40 {
         let out = sim.advance(Duration::from_secs(1));
-        if out
-            .iter()
-            .any(|c| matches!(c, Command::Reconcile { tasks } if !tasks.is_empty()))
-        {
+        if out.iter().any(
+            |c| matches!(c, Command::Mesos(MesosCall::Reconcile { tasks }) if !tasks.is_empty()),
+        ) {
             asked_at.push(second);
         }
     }
@@ -301,7 +302,7 @@ fn a_launch_the_master_never_saw_is_found_by_reconciliation_and_replaced() {
     for _ in 0..10 {
         let out = sim.advance(Duration::from_secs(1));
         asked = asked.or(out.into_iter().find_map(|c| match c {
-            Command::Reconcile { tasks } if !tasks.is_empty() => Some(tasks),
+            Command::Mesos(MesosCall::Reconcile { tasks }) if !tasks.is_empty() => Some(tasks),
             _ => None,
         }));
     }
@@ -330,7 +331,7 @@ fn a_state_without_the_cores_records_does_not_launch_its_brokers_twice() {
     let asked: Vec<String> = out
         .iter()
         .filter_map(|c| match c {
-            Command::Reconcile { tasks } if !tasks.is_empty() => {
+            Command::Mesos(MesosCall::Reconcile { tasks }) if !tasks.is_empty() => {
                 Some(tasks.iter().map(|(t, _)| t.value.clone()))
             }
             _ => None,
@@ -374,7 +375,7 @@ fn a_reconciliation_answer_older_than_the_executors_update_kills_nothing() {
     let kills: Vec<_> = sim
         .since(mark)
         .iter()
-        .filter(|c| matches!(c, Command::Kill { .. }))
+        .filter(|c| matches!(c, Command::Mesos(MesosCall::Kill { .. })))
         .collect();
     assert!(kills.is_empty(), "a healthy broker was killed: {kills:?}");
     assert_eq!(sim.task_of("c", 0).task_id, id);

@@ -4,7 +4,7 @@
 mod core_sim;
 
 use core_sim::{launches, Sim};
-use kmesos_scheduler::core::{Command, Event};
+use kmesos_scheduler::core::{Command, Event, MesosCall};
 use mesos::proto::TaskState;
 
 fn cluster(brokers: &str, cpus: f64, port: &str, constraints: &str) -> String {
@@ -89,7 +89,7 @@ fn unique_leaves_a_broker_waiting_and_its_unfit_offers_declined_with_a_filter() 
     let refuse: Vec<f64> = out
         .iter()
         .filter_map(|c| match c {
-            Command::Decline { refuse_seconds, .. } => Some(*refuse_seconds),
+            Command::Mesos(MesosCall::Decline { refuse_seconds, .. }) => Some(*refuse_seconds),
             _ => None,
         })
         .collect();
@@ -159,15 +159,18 @@ fn offers_too_small_are_declined_and_an_idle_framework_suppresses() {
     let mut sim = Sim::new(&[("node-1", "r1")]);
     let out = sim.subscribe();
     assert!(
-        out.contains(&Command::Suppress),
+        out.contains(&Command::Mesos(MesosCall::Suppress)),
         "nothing to launch: {out:?}"
     );
     let out = sim.apply(&cluster("0..0", 8.0, "31000..31999", ""));
-    assert!(out.contains(&Command::Revive), "a broker waits: {out:?}");
+    assert!(
+        out.contains(&Command::Mesos(MesosCall::Revive)),
+        "a broker waits: {out:?}"
+    );
     let out = sim.offer_all();
     assert!(launches(&out).is_empty());
     assert!(
-        matches!(out.as_slice(), [Command::Decline { refuse_seconds, .. }] if *refuse_seconds == 10.0),
+        matches!(out.as_slice(), [Command::Mesos(MesosCall::Decline { refuse_seconds, .. })] if *refuse_seconds == 10.0),
         "{out:?}"
     );
 }
@@ -185,9 +188,9 @@ fn updates_are_acknowledged_after_they_are_persisted_duplicates_and_reordering_i
     for status in [running.clone(), running.clone(), late_starting] {
         let uuid = status.uuid.clone().unwrap();
         let out = sim.handle(Event::StatusUpdate(status));
-        let ack = out
-            .iter()
-            .position(|c| matches!(c, Command::Acknowledge { uuid: u, .. } if *u == uuid));
+        let ack = out.iter().position(
+            |c| matches!(c, Command::Mesos(MesosCall::Acknowledge { uuid: u, .. }) if *u == uuid),
+        );
         let ack = ack.expect("acknowledged");
         if let Some(persist) = out
             .iter()
@@ -196,7 +199,10 @@ fn updates_are_acknowledged_after_they_are_persisted_duplicates_and_reordering_i
             assert!(persist < ack, "recorded before it is acknowledged");
         }
         assert!(
-            launches(&out).is_empty() && !out.iter().any(|c| matches!(c, Command::Kill { .. }))
+            launches(&out).is_empty()
+                && !out
+                    .iter()
+                    .any(|c| matches!(c, Command::Mesos(MesosCall::Kill { .. })))
         );
     }
     let runtime = sim.core.state().state.clusters["c"].brokers[&0]
@@ -212,7 +218,8 @@ fn updates_are_acknowledged_after_they_are_persisted_duplicates_and_reordering_i
     let master_made = sim.status(&id, TaskState::TaskRunning, false);
     let out = sim.handle(Event::StatusUpdate(master_made));
     assert!(
-        !out.iter().any(|c| matches!(c, Command::Acknowledge { .. })),
+        !out.iter()
+            .any(|c| matches!(c, Command::Mesos(MesosCall::Acknowledge { .. }))),
         "no uuid, no ack"
     );
 }

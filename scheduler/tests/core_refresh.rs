@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use core_sim::Sim;
 use engine::state::{LiveBroker, LiveCluster, LiveTopic};
-use kmesos_scheduler::core::{Command, Event, RefreshOutcome, TopicOp};
+use kmesos_scheduler::core::{
+    Command, Event, KafkaAdmin, MesosCall, RefreshOutcome, Reply, TopicOp,
+};
 
 const AGENTS: &[(&str, &str)] = &[("node-1", "r1"), ("node-2", "r2"), ("node-3", "r3")];
 
@@ -59,11 +61,11 @@ fn reads(commands: &[Command]) -> BTreeMap<String, (BTreeMap<u32, String>, Vec<S
     commands
         .iter()
         .filter_map(|c| match c {
-            Command::ReadLive {
+            Command::Kafka(KafkaAdmin::ReadLive {
                 cluster,
                 brokers,
                 topics,
-            } => Some((cluster.clone(), (brokers.clone(), topics.clone()))),
+            }) => Some((cluster.clone(), (brokers.clone(), topics.clone()))),
             _ => None,
         })
         .collect()
@@ -73,7 +75,7 @@ fn outcomes(commands: &[Command]) -> Vec<RefreshOutcome> {
     commands
         .iter()
         .filter_map(|c| match c {
-            Command::Refreshed(outcome) => Some(outcome.clone()),
+            Command::Reply(Reply::Refreshed(outcome)) => Some(outcome.clone()),
             _ => None,
         })
         .collect()
@@ -178,11 +180,11 @@ fn applying_the_configuration_again_sets_the_brokers_back_and_clears_the_drift()
     sim.settle();
     assert!(!sim.apply_running(), "the apply finished");
     let dynamic = asked.iter().find_map(|c| match c {
-        Command::ApplyDynamicConfig {
+        Command::Kafka(KafkaAdmin::ApplyDynamicConfig {
             broker: Some(1),
             properties,
             ..
-        } => Some(properties.clone()),
+        }) => Some(properties.clone()),
         _ => None,
     });
     assert_eq!(
@@ -191,7 +193,7 @@ fn applying_the_configuration_again_sets_the_brokers_back_and_clears_the_drift()
         "broker 1's outside value is deleted: {asked:?}"
     );
     let topic_op = sim.since(mark).iter().find_map(|c| match c {
-        Command::TopicOp { op, .. } => Some(op.clone()),
+        Command::Kafka(KafkaAdmin::TopicOp { op, .. }) => Some(op.clone()),
         _ => None,
     });
     let Some(TopicOp::Update { spec, removed, .. }) = topic_op else {
@@ -203,7 +205,7 @@ fn applying_the_configuration_again_sets_the_brokers_back_and_clears_the_drift()
     assert!(
         sim.since(mark)
             .iter()
-            .all(|c| !matches!(c, Command::Kill { .. })),
+            .all(|c| !matches!(c, Command::Mesos(MesosCall::Kill { .. }))),
         "no broker is restarted"
     );
 }

@@ -42,6 +42,7 @@ impl AttrDiff {
             after,
             forces_restart,
             sensitive: false,
+            dynamic: false,
         });
     }
 
@@ -109,7 +110,16 @@ impl AttrDiff {
             after: shown(after),
             forces_restart,
             sensitive,
+            dynamic: false,
         });
+    }
+
+    /// Marks the entries of map attribute `name` whose key `dynamic` says
+    /// running brokers take.
+    pub fn mark_dynamic(&mut self, name: &str, dynamic: impl Fn(&str) -> bool) {
+        for change in self.0.iter_mut().filter(|c| c.name == name) {
+            change.dynamic = change.key.as_deref().is_some_and(&dynamic);
+        }
     }
 
     /// Display names of the attributes that force a restart.

@@ -3,7 +3,7 @@
 //! need a restart (resources, port, broker software, static Kafka properties),
 //! and whether its placement forces a move.
 
-use crate::config::{duration, BrokerSpec, ClusterSpec, KafkaKind};
+use crate::config::{duration, BrokerSpec, ClusterSpec, KafkaKind, KafkaProperties};
 use crate::state::{BrokerState, ClusterState};
 
 use super::attrs::AttrDiff;
@@ -147,6 +147,16 @@ pub(super) fn change(
                     )),
                 )
             } else if !d.0.is_empty() {
+                // The broker's own dynamic properties whose value in force
+                // changes (an override dropped for a cluster value it equals
+                // changes nothing).
+                let in_force = |spec: &BrokerSpec, cluster: &KafkaProperties, key: &str| {
+                    spec.config.get(key).or_else(|| cluster.get(key)).cloned()
+                };
+                d.mark_dynamic("config", |key| {
+                    update_mode(key).is_dynamic()
+                        && in_force(&bs.spec, &bc.config, key) != in_force(spec, &ac.config, key)
+                });
                 (Action::Update, None)
             } else {
                 (Action::NoOp, None)

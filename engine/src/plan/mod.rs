@@ -119,6 +119,14 @@ impl Change {
         self.reason = reason;
         self
     }
+
+    /// The Kafka properties this update sets on the running brokers.
+    pub fn dynamic_properties(&self) -> impl Iterator<Item = &str> {
+        self.attributes
+            .iter()
+            .filter(|a| a.dynamic)
+            .filter_map(|a| a.key.as_deref())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -165,6 +173,10 @@ pub struct AttrChange {
     pub forces_restart: bool,
     #[serde(default)]
     pub sensitive: bool,
+    /// A Kafka property the update sets on the running brokers (Kafka's
+    /// dynamic broker configs), no restart needed; absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dynamic: bool,
 }
 
 impl AttrChange {

@@ -7,6 +7,7 @@ use crate::state::{BrokerRuntime, ClusterState};
 
 use super::attrs::AttrDiff;
 use super::broker::{self, BrokerSides};
+use super::dynamic_configs::update_mode;
 use super::pairs::pairs;
 use super::placement::Placements;
 use super::{Action, Change, ResourceKind};
@@ -42,6 +43,11 @@ pub(super) fn cluster(
         |_| false,
     );
     let act = action(before.is_some(), after.is_some(), &d);
+    // Running brokers take the dynamic ones as cluster-wide defaults; brokers
+    // launched later get them all at launch.
+    if act == Action::Update {
+        d.mark_dynamic("config", |key| update_mode(key).is_dynamic());
+    }
     changes.push(Change::new(name, ResourceKind::Cluster, name, act, d.0));
 
     // Brokers that run and stay, in id order: what placement checks compare with.

@@ -103,6 +103,11 @@ fn resources_restart_and_dynamic_configs_update_in_place() {
     )
     .unwrap();
     assert_eq!(plan.changes[1].action, Action::Update);
+    assert_eq!(
+        plan.changes[1].dynamic_properties().collect::<Vec<_>>(),
+        ["log.retention.ms"],
+        "set on the running broker"
+    );
 
     let plan = diff(
         &config("config = { \"auto.create.topics.enable\" = false }", ""),
@@ -114,6 +119,7 @@ fn resources_restart_and_dynamic_configs_update_in_place() {
         plan.changes[1].attributes[0].display_name(),
         "config[\"auto.create.topics.enable\"]"
     );
+    assert_eq!(plan.changes[1].dynamic_properties().count(), 0);
 }
 
 #[test]

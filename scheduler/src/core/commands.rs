@@ -1,20 +1,38 @@
-//! What the decision core asks the shell to do: Mesos calls, writing the
-//! state, Kafka admin work on live brokers, answers to API requests and apply
-//! progress for the CLI. The shell carries them out in the order given:
-//! `PersistState` comes before the calls that depend on it being durable.
+//! What the decision core asks the shell to do, nested by where it goes:
+//! writing the state, calls to the Mesos master ([`MesosCall`]), Kafka admin
+//! work on live brokers ([`KafkaAdmin`]), answers to API requests ([`Reply`])
+//! and apply progress for the CLI ([`Progress`]). The shell matches each
+//! level exhaustively, so a new command cannot go unhandled, and carries
+//! them out in the order given: `PersistState` comes before the calls that
+//! depend on it being durable.
 
 use std::collections::BTreeMap;
 
-use engine::config::TopicSpec;
 use engine::plan::{Action, StalePlan};
 use mesos::proto::{offer, AgentId, Filters, OfferId, TaskId};
 use serde::{Deserialize, Serialize};
 
 use super::record::CoreState;
+use super::topics::{TopicOp, TopicPlacement};
 
-/// One output of [`Core::handle`](super::Core::handle).
+/// One output of [`Core::handle`](super::Core::handle), by where it goes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
+    /// Write this state durably before carrying out the commands after it.
+    PersistState(Box<CoreState>),
+    /// A call to the Mesos master.
+    Mesos(MesosCall),
+    /// Kafka admin work on live brokers, answered with an event.
+    Kafka(KafkaAdmin),
+    /// The answer to an API request.
+    Reply(Reply),
+    /// Progress of the running apply, for `kmesos apply` to follow.
+    ApplyProgress(Progress),
+}
+
+/// A call to the Mesos master, made in the order the core gives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MesosCall {
     /// ACCEPT: the operations run in order on the offers' agent.
     Accept {
         offer_ids: Vec<OfferId>,
@@ -47,8 +65,12 @@ pub enum Command {
     Revive,
     /// SUPPRESS the framework's role (nothing is pending).
     Suppress,
-    /// Write this state durably before carrying out the commands after it.
-    PersistState(Box<CoreState>),
+}
+
+/// Kafka admin work on a cluster's live brokers; each ends in the event
+/// that answers it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KafkaAdmin {
     /// Check a broker: Kafka ApiVersions on `endpoint`, and the state of the
     /// partitions it hosts (ISR, `min.insync.replicas`); answer with
     /// [`Event::BrokerProbe`](super::Event::BrokerProbe).
@@ -67,12 +89,13 @@ pub enum Command {
         endpoint: String,
         properties: BTreeMap<String, Option<String>>,
     },
-    /// Create, change or delete a topic through the live broker at
-    /// `endpoint`; answer with [`Event::TopicOpResult`](super::Event::TopicOpResult).
+    /// Create, change or delete a topic on the live brokers `placement`
+    /// names, as it says; answer with
+    /// [`Event::TopicOpResult`](super::Event::TopicOpResult).
     TopicOp {
         cluster: String,
-        endpoint: String,
         op: TopicOp,
+        placement: TopicPlacement,
     },
     /// Read what the running brokers of `apache` cluster `cluster` report
     /// (their dynamic configs, the managed `topics`' configs and partition
@@ -83,36 +106,43 @@ pub enum Command {
         brokers: BTreeMap<u32, String>,
         topics: Vec<String>,
     },
-    /// How the refresh of one cluster went (the answer to
-    /// [`Event::RefreshRequested`](super::Event::RefreshRequested)).
-    Refreshed(RefreshOutcome),
+}
+
+/// The answer to an API request the core handled.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
     /// The answer to `ApplySubmitted` / `BrokerRestartRequested`: taken.
     ApplyAccepted { apply_id: String },
     /// The answer to `ApplySubmitted` / `BrokerRestartRequested`: refused.
     ApplyRefused(ApplyRefusal),
-    /// Progress of the running apply, for `kmesos apply` to follow.
-    ApplyProgress(Progress),
+    /// How the refresh of one cluster went (the answer to
+    /// [`Event::RefreshRequested`](super::Event::RefreshRequested), one per
+    /// cluster).
+    Refreshed(RefreshOutcome),
 }
 
-/// A topic operation on a live cluster.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum TopicOp {
-    Create {
-        name: String,
-        spec: TopicSpec,
-    },
-    /// Grow partitions to `spec.partitions`, set its config and delete the
-    /// properties it had that the spec no longer names (`removed`).
-    Update {
-        name: String,
-        spec: TopicSpec,
-        #[serde(default)]
-        removed: Vec<String>,
-    },
-    Delete {
-        name: String,
-    },
+impl From<MesosCall> for Command {
+    fn from(call: MesosCall) -> Command {
+        Command::Mesos(call)
+    }
+}
+
+impl From<KafkaAdmin> for Command {
+    fn from(work: KafkaAdmin) -> Command {
+        Command::Kafka(work)
+    }
+}
+
+impl From<Reply> for Command {
+    fn from(reply: Reply) -> Command {
+        Command::Reply(reply)
+    }
+}
+
+impl From<Progress> for Command {
+    fn from(progress: Progress) -> Command {
+        Command::ApplyProgress(progress)
+    }
 }
 
 /// How refreshing one cluster from its brokers went.

@@ -59,7 +59,7 @@ pub enum Event {
         id: u32,
         holder: String,
     },
-    /// The answer to [`Command::ProbeBroker`](super::Command::ProbeBroker):
+    /// The answer to [`KafkaAdmin::ProbeBroker`](super::KafkaAdmin::ProbeBroker):
     /// whether the broker answered Kafka ApiVersions, and where the
     /// partitions it hosts stand.
     BrokerProbe {
@@ -68,13 +68,13 @@ pub enum Event {
         healthy: bool,
         partitions: PartitionHealth,
     },
-    /// The answer to [`Command::ApplyDynamicConfig`](super::Command::ApplyDynamicConfig).
+    /// The answer to [`KafkaAdmin::ApplyDynamicConfig`](super::KafkaAdmin::ApplyDynamicConfig).
     DynamicConfigResult {
         cluster: String,
         broker: Option<u32>,
         error: Option<String>,
     },
-    /// The answer to [`Command::TopicOp`](super::Command::TopicOp).
+    /// The answer to [`KafkaAdmin::TopicOp`](super::KafkaAdmin::TopicOp).
     TopicOpResult {
         cluster: String,
         topic: String,
@@ -89,7 +89,7 @@ pub enum Event {
     },
     /// Refresh the state from the live brokers (before a plan).
     RefreshRequested,
-    /// The answer to [`Command::ReadLive`](super::Command::ReadLive): what
+    /// The answer to [`KafkaAdmin::ReadLive`](super::KafkaAdmin::ReadLive): what
     /// the cluster's brokers report, or why they could not be read.
     LiveRead {
         cluster: String,

@@ -31,11 +31,7 @@ pub(super) fn checked_changes(
     let submitted = actions(&plan.changes)?;
     // Clients plan against the state `GET /v1/state` serves, whose secrets
     // are redacted; planned against the same, a secret is "changed" alike.
-    let recomputed = engine::diff(config, &state.redacted()).map_err(|errors| {
-        ApplyRefusal::Invalid(format!(
-            "the configuration cannot be applied to the scheduler's state:\n{errors}"
-        ))
-    })?;
+    let recomputed = plan_against(config, &state.redacted())?;
     let expected = actions(&recomputed.changes)?;
     let mut addresses: Vec<&str> = submitted.keys().chain(expected.keys()).copied().collect();
     addresses.sort_unstable();
@@ -50,6 +46,16 @@ pub(super) fn checked_changes(
         }
     }
     Ok(recomputed.changes)
+}
+
+/// The core's own plan from `state` to `config`; a configuration the state
+/// cannot take (fewer partitions, …) refuses the apply.
+pub(super) fn plan_against(config: &Config, state: &State) -> Result<Plan, ApplyRefusal> {
+    engine::diff(config, state).map_err(|errors| {
+        ApplyRefusal::Invalid(format!(
+            "the configuration cannot be applied to the scheduler's state:\n{errors}"
+        ))
+    })
 }
 
 /// Each resource's action, no-ops left out; an address named twice is refused.

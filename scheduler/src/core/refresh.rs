@@ -1,6 +1,6 @@
 //! Refreshing the state from the live brokers before a plan, as Terraform
 //! does: for each `apache` cluster the core asks the shell to read its
-//! running brokers ([`Command::ReadLive`]), then records what the brokers
+//! running brokers ([`KafkaAdmin::ReadLive`]), then records what the brokers
 //! report that the state does not hold as drift (`State::refresh`), and
 //! answers one [`RefreshOutcome`] per cluster. A read is recorded only if
 //! the cluster's state did not move while it ran and no apply runs (the
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use engine::config::KafkaKind;
 use engine::state::LiveCluster;
 
-use super::{rfc3339, Command, Core, Out, RefreshOutcome};
+use super::{rfc3339, Core, KafkaAdmin, Out, RefreshOutcome, Reply};
 
 /// `Event::RefreshRequested`: a read of every `apache` cluster with a
 /// running broker; the others are answered at once.
@@ -45,7 +45,7 @@ pub(super) fn requested(core: &mut Core, out: &mut Out) {
         }
         let topics = cs.topics.keys().cloned().collect();
         core.refreshing.insert(cluster.clone(), cs.clone());
-        out.push(Command::ReadLive {
+        out.push(KafkaAdmin::ReadLive {
             cluster,
             brokers,
             topics,
@@ -77,15 +77,15 @@ pub(super) fn read(
     }
     let drifted = core.doc.state.refresh(&cluster, &live, &rfc3339(now));
     out.dirty |= !drifted.is_empty();
-    out.push(Command::Refreshed(RefreshOutcome {
+    out.push(Reply::Refreshed(RefreshOutcome {
         cluster,
         drifted,
         skipped: None,
     }));
 }
 
-fn skipped(cluster: String, why: String) -> Command {
-    Command::Refreshed(RefreshOutcome {
+fn skipped(cluster: String, why: String) -> Reply {
+    Reply::Refreshed(RefreshOutcome {
         cluster,
         drifted: Vec::new(),
         skipped: Some(why),

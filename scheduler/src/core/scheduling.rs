@@ -17,7 +17,7 @@ use super::offers::{Need, OfferMatcher, Placement};
 use super::quorum;
 use super::reclaim::{reclaim, Keep};
 use super::resources::attributes;
-use super::{millis, rfc3339, BrokerKey, BrokerPhase, Command, Core, Out, TaskPhase, TaskRecord};
+use super::{millis, rfc3339, BrokerKey, BrokerPhase, Core, MesosCall, Out, TaskPhase, TaskRecord};
 
 /// Brokers that can be launched now, in (cluster, id) order: in the state,
 /// without a task, not held, not given up, past their failover delay, and
@@ -122,7 +122,7 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
             } else {
                 core.config.refuse_unfit.as_secs_f64()
             };
-            out.push(Command::Decline {
+            out.push(MesosCall::Decline {
                 offer_ids: vec![offer_id],
                 refuse_seconds: refuse,
             });
@@ -135,7 +135,7 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
             } else {
                 1.0
             };
-            out.push(Command::Accept {
+            out.push(MesosCall::Accept {
                 offer_ids: vec![offer_id],
                 operations,
                 filters: Filters {
@@ -147,7 +147,7 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
             // are offered again, reservations and all, to launch at once.
             if core.doc.scheduler.quorums.len() > quorums {
                 quorums = core.doc.scheduler.quorums.len();
-                out.push(Command::Revive);
+                out.push(MesosCall::Revive);
             }
         }
     }

@@ -10,7 +10,7 @@ use mesos::proto::{AgentId, TaskId, TaskState, TaskStatus};
 
 use engine::state::BrokerStatus;
 
-use super::{millis, BrokerKey, BrokerPhase, Command, Core, Out, TaskPhase, TaskRecord};
+use super::{millis, BrokerKey, BrokerPhase, Core, MesosCall, Out, TaskPhase, TaskRecord};
 use super::{RECONCILE_FIRST_RETRY_MS, RECONCILE_MAX_RETRY_MS};
 
 /// States after which a task will not run (UNKNOWN: the master has no record of it).
@@ -40,8 +40,8 @@ fn owner(core: &Core, task_id: &str) -> Owner {
     Owner::Stranger
 }
 
-fn kill(task_id: &str, agent_id: Option<&str>, grace: Option<std::time::Duration>) -> Command {
-    Command::Kill {
+fn kill(task_id: &str, agent_id: Option<&str>, grace: Option<std::time::Duration>) -> MesosCall {
+    MesosCall::Kill {
         task_id: TaskId {
             value: task_id.to_string(),
         },
@@ -81,7 +81,7 @@ pub(super) fn status(core: &mut Core, status: TaskStatus, now: u64, out: &mut Ou
         }
     }
     if let (Some(uuid), Some(agent_id)) = (status.uuid, status.agent_id) {
-        out.push(Command::Acknowledge {
+        out.push(MesosCall::Acknowledge {
             agent_id,
             task_id: TaskId { value: task_id },
             uuid,
@@ -256,7 +256,7 @@ pub(super) fn reconcile_all(core: &mut Core, now: u64, out: &mut Out) {
         }
     }
     explicit(core, out);
-    out.push(Command::Reconcile { tasks: Vec::new() });
+    out.push(MesosCall::Reconcile { tasks: Vec::new() });
     for task in kills {
         out.push(kill(
             &task.task_id,
@@ -305,7 +305,7 @@ fn explicit(core: &Core, out: &mut Out) -> bool {
     if tasks.is_empty() {
         return false;
     }
-    out.push(Command::Reconcile { tasks });
+    out.push(MesosCall::Reconcile { tasks });
     true
 }
 
@@ -342,7 +342,7 @@ pub(super) fn tick(core: &mut Core, now: u64, out: &mut Out) {
         }
     }
     if now >= core.next_implicit {
-        out.push(Command::Reconcile { tasks: Vec::new() });
+        out.push(MesosCall::Reconcile { tasks: Vec::new() });
         core.next_implicit = now + millis(core.config.reconcile_interval);
     }
 }

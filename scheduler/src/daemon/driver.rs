@@ -14,7 +14,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::endpoints::Endpoints;
 use super::handle::{ProgressLog, Request, RunningApply, View};
 use super::{kafka_ops, live_read, mesos_calls};
-use crate::core::{ApplyRefusal, Command, Core, CoreState, Event, Progress, RefreshOutcome};
+use crate::core::{
+    ApplyRefusal, Command, Core, CoreState, Event, KafkaAdmin, MesosCall, Progress, RefreshOutcome,
+    Reply,
+};
 use crate::kafka_backend::EndpointChange;
 use crate::metrics::{Metrics, OutcomeLabel, StateLabel};
 use crate::store::StateStore;
@@ -201,112 +204,74 @@ impl Driver {
         kafka_done: &mpsc::UnboundedSender<Event>,
     ) -> Result<(), DriverError> {
         for command in commands {
-            if mesos_calls::is_mesos_call(&command) {
-                self.count_call(&command);
-                let _ = self.calls.send(command);
-                continue;
-            }
             match command {
-                Command::PersistState(mut doc) => {
-                    let numbered = doc.state.serial;
-                    self.store.save(&mut doc).map_err(|e| DriverError::Store {
-                        location: self.store.location(),
-                        detail: e.to_string(),
-                    })?;
-                    if doc.state.serial != numbered {
-                        tracing::error!(
-                            core = numbered,
-                            stored = doc.state.serial,
-                            "the core and the store disagree on the state serial"
-                        );
-                    }
-                    self.metrics.state_writes.inc();
-                    self.publish_doc(&doc);
-                    self.endpoints.sync().await;
+                Command::PersistState(doc) => self.persist(doc).await?,
+                Command::Mesos(call) => {
+                    self.count_call(&call);
+                    let _ = self.calls.send(call);
                 }
-                Command::ProbeBroker {
-                    cluster,
-                    id,
-                    endpoint,
-                } => {
-                    spawn_kafka(kafka_done, kafka_ops::probe(cluster, id, endpoint));
-                }
-                Command::ApplyDynamicConfig {
-                    cluster,
-                    broker,
-                    endpoint,
-                    properties,
-                } => {
-                    spawn_kafka(
-                        kafka_done,
-                        kafka_ops::dynamic_config(cluster, broker, endpoint, properties),
-                    );
-                }
-                Command::TopicOp {
-                    cluster,
-                    endpoint,
-                    op,
-                } => {
-                    let (endpoints, replicated) = self.topic_endpoints(&cluster, endpoint);
-                    spawn_kafka(
-                        kafka_done,
-                        kafka_ops::topic(cluster, endpoints, replicated, op),
-                    );
-                }
-                Command::ReadLive {
-                    cluster,
-                    brokers,
-                    topics,
-                } => {
-                    if let Some(refresh) = &mut self.refresh {
-                        refresh.reading.insert(cluster.clone());
-                    }
-                    spawn_kafka(kafka_done, live_read::read(cluster, brokers, topics));
-                }
-                Command::Refreshed(outcome) => {
-                    tracing::info!(cluster = %outcome.cluster, drifted = ?outcome.drifted, skipped = ?outcome.skipped, "refreshed from the brokers");
-                    if let Some(refresh) = &mut self.refresh {
-                        refresh.reading.remove(&outcome.cluster);
-                        refresh.outcomes.push(outcome);
-                    }
-                }
-                Command::ApplyAccepted { apply_id } => self.reply(Ok(apply_id)),
-                Command::ApplyRefused(refusal) => self.reply(Err(refusal)),
+                Command::Kafka(work) => self.start_kafka(work, kafka_done),
+                Command::Reply(reply) => self.reply(reply),
                 Command::ApplyProgress(progress) => self.progressed(progress),
-                // Mesos calls were queued above.
-                _ => {}
             }
         }
         Ok(())
     }
 
-    /// Where a topic operation runs: the broker the core chose, and for a
-    /// tansu cluster every other live broker too.
-    /// The endpoints of `cluster`'s running brokers, `chosen` first, and
-    /// whether they are one replicated cluster (Apache) rather than
-    /// independent brokers (tansu).
-    fn topic_endpoints(&self, cluster: &str, chosen: String) -> (Vec<String>, bool) {
-        let view = self.view.borrow().clone();
-        let Some(state) = view.state.clusters.get(cluster) else {
-            return (vec![chosen], false);
-        };
-        let replicated = state.kafka.kind == engine::config::KafkaKind::Apache;
-        let mut endpoints = vec![chosen];
-        for broker in state.brokers.values() {
-            let Some(runtime) = &broker.runtime else {
-                continue;
-            };
-            if runtime.status != Some(engine::state::BrokerStatus::Running) {
-                continue;
-            }
-            if let (Some(host), Some(port)) = (&runtime.hostname, runtime.port) {
-                let endpoint = format!("{host}:{port}");
-                if !endpoints.contains(&endpoint) {
-                    endpoints.push(endpoint);
+    /// Writes the state, publishes it, and keeps the Kafka endpoints in step.
+    async fn persist(&mut self, mut doc: Box<CoreState>) -> Result<(), DriverError> {
+        let numbered = doc.state.serial;
+        self.store.save(&mut doc).map_err(|e| DriverError::Store {
+            location: self.store.location(),
+            detail: e.to_string(),
+        })?;
+        if doc.state.serial != numbered {
+            tracing::error!(
+                core = numbered,
+                stored = doc.state.serial,
+                "the core and the store disagree on the state serial"
+            );
+        }
+        self.metrics.state_writes.inc();
+        self.publish_doc(&doc);
+        self.endpoints.sync().await;
+        Ok(())
+    }
+
+    /// Starts Kafka admin work in a task of its own; its answer comes back
+    /// through `done`.
+    fn start_kafka(&mut self, work: KafkaAdmin, done: &mpsc::UnboundedSender<Event>) {
+        match work {
+            KafkaAdmin::ProbeBroker {
+                cluster,
+                id,
+                endpoint,
+            } => spawn_kafka(done, kafka_ops::probe(cluster, id, endpoint)),
+            KafkaAdmin::ApplyDynamicConfig {
+                cluster,
+                broker,
+                endpoint,
+                properties,
+            } => spawn_kafka(
+                done,
+                kafka_ops::dynamic_config(cluster, broker, endpoint, properties),
+            ),
+            KafkaAdmin::TopicOp {
+                cluster,
+                op,
+                placement,
+            } => spawn_kafka(done, kafka_ops::topic(cluster, op, placement)),
+            KafkaAdmin::ReadLive {
+                cluster,
+                brokers,
+                topics,
+            } => {
+                if let Some(refresh) = &mut self.refresh {
+                    refresh.reading.insert(cluster.clone());
                 }
+                spawn_kafka(done, live_read::read(cluster, brokers, topics));
             }
         }
-        (endpoints, replicated)
     }
 
     /// Answers the refresh under way once no cluster is being read.
@@ -320,7 +285,21 @@ impl Driver {
         }
     }
 
-    fn reply(&mut self, answer: Result<String, ApplyRefusal>) {
+    fn reply(&mut self, reply: Reply) {
+        match reply {
+            Reply::ApplyAccepted { apply_id } => self.answer_apply(Ok(apply_id)),
+            Reply::ApplyRefused(refusal) => self.answer_apply(Err(refusal)),
+            Reply::Refreshed(outcome) => {
+                tracing::info!(cluster = %outcome.cluster, drifted = ?outcome.drifted, skipped = ?outcome.skipped, "refreshed from the brokers");
+                if let Some(refresh) = &mut self.refresh {
+                    refresh.reading.remove(&outcome.cluster);
+                    refresh.outcomes.push(outcome);
+                }
+            }
+        }
+    }
+
+    fn answer_apply(&mut self, answer: Result<String, ApplyRefusal>) {
         match self.pending_reply.take() {
             Some(reply) => {
                 let _ = reply.send(answer);
@@ -334,7 +313,7 @@ impl Driver {
             Progress::Finished { .. } => Some("complete"),
             Progress::Failed { .. } => Some("failed"),
             Progress::Cancelled { .. } => Some("cancelled"),
-            _ => None,
+            Progress::Started { .. } | Progress::Broker { .. } | Progress::StepDone { .. } => None,
         };
         if let Some(outcome) = outcome {
             self.metrics
@@ -348,12 +327,12 @@ impl Driver {
         self.progress.push(progress);
     }
 
-    fn count_call(&self, command: &Command) {
-        match command {
-            Command::Decline { offer_ids, .. } => {
+    fn count_call(&self, call: &MesosCall) {
+        match call {
+            MesosCall::Decline { offer_ids, .. } => {
                 self.metrics.offers_declined.inc_by(offer_ids.len() as u64);
             }
-            Command::Accept { operations, .. } => {
+            MesosCall::Accept { operations, .. } => {
                 let launches: usize = operations
                     .iter()
                     .filter_map(|op| op.launch.as_ref())
@@ -361,8 +340,12 @@ impl Driver {
                     .sum();
                 self.metrics.tasks_launched.inc_by(launches as u64);
             }
-            _ => {}
-        };
+            MesosCall::Kill { .. }
+            | MesosCall::Acknowledge { .. }
+            | MesosCall::Reconcile { .. }
+            | MesosCall::Revive
+            | MesosCall::Suppress => {}
+        }
     }
 
     fn count_kafka(&self, event: &Event) {

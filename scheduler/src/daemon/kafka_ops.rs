@@ -1,17 +1,19 @@
 //! The Kafka work the core asks for, done against live brokers with the
 //! `kafka` client: probes (ApiVersions, and a broker's partitions: ISR and
 //! `min.insync.replicas`),
-//! dynamic config changes, topic operations. Each runs in its own task and
-//! ends in the event that answers it, which goes back to the driver.
+//! dynamic config changes, topic operations (on the brokers the core placed
+//! them). Each runs in its own task and ends in the event that answers it,
+//! which goes back to the driver.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use kafka::client::{ClusterMetadata, NewTopic};
 use kafka::configs::{ConfigChange, ConfigResource};
+use kafka::error::code;
 use kafka::{BrokerConnection, KafkaError};
 
-use crate::core::{Event, PartitionHealth, TopicOp};
+use crate::core::{Event, PartitionHealth, TopicOp, TopicPlacement, TopicRefusal};
 
 /// The topic property that says how many in-sync replicas an acks=all
 /// write needs.
@@ -119,29 +121,18 @@ pub async fn dynamic_config(
     }
 }
 
-/// Creates, updates (grows partitions, sets configs) or deletes a topic
-/// through the live brokers at `endpoints` (the chosen one first). A tansu
-/// cluster is independent single-node brokers, so the operation is done on
-/// every one of them (as the Kafka endpoint keeps them), and finding the
-/// topic already there (or already gone) on the extra ones is success. An
-/// Apache cluster takes it once, through the first; its brokers learn of it
-/// from the KRaft metadata log, and the operation is done when every one of
-/// them reports it, so that a client's next Metadata request sees it.
-pub async fn topic(
-    cluster: String,
-    endpoints: Vec<String>,
-    replicated: bool,
-    op: TopicOp,
-) -> Event {
-    let topic = match &op {
-        TopicOp::Create { name, .. } | TopicOp::Update { name, .. } | TopicOp::Delete { name } => {
-            name.clone()
-        }
-    };
-    let result = if replicated {
-        topic_once(&endpoints, &op).await
-    } else {
-        topic_on_each(&endpoints, &op).await
+/// Carries out a topic operation where the core placed it: on every
+/// broker of a tansu cluster, or once through an Apache cluster's first
+/// broker and then until every broker reports it, so that a client's next
+/// Metadata request sees it.
+pub async fn topic(cluster: String, op: TopicOp, placement: TopicPlacement) -> Event {
+    let topic = op.topic().to_string();
+    let result = match &placement {
+        TopicPlacement::Controller { brokers } => topic_once(brokers, &op).await,
+        TopicPlacement::EveryBroker {
+            brokers,
+            done_already,
+        } => topic_on_each(brokers, &op, *done_already).await,
     };
     Event::TopicOpResult {
         cluster,
@@ -150,15 +141,28 @@ pub async fn topic(
     }
 }
 
-async fn topic_on_each(endpoints: &[String], op: &TopicOp) -> Result<(), String> {
+async fn topic_on_each(
+    endpoints: &[String],
+    op: &TopicOp,
+    done_already: Option<TopicRefusal>,
+) -> Result<(), String> {
     for endpoint in endpoints {
         match topic_on(endpoint, op).await {
             Ok(()) => {}
-            Err(e) if endpoints.len() > 1 && already_done(&e, op) => {}
+            Err(e) if done_already.is_some() && refusal(&e) == done_already => {}
             Err(e) => return Err(e.to_string()),
         }
     }
     Ok(())
+}
+
+/// The refusal a broker answered with, when it can mean done already.
+fn refusal(e: &KafkaError) -> Option<TopicRefusal> {
+    match e.code()? {
+        code::TOPIC_ALREADY_EXISTS => Some(TopicRefusal::AlreadyExists),
+        code::UNKNOWN_TOPIC_OR_PARTITION => Some(TopicRefusal::UnknownTopic),
+        _ => None,
+    }
 }
 
 /// How long every broker of an Apache cluster has to report a topic change
@@ -215,14 +219,6 @@ async fn reported(endpoint: &str, op: &TopicOp) -> bool {
         (None, None) => true,
         _ => false,
     }
-}
-
-/// TOPIC_ALREADY_EXISTS for a create, UNKNOWN_TOPIC_OR_PARTITION for a delete.
-fn already_done(e: &KafkaError, op: &TopicOp) -> bool {
-    matches!(
-        (e.code(), op),
-        (Some(36), TopicOp::Create { .. }) | (Some(3), TopicOp::Delete { .. })
-    )
 }
 
 async fn topic_on(endpoint: &str, op: &TopicOp) -> Result<(), KafkaError> {

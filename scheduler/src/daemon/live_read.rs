@@ -13,15 +13,13 @@ use std::time::Duration;
 use engine::state::{LiveBroker, LiveCluster, LiveConfig, LiveTopic};
 use kafka::client::ClusterMetadata;
 use kafka::configs::{ConfigEntry, ConfigResource, ConfigSource};
+use kafka::error::code;
 use kafka::{BrokerConnection, KafkaError};
 
 use crate::core::Event;
 
 /// How long one Kafka call may take before the read fails.
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// Kafka's UNKNOWN_TOPIC_OR_PARTITION: the topic does not exist.
-const UNKNOWN_TOPIC: i16 = 3;
 
 /// Reads cluster `cluster`: `brokers` (id → endpoint) and `topics`.
 pub async fn read(cluster: String, brokers: BTreeMap<u32, String>, topics: Vec<String>) -> Event {
@@ -82,7 +80,8 @@ async fn read_topics(
                     config: layer(&entries, ConfigSource::Dynamic),
                 })
             }
-            UNKNOWN_TOPIC => None,
+            // The topic does not exist.
+            code::UNKNOWN_TOPIC_OR_PARTITION => None,
             _ => continue,
         };
         topics.insert(topic.name.clone(), read);

@@ -1,4 +1,4 @@
-//! Carries out the core's Mesos commands on the scheduler client, one at a
+//! Carries out the core's Mesos calls on the scheduler client, one at a
 //! time and in the order given (a task of its own, so the driver never waits
 //! on the master). A failed call is logged: the core recovers through
 //! reconciliation and offer timeouts, not through call results.
@@ -8,18 +8,18 @@ use mesos::proto::{DurationInfo, Filters, KillPolicy};
 use mesos::scheduler::Scheduler;
 use tokio::sync::mpsc;
 
-use crate::core::Command;
+use crate::core::MesosCall;
 
-/// Mesos commands waiting to be sent.
-pub type CallQueue = mpsc::UnboundedSender<Command>;
+/// Mesos calls waiting to be sent.
+pub type CallQueue = mpsc::UnboundedSender<MesosCall>;
 
-/// Starts the task that sends queued commands through `scheduler`.
+/// Starts the task that sends queued calls through `scheduler`.
 pub fn start(scheduler: Scheduler) -> CallQueue {
-    let (queue, mut commands) = mpsc::unbounded_channel::<Command>();
+    let (queue, mut calls) = mpsc::unbounded_channel::<MesosCall>();
     tokio::spawn(async move {
-        while let Some(command) = commands.recv().await {
-            let what = name(&command);
-            if let Err(e) = send_mesos_call(&scheduler, command).await {
+        while let Some(call) = calls.recv().await {
+            let what = name(&call);
+            if let Err(e) = send_mesos_call(&scheduler, call).await {
                 tracing::warn!(call = what, error = %e, "Mesos call failed");
             }
         }
@@ -27,46 +27,30 @@ pub fn start(scheduler: Scheduler) -> CallQueue {
     queue
 }
 
-/// Whether a command is a Mesos call (for the call queue).
-pub fn is_mesos_call(command: &Command) -> bool {
-    matches!(
-        command,
-        Command::Accept { .. }
-            | Command::Decline { .. }
-            | Command::Kill { .. }
-            | Command::Acknowledge { .. }
-            | Command::Reconcile { .. }
-            | Command::Revive
-            | Command::Suppress
-    )
-}
-
-fn name(command: &Command) -> &'static str {
-    match command {
-        Command::Accept { .. } => "ACCEPT",
-        Command::Decline { .. } => "DECLINE",
-        Command::Kill { .. } => "KILL",
-        Command::Acknowledge { .. } => "ACKNOWLEDGE",
-        Command::Reconcile { .. } => "RECONCILE",
-        Command::Revive => "REVIVE",
-        Command::Suppress => "SUPPRESS",
-        _ => "other",
+fn name(call: &MesosCall) -> &'static str {
+    match call {
+        MesosCall::Accept { .. } => "ACCEPT",
+        MesosCall::Decline { .. } => "DECLINE",
+        MesosCall::Kill { .. } => "KILL",
+        MesosCall::Acknowledge { .. } => "ACKNOWLEDGE",
+        MesosCall::Reconcile { .. } => "RECONCILE",
+        MesosCall::Revive => "REVIVE",
+        MesosCall::Suppress => "SUPPRESS",
     }
 }
 
-/// Makes the Mesos call a core command stands for; commands that are not
-/// Mesos calls are ignored.
+/// Makes the Mesos call the core asked for.
 pub async fn send_mesos_call(
     scheduler: &Scheduler,
-    command: Command,
+    call: MesosCall,
 ) -> Result<(), mesos::scheduler::CallError> {
-    match command {
-        Command::Accept {
+    match call {
+        MesosCall::Accept {
             offer_ids,
             operations,
             filters,
         } => scheduler.accept(offer_ids, operations, Some(filters)).await,
-        Command::Decline {
+        MesosCall::Decline {
             offer_ids,
             refuse_seconds,
         } => {
@@ -79,7 +63,7 @@ pub async fn send_mesos_call(
                 )
                 .await
         }
-        Command::Kill {
+        MesosCall::Kill {
             task_id,
             agent_id,
             grace,
@@ -91,7 +75,7 @@ pub async fn send_mesos_call(
             });
             scheduler.kill(task_id, agent_id, policy).await
         }
-        Command::Acknowledge {
+        MesosCall::Acknowledge {
             agent_id,
             task_id,
             uuid,
@@ -108,9 +92,8 @@ pub async fn send_mesos_call(
                 })
                 .await
         }
-        Command::Reconcile { tasks } => scheduler.reconcile(tasks).await,
-        Command::Revive => scheduler.revive(Vec::new()).await,
-        Command::Suppress => scheduler.suppress(Vec::new()).await,
-        _ => Ok(()),
+        MesosCall::Reconcile { tasks } => scheduler.reconcile(tasks).await,
+        MesosCall::Revive => scheduler.revive(Vec::new()).await,
+        MesosCall::Suppress => scheduler.suppress(Vec::new()).await,
     }
 }

@@ -12,7 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kmesos_executor::launch::LaunchSpec;
 use kmesos_scheduler::core::{
-    Artifact, Command, Core, CoreConfig, CoreState, Event, PartitionHealth, Program,
+    Artifact, Command, Core, CoreConfig, CoreState, Event, KafkaAdmin, MesosCall, PartitionHealth,
+    Program,
 };
 use mesos::proto::offer::operation;
 use mesos::proto::resource::AllocationInfo;
@@ -195,21 +196,23 @@ impl Sim {
                 }
                 self.persisted = Some((**state).clone());
             }
-            Command::Accept {
+            Command::Mesos(MesosCall::Accept {
                 offer_ids,
                 operations,
                 ..
-            } => {
+            }) => {
                 assert_eq!(offer_ids.len(), 1, "one offer per ACCEPT");
                 let agent = agent_of(&offer_ids[0]);
                 for op in operations {
                     self.operate(agent, op);
                 }
             }
-            Command::Kill { task_id, .. } => self.kills.push(task_id.value.clone()),
-            Command::ProbeBroker { .. }
-            | Command::ApplyDynamicConfig { .. }
-            | Command::TopicOp { .. } => self.asked.push(command.clone()),
+            Command::Mesos(MesosCall::Kill { task_id, .. }) => {
+                self.kills.push(task_id.value.clone())
+            }
+            Command::Kafka(KafkaAdmin::ProbeBroker { .. })
+            | Command::Kafka(KafkaAdmin::ApplyDynamicConfig { .. })
+            | Command::Kafka(KafkaAdmin::TopicOp { .. }) => self.asked.push(command.clone()),
             _ => {}
         }
     }
@@ -519,7 +522,9 @@ impl Sim {
             let quiet = self.log[before..].iter().all(|c| {
                 matches!(
                     c,
-                    Command::Decline { .. } | Command::Suppress | Command::Revive
+                    Command::Mesos(MesosCall::Decline { .. })
+                        | Command::Mesos(MesosCall::Suppress)
+                        | Command::Mesos(MesosCall::Revive)
                 )
             });
             if quiet && self.asked.is_empty() {
@@ -545,31 +550,24 @@ impl Sim {
     pub fn answer_all(&mut self, healthy: bool, partitions: PartitionHealth) {
         for asked in std::mem::take(&mut self.asked) {
             let event = match asked {
-                Command::ProbeBroker { cluster, id, .. } => Event::BrokerProbe {
+                Command::Kafka(KafkaAdmin::ProbeBroker { cluster, id, .. }) => Event::BrokerProbe {
                     cluster,
                     id,
                     healthy,
                     partitions,
                 },
-                Command::ApplyDynamicConfig {
+                Command::Kafka(KafkaAdmin::ApplyDynamicConfig {
                     cluster, broker, ..
-                } => Event::DynamicConfigResult {
+                }) => Event::DynamicConfigResult {
                     cluster,
                     broker,
                     error: None,
                 },
-                Command::TopicOp { cluster, op, .. } => {
-                    let topic = match op {
-                        kmesos_scheduler::core::TopicOp::Create { name, .. }
-                        | kmesos_scheduler::core::TopicOp::Update { name, .. }
-                        | kmesos_scheduler::core::TopicOp::Delete { name } => name,
-                    };
-                    Event::TopicOpResult {
-                        cluster,
-                        topic,
-                        error: None,
-                    }
-                }
+                Command::Kafka(KafkaAdmin::TopicOp { cluster, op, .. }) => Event::TopicOpResult {
+                    cluster,
+                    topic: op.topic().to_string(),
+                    error: None,
+                },
                 _ => continue,
             };
             self.handle(event);
@@ -691,7 +689,7 @@ fn accepted(commands: &[Command]) -> impl Iterator<Item = &mesos::proto::offer::
     commands
         .iter()
         .filter_map(|c| match c {
-            Command::Accept { operations, .. } => Some(operations),
+            Command::Mesos(MesosCall::Accept { operations, .. }) => Some(operations),
             _ => None,
         })
         .flatten()

@@ -1,0 +1,124 @@
+//! Taking the apply lock: a submitted change set, checked against the
+//! core's own plan, or `kmesos broker restart` as a one-step apply. One
+//! apply runs at a time; a second is refused naming the one that holds the
+//! lock. [`super::run`] gives the lock back when the run ends.
+
+use engine::config::Config;
+use engine::plan::{Action, Plan, ResourceKind};
+
+use super::target;
+use crate::core::record::{ApplyRun, Stage, Step};
+use crate::core::{plan_check, rfc3339, ApplyRefusal, Core, Counts, Out, Progress, Reply};
+
+pub(in crate::core) fn submit(
+    core: &mut Core,
+    plan: Plan,
+    config: Config,
+    holder: String,
+    now: u64,
+    out: &mut Out,
+) {
+    if refuse_if_busy(core, out) {
+        return;
+    }
+    let checked =
+        plan_check::checked_changes(&plan, &config, &core.doc.state).and_then(|changes| {
+            // What running brokers take is read from the plan against the state
+            // with its secrets: against the redacted one, every secret differs.
+            let exact = plan_check::plan_against(&config, &core.doc.state)?;
+            Ok((changes, exact))
+        });
+    let (changes, exact) = match checked {
+        Ok(checked) => checked,
+        Err(refusal) => {
+            out.push(Reply::ApplyRefused(refusal));
+            return;
+        }
+    };
+    let steps = target::steps(&changes, &exact, &config);
+    // Resources the plan leaves as they are already match the configuration
+    // (it was updated to accept their outside changes): no drift is left.
+    for change in changes.iter().filter(|c| c.action == Action::NoOp) {
+        core.doc.state.clear_drift(&change.address);
+    }
+    // Changed cluster settings are recorded at once so that every broker
+    // launched from now on runs with them; the dynamic ones reach running
+    // brokers in the update phase, the static ones with their restarts.
+    for (name, spec) in &config.clusters {
+        if let Some(cluster) = core.doc.state.clusters.get_mut(name) {
+            cluster.kafka = spec.kafka.clone();
+            cluster.config = spec.config.clone();
+        }
+    }
+    start(core, config, steps, holder, now, out);
+}
+
+/// `kmesos broker restart`: a one-step apply.
+pub(in crate::core) fn restart_broker(
+    core: &mut Core,
+    cluster: &str,
+    id: u32,
+    holder: String,
+    now: u64,
+    out: &mut Out,
+) {
+    if refuse_if_busy(core, out) {
+        return;
+    }
+    if core.broker(cluster, id).is_none() {
+        let why = format!("cluster {cluster:?} has no broker {id}");
+        out.push(Reply::ApplyRefused(ApplyRefusal::Invalid(why)));
+        return;
+    }
+    let step = Step {
+        address: format!("cluster.{cluster}.broker.{id}"),
+        cluster: cluster.to_string(),
+        kind: ResourceKind::Broker,
+        name: id.to_string(),
+        action: Action::Restart,
+        stage: Stage::Pending,
+        dynamic: Default::default(),
+    };
+    let target = target::config_of(&core.doc.state);
+    start(core, target, vec![step], holder, now, out);
+}
+
+fn refuse_if_busy(core: &Core, out: &mut Out) -> bool {
+    let Some(run) = &core.doc.scheduler.apply else {
+        return false;
+    };
+    out.push(Reply::ApplyRefused(ApplyRefusal::Busy {
+        apply_id: run.id.clone(),
+        holder: run.holder.clone(),
+        since: run.since.clone(),
+    }));
+    true
+}
+
+fn start(
+    core: &mut Core,
+    target: Config,
+    steps: Vec<Step>,
+    holder: String,
+    now: u64,
+    out: &mut Out,
+) {
+    let id = format!("apply-{}", core.doc.state.serial + 1);
+    out.push(Reply::ApplyAccepted {
+        apply_id: id.clone(),
+    });
+    out.push(Progress::Started {
+        apply_id: id.clone(),
+        holder: holder.clone(),
+        steps: steps.len(),
+    });
+    core.doc.scheduler.apply = Some(ApplyRun {
+        id,
+        holder,
+        since: rfc3339(now),
+        target,
+        steps,
+        counts: Counts::default(),
+    });
+    out.dirty = true;
+}

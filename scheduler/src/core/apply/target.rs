@@ -1,0 +1,98 @@
+//! What an apply leads to: the steps of a checked change set, each with the
+//! Kafka properties it sets on running brokers (the engine's plan decided
+//! which; the target configuration holds their values, secrets included),
+//! and the target configuration the steps read their specs from.
+
+use std::collections::BTreeMap;
+
+use engine::config::{ClusterSpec, Config};
+use engine::plan::{Action, Change, Plan, ResourceKind};
+use engine::state::State;
+
+use crate::core::record::{Stage, Step};
+use crate::core::Core;
+
+/// One step per change that does something. An update's dynamic properties
+/// come from `exact`, the core's plan against its state with the secrets.
+pub(super) fn steps(changes: &[Change], exact: &Plan, target: &Config) -> Vec<Step> {
+    let decided: BTreeMap<&str, &Change> = exact
+        .changes
+        .iter()
+        .map(|c| (c.address.as_str(), c))
+        .collect();
+    changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| Step {
+            address: c.address.clone(),
+            cluster: c.cluster.clone(),
+            kind: c.kind,
+            name: c.name.clone(),
+            action: c.action,
+            stage: Stage::Pending,
+            dynamic: match decided.get(c.address.as_str()) {
+                Some(exact) if c.action == Action::Update => dynamic_values(exact, target),
+                _ => BTreeMap::new(),
+            },
+        })
+        .collect()
+}
+
+/// The values in force in `target` of the properties `change` sets on
+/// running brokers: a broker's own, else its cluster's; `None` deletes.
+fn dynamic_values(change: &Change, target: &Config) -> BTreeMap<String, Option<String>> {
+    let cluster = target.clusters.get(&change.cluster);
+    let broker = match change.kind {
+        ResourceKind::Broker => change
+            .name
+            .parse::<u32>()
+            .ok()
+            .and_then(|id| cluster?.brokers.get(&id)),
+        ResourceKind::Cluster | ResourceKind::Topic | ResourceKind::Client => None,
+    };
+    change
+        .dynamic_properties()
+        .map(|key| {
+            let own = broker.and_then(|b| b.config.get(key));
+            let value = own.or_else(|| cluster.and_then(|c| c.config.get(key)));
+            (key.to_string(), value.cloned())
+        })
+        .collect()
+}
+
+/// The configuration the state records, as a target (for restarts).
+pub(super) fn config_of(state: &State) -> Config {
+    let clusters = state
+        .clusters
+        .iter()
+        .map(|(name, c)| {
+            let spec = ClusterSpec {
+                kafka: c.kafka.clone(),
+                config: c.config.clone(),
+                brokers: c
+                    .brokers
+                    .iter()
+                    .map(|(id, b)| (*id, b.spec.clone()))
+                    .collect(),
+                topics: c.topics.clone(),
+                clients: c.clients.clone(),
+            };
+            (name.clone(), spec)
+        })
+        .collect();
+    Config {
+        clusters,
+        ..Config::default()
+    }
+}
+
+/// Cluster `cluster` of the running apply's target.
+pub(super) fn target_cluster<'a>(core: &'a Core, cluster: &str) -> Option<&'a ClusterSpec> {
+    core.doc
+        .scheduler
+        .apply
+        .as_ref()?
+        .target
+        .clusters
+        .get(cluster)
+}
