@@ -14,7 +14,7 @@ use engine::plan::dynamic_configs::update_mode;
 use engine::plan::{Action, Plan, ResourceKind};
 use engine::state::{BrokerState, ClusterState, State};
 
-use super::record::{ApplyRun, Stage, Step};
+use super::record::{ApplyRun, BrokerRecord, Stage, Step};
 use super::{plan_check, quorum};
 use super::{
     rfc3339, tasks, ApplyRefusal, BrokerKey, BrokerPhase, Command, Core, Counts, Out,
@@ -512,7 +512,14 @@ fn broker_step(core: &mut Core, i: usize, step: &Step, key: BrokerKey, now: u64,
                     runtime: None,
                 },
             );
-            *core.record_mut(cluster, id) = Default::default();
+            // A task of an earlier broker of that id may still be live (it
+            // was unreachable when that broker was destroyed): it stays
+            // doomed, and blocks the launch until it is gone.
+            let record = core.record_mut(cluster, id);
+            *record = BrokerRecord {
+                doomed: std::mem::take(&mut record.doomed),
+                ..Default::default()
+            };
             core.set_pending(&key, now, out);
             set_stage(core, i, Stage::Started, out);
         }
