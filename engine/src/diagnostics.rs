@@ -153,6 +153,9 @@ mod tests {
             err.as_deref(),
             Some("main.hcl:2:7: not valid UTF-8 (byte 0xff); the file must be UTF-8 text")
         );
-        assert_eq!(utf8_text("ok", "é".as_bytes().to_vec()).ok().as_deref(), Some("é"));
+        assert_eq!(
+            utf8_text("ok", "é".as_bytes().to_vec()).ok().as_deref(),
+            Some("é")
+        );
     }
 }

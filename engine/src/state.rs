@@ -225,7 +225,10 @@ impl State {
         if state.serial == u64::MAX {
             return Err(StateError::NotAState {
                 origin: origin.to_string(),
-                detail: format!("its serial {} is the largest there is: no write could follow it", state.serial),
+                detail: format!(
+                    "its serial {} is the largest there is: no write could follow it",
+                    state.serial
+                ),
             });
         }
         Ok(state)

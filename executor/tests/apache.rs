@@ -116,7 +116,8 @@ fn official_layout(dir: &Path) -> std::path::PathBuf {
     let home = tree.join(format!("kafka_2.13-{version}"));
     std::fs::rename(packed, &home).unwrap_or_else(|e| panic!("{e}"));
     assert!(
-        home.join(format!("libs/kafka_2.13-{version}.jar")).is_file(),
+        home.join(format!("libs/kafka_2.13-{version}.jar"))
+            .is_file(),
         "the broker's jar is named as in Apache's archive"
     );
     for (file, body) in [

@@ -65,7 +65,10 @@ impl VarArgs {
 }
 
 fn read_source(path: &Path) -> Result<SourceFile> {
-    Ok(SourceFile::new(path.display().to_string(), read_text(path)?))
+    Ok(SourceFile::new(
+        path.display().to_string(),
+        read_text(path)?,
+    ))
 }
 
 /// A file's text; the error names the file, and for bytes that are not

@@ -79,7 +79,14 @@ fn record_new(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, now: u64,
             runtime: None,
         },
     );
-    *core.record_mut(&key.0, key.1) = Default::default();
+    // A task of an earlier broker of that id may still be live (it was
+    // unreachable when that broker was destroyed): it stays doomed, and
+    // blocks the launch until it is gone.
+    let record = core.record_mut(&key.0, key.1);
+    *record = BrokerRecord {
+        doomed: std::mem::take(&mut record.doomed),
+        ..Default::default()
+    };
     core.set_pending(key, now, out);
     run::set_stage(core, i, Stage::Started, out);
 }
