@@ -39,7 +39,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if args.recursive && path.is_dir() {
             tree_hcl_files(path, &mut files)?;
         } else {
-            files.extend(super::hcl_files(path)?);
+            files.extend(crate::configuration::hcl_files(path)?);
         }
     }
     for file in files {
