@@ -6,6 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 "$root/scripts/setup.sh"
 source "$root/scripts/env.sh"
+"$root/scripts/module-cycles.sh"
 cargo build --workspace --all-targets
 cargo test --workspace --no-fail-fast
 if ls tests/test_*.py >/dev/null 2>&1; then

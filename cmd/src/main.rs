@@ -1,10 +1,24 @@
 //! The `kmesos` command. Each subcommand lives in its own file under
 //! `commands/`; adding one is a new file plus a variant of [`Command`].
+//! What commands share has a module of its own: reading a configuration
+//! (`configuration`), reaching the scheduler (`scheduler_args`,
+//! `scheduler_client`), the state to plan against (`live_state`), submitting
+//! a plan (`plan_submission`) and following it (`progress`), plus the
+//! runtime, logging, error reporting and the agents' port range.
 //! The work happens in the library crates (`engine` for configuration, plans
 //! and rendering); this binary reads files, parses arguments and prints.
 
+mod async_runtime;
 mod commands;
-mod tools;
+mod configuration;
+mod error_report;
+mod live_state;
+mod logging;
+mod plan_submission;
+mod port_range;
+mod progress;
+mod scheduler_args;
+mod scheduler_client;
 
 use std::process::ExitCode;
 
@@ -60,8 +74,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            commands::report(&e);
-            ExitCode::from(commands::EXIT_ERROR)
+            error_report::report(&e);
+            ExitCode::from(error_report::EXIT_ERROR)
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The executor binary under the embedded Mesos cluster (`mesos::local`),
+//! The executor binary under the embedded Mesos cluster (`mesos-local`),
 //! driven by a framework on the real scheduler client: a LAUNCH with the
 //! executor and tansu fetched into the sandbox and the launch contract in
 //! `TaskInfo.data`. The statuses the framework sees are checked against what
@@ -13,7 +13,6 @@ use common::{free_port, kafka_client as client, tansu_binary};
 use kmesos_executor::launch::{
     new_cluster_id, BrokerProgram, LaunchSpec, TansuProgram, LAUNCH_VERSION,
 };
-use mesos::local::{LocalCluster, LocalConfig};
 use mesos::proto::command_info::Uri;
 use mesos::proto::offer::Operation;
 use mesos::proto::{
@@ -23,6 +22,7 @@ use mesos::proto::{
 use mesos::scheduler::{
     long_running_framework, operations, Events, Scheduler, SchedulerConfig, SchedulerEvent,
 };
+use mesos_local::{LocalCluster, LocalConfig};
 
 const DEADLINE: Duration = Duration::from_secs(90);
 const ROLE: &str = "kafka";

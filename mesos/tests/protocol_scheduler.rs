@@ -1,4 +1,4 @@
-//! The scheduler client against the embedded master (`mesos::local`), over
+//! The scheduler client against the embedded master (`mesos-local`), over
 //! real HTTP: both encodings, offer calls, the master's refusals as errors,
 //! a refused SUBSCRIBE, failover and teardown ending a subscription, and
 //! resubscription as the same framework after the master goes away and
@@ -9,9 +9,9 @@ mod protocol_common;
 use std::time::Duration;
 
 use kmesos_mesos::codec::Encoding;
-use kmesos_mesos::local::LocalCluster;
 use kmesos_mesos::proto::{Filters, TaskId, TaskState, TaskStatus};
 use kmesos_mesos::scheduler::{CallError, Scheduler, SchedulerEvent};
+use kmesos_mesos_local::LocalCluster;
 use protocol_common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,12 +2,12 @@
 //! state and its refresh from the brokers, applies and their progress, broker
 //! operations, health and metrics, plus the artifacts agents fetch. A bearer
 //! token, when set, guards every route but `/v1/health` and `/artifacts/*`
-//! (agents' fetchers cannot send one).
+//! (agents' fetchers cannot send one). Bodies are `crate::wire` types; the
+//! handlers convert the core's values into them (`convert`).
 
 mod applies;
 mod brokers;
-pub mod client;
-pub mod wire;
+mod convert;
 
 use std::sync::Arc;
 
@@ -20,9 +20,9 @@ use axum::{Json, Router};
 
 use crate::artifacts::Artifacts;
 use crate::core::ApplyRefusal;
-use crate::daemon::DaemonHandle;
+use crate::daemon_handle::DaemonHandle;
 use crate::metrics::Metrics;
-use wire::{ErrorBody, Health, RefreshReport};
+use crate::wire::{ErrorBody, Health, RefreshReport};
 
 /// What every handler reaches.
 #[derive(Clone)]
@@ -110,7 +110,10 @@ async fn state(State(api): State<Api>) -> Response {
 /// is recorded.
 async fn refresh(State(api): State<Api>) -> Response {
     match api.daemon.refresh().await {
-        Ok(clusters) => Json(RefreshReport { clusters }).into_response(),
+        Ok(clusters) => Json(RefreshReport {
+            clusters: clusters.into_iter().map(Into::into).collect(),
+        })
+        .into_response(),
         Err(_) => gone(),
     }
 }

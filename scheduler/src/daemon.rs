@@ -9,13 +9,11 @@
 
 mod driver;
 mod endpoints;
-mod handle;
 mod kafka_ops;
 mod live_read;
 mod mesos_calls;
 
 pub use driver::DriverError;
-pub use handle::{apply_id_of, is_final, DaemonHandle, Gone, Request, RunningApply, View};
 pub use mesos_calls::send_mesos_call;
 
 use std::net::SocketAddr;
@@ -31,8 +29,10 @@ use tokio::sync::{mpsc, watch};
 use crate::api::{self, Api};
 use crate::artifacts::Artifacts;
 use crate::core::{Artifact, Core, CoreConfig, Program};
+use crate::daemon_handle::{DaemonHandle, ProgressLog, View};
 use crate::metrics::Metrics;
 use crate::store::StateStore;
+use crate::wire::RunningApply;
 
 /// The Mesos role brokers run under.
 pub const ROLE: &str = "kafka";
@@ -144,7 +144,7 @@ impl Daemon {
         let (view_tx, view_rx) = watch::channel(Arc::new(view));
         let (requests_tx, requests_rx) = mpsc::channel(64);
         let (changes_tx, changes_rx) = mpsc::unbounded_channel();
-        let progress = Arc::new(handle::ProgressLog::new());
+        let progress = Arc::new(ProgressLog::new());
         let metrics = Arc::new(Metrics::default());
         let handle = DaemonHandle::new(requests_tx, view_rx.clone(), progress.clone());
 

@@ -15,7 +15,7 @@ use kafka::endpoint::{ClusterBackend, ClusterKind, LiveBroker, TopicChange};
 use tokio::sync::{mpsc, watch};
 
 use crate::core::Event;
-use crate::daemon::View;
+use crate::daemon_handle::View;
 
 /// A change made through the endpoint, for the driver to record.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,7 +12,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use crate::daemon::View;
+use crate::daemon_handle::View;
 
 /// Counters the driver bumps.
 #[derive(Default)]

@@ -6,11 +6,11 @@
 
 use std::time::{Duration, Instant};
 
-use kmesos_scheduler::api::wire::ApplyRequest;
 use kmesos_scheduler::artifacts::sha256_of;
 use kmesos_scheduler::daemon::{Daemon, Options};
 use kmesos_scheduler::store::FileStore;
-use mesos::local::{LocalCluster, LocalConfig};
+use kmesos_scheduler::wire::ApplyRequest;
+use mesos_local::{LocalCluster, LocalConfig};
 
 const TOKEN: &str = "s3cret-token";
 

@@ -1,4 +1,4 @@
-//! The core against the embedded Mesos master and agents (`mesos::local`),
+//! The core against the embedded Mesos master and agents (`mesos-local`),
 //! speaking the real protocol through the `mesos` scheduler client: the
 //! master takes the core's RESERVE, CREATE and LAUNCH; the executor the agent
 //! fetches is the file the scheduler announced (its sha256 is checked before
@@ -12,11 +12,11 @@ use engine::state::State;
 use kmesos_scheduler::core::{
     Artifact, Command, Core, CoreConfig, CoreState, Event, MesosCall, Program,
 };
-use mesos::local::{LocalCluster, LocalConfig};
 use mesos::proto::offer::operation::Type as Op;
 use mesos::proto::task_status::Reason;
 use mesos::proto::{TaskState, TaskStatus};
 use mesos::scheduler::{long_running_framework, Scheduler, SchedulerConfig, SchedulerEvent};
+use mesos_local::{LocalCluster, LocalConfig};
 use sha2::{Digest, Sha256};
 
 const DEADLINE: Duration = Duration::from_secs(90);

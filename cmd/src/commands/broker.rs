@@ -5,9 +5,11 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use scheduler::api::client::ApiClient;
 
-use super::apply::{explain, follow, holder, runtime, Target};
+use crate::async_runtime::runtime;
+use crate::progress::follow;
+use crate::scheduler_args::Target;
+use crate::scheduler_client::{explain, holder, SchedulerClient};
 
 /// Operate on one broker.
 #[derive(clap::Args)]
@@ -82,7 +84,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 /// The cluster named, or the only one the scheduler manages.
-async fn cluster(client: &ApiClient, named: Option<String>) -> Result<String> {
+async fn cluster(client: &SchedulerClient, named: Option<String>) -> Result<String> {
     if let Some(name) = named {
         return Ok(name);
     }

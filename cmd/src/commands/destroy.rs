@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use engine::Config;
 
-use super::apply::{runtime, submit_and_follow, Target};
+use crate::async_runtime::runtime;
+use crate::plan_submission::submit_and_follow;
+use crate::scheduler_args::Target;
 
 /// Destroy every cluster the scheduler manages.
 #[derive(clap::Args)]

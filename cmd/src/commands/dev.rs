@@ -13,14 +13,14 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use mesos::local::{LocalCluster, LocalConfig};
-use scheduler::api::client::ApiClient;
+use mesos_local::{LocalCluster, LocalConfig};
 use scheduler::daemon::{Daemon, Options};
 
-use super::apply::{runtime, submit_and_follow};
-use super::scheduler::{executor_next_to_kmesos, init_logging_beside, shutdown_signal};
-use super::VarArgs;
-use crate::tools;
+use crate::async_runtime::{runtime, shutdown_signal};
+use crate::configuration::{load_config, VarArgs};
+use crate::logging::init_logging_beside;
+use crate::plan_submission::submit_and_follow;
+use crate::scheduler_client::SchedulerClient;
 
 /// How long to wait for the scheduler to subscribe before applying.
 const SUBSCRIBE_DEADLINE: Duration = Duration::from_secs(60);
@@ -52,7 +52,7 @@ pub struct Args {
     kafka: String,
     /// Ports the agents offer, BEGIN-END, split evenly between them: the
     /// agents share one machine, and a broker listens on all interfaces.
-    #[arg(long, default_value = "31000-33999", value_parser = super::mesos_local::port_range)]
+    #[arg(long, default_value = "31000-33999", value_parser = crate::port_range::parse)]
     ports: (u64, u64),
 }
 
@@ -69,7 +69,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             tools::TANSU.looked_for()
         );
     }
-    let executor = executor_next_to_kmesos()?;
+    let executor = tools::executor_beside_this_program().map_err(anyhow::Error::msg)?;
     let mut mesos = LocalConfig::with_agents(args.master, args.agents, dir.join("mesos"));
     mesos.split_ports(args.ports)?;
     mesos.validate()?;
@@ -100,7 +100,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if let Some(file) = &log_file {
             println!("Logs: {} (RUST_LOG=info to see them here)", file.display());
         }
-        let client = ApiClient::new(&api, None);
+        let client = SchedulerClient::new(&api, None);
         let outcome = tokio::select! {
             result = daemon.wait() => result.map(|()| ExitCode::SUCCESS),
             result = apply_then_wait(&client, args.apply.as_ref(), &args.vars) => result,
@@ -114,13 +114,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// Applies `path` once the scheduler is subscribed, then runs until stopped
 /// (Ctrl-C or SIGTERM, handled by the caller).
 async fn apply_then_wait(
-    client: &ApiClient,
+    client: &SchedulerClient,
     path: Option<&PathBuf>,
     vars: &VarArgs,
 ) -> Result<ExitCode> {
     if let Some(path) = path {
         wait_subscribed(client).await?;
-        let config = super::load_config(path, vars)?;
+        let config = load_config(path, vars)?;
         let state = client.state().await?;
         let plan = engine::diff(&config, &state)?;
         submit_and_follow(client, plan, config, true).await?;
@@ -129,7 +129,7 @@ async fn apply_then_wait(
     std::future::pending().await
 }
 
-async fn wait_subscribed(client: &ApiClient) -> Result<()> {
+async fn wait_subscribed(client: &SchedulerClient) -> Result<()> {
     let started = Instant::now();
     loop {
         if client.health().await.is_ok_and(|h| h.subscribed) {

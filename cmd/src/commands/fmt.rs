@@ -39,11 +39,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if args.recursive && path.is_dir() {
             tree_hcl_files(path, &mut files)?;
         } else {
-            files.extend(super::hcl_files(path)?);
+            files.extend(crate::configuration::hcl_files(path)?);
         }
     }
     for file in files {
-        let text = super::read_text(&file)?;
+        let text = crate::configuration::read_text(&file)?;
         let source = SourceFile::new(file.display().to_string(), text);
         let formatted = match engine::format::format(&source) {
             Ok(f) => f,

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mesos::local::{LocalCluster, LocalConfig};
+use mesos_local::{LocalCluster, LocalConfig};
 
-use super::apply::runtime;
-use super::scheduler::init_logging;
+use crate::async_runtime::runtime;
+use crate::logging::init_logging;
 
 /// Run an embedded Mesos master with agents.
 ///
@@ -38,26 +38,8 @@ pub struct Args {
     work_dir: PathBuf,
     /// Ports the agents offer, BEGIN-END, split evenly between them: the
     /// agents share one machine, and a broker listens on all interfaces.
-    #[arg(long, default_value = "31000-33999", value_parser = port_range)]
+    #[arg(long, default_value = "31000-33999", value_parser = crate::port_range::parse)]
     ports: (u64, u64),
-}
-
-/// Parses `BEGIN-END`.
-pub fn port_range(text: &str) -> Result<(u64, u64), String> {
-    let (begin, end) = text
-        .split_once('-')
-        .ok_or("expected BEGIN-END, e.g. 31000-33999")?;
-    let parse = |s: &str| {
-        s.trim()
-            .parse::<u16>()
-            .map(u64::from)
-            .map_err(|e| format!("{s:?}: {e}"))
-    };
-    let (begin, end) = (parse(begin)?, parse(end)?);
-    if begin > end {
-        return Err(format!("{begin} is above {end}"));
-    }
-    Ok((begin, end))
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {

@@ -11,7 +11,9 @@ use anyhow::{Context, Result};
 use engine::state::StateError;
 use engine::State;
 
-use super::VarArgs;
+use crate::configuration::{load_config, VarArgs};
+use crate::live_state::{live_state, RefreshArgs};
+use crate::scheduler_args::SchedulerArgs;
 
 /// Exit status with --detailed-exitcode when the plan has changes.
 const EXIT_CHANGES: u8 = 2;
@@ -42,16 +44,16 @@ pub struct Args {
     #[arg(long)]
     detailed_exitcode: bool,
     #[command(flatten)]
-    refresh: super::apply::RefreshArgs,
+    refresh: RefreshArgs,
     #[command(flatten)]
-    scheduler: super::apply::SchedulerArgs,
+    scheduler: SchedulerArgs,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let config = super::load_config(&args.path, &args.vars)?;
+    let config = load_config(&args.path, &args.vars)?;
     let state = match &args.state {
         Some(_) => read_state(args.state.as_ref())?,
-        None => super::apply::live_state(&args.scheduler, &config, args.refresh)?,
+        None => live_state(&args.scheduler, &config, args.refresh)?,
     };
     let plan = engine::diff(&config, &state)?;
     let json = engine::render::json::render(&plan);

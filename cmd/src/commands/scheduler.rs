@@ -7,10 +7,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use scheduler::daemon::{Daemon, Options};
 
-use super::apply::runtime;
+use crate::async_runtime::{runtime, shutdown_signal};
+use crate::logging::init_logging;
 
 /// Run the scheduler daemon.
 #[derive(clap::Args)]
@@ -63,14 +64,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         token: args.token.filter(|t| !t.is_empty()),
         executor: match args.executor {
             Some(path) => path,
-            None => executor_next_to_kmesos()?,
+            None => tools::executor_beside_this_program().map_err(anyhow::Error::msg)?,
         },
-        tansu: args.tansu.or_else(|| crate::tools::TANSU.find()),
+        tansu: args.tansu.or_else(|| tools::TANSU.find()),
         distributions: if args.distributions.is_empty() {
-            crate::tools::KAFKA_DISTRIBUTION
-                .find()
-                .into_iter()
-                .collect()
+            tools::KAFKA_DISTRIBUTION.find().into_iter().collect()
         } else {
             args.distributions
         },
@@ -92,69 +90,4 @@ pub async fn serve(options: Options) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate => {}
-    }
-}
-
-/// Logs to stderr, filtered by RUST_LOG (default: info).
-pub fn init_logging() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(log_filter())
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
-/// Logs to `file` instead, when a person watches the terminal and has not
-/// asked for logs there (RUST_LOG): `kmesos dev` keeps the terminal for the
-/// apply's progress. Otherwise (tests, CI, a service manager) as
-/// [`init_logging`]. Returns the file when it is used.
-pub fn init_logging_beside(file: &std::path::Path) -> Option<PathBuf> {
-    use std::io::IsTerminal;
-    if std::env::var_os("RUST_LOG").is_some() || !std::io::stderr().is_terminal() {
-        init_logging();
-        return None;
-    }
-    let Ok(log) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file)
-    else {
-        init_logging();
-        return None;
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(log_filter())
-        .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(log))
-        .try_init();
-    Some(file.to_path_buf())
-}
-
-fn log_filter() -> tracing_subscriber::EnvFilter {
-    tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
-}
-
-/// `kmesos-executor` in the directory of the running `kmesos`.
-pub fn executor_next_to_kmesos() -> Result<PathBuf> {
-    let me = std::env::current_exe().context("cannot find the kmesos binary's path")?;
-    let path = me.with_file_name("kmesos-executor");
-    if !path.is_file() {
-        anyhow::bail!("the executor {} is missing (build it: cargo build -p kmesos-executor), or pass --executor", path.display());
-    }
-    Ok(path)
 }

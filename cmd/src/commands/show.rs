@@ -22,7 +22,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let origin = args.planfile.display().to_string();
-    let text = super::read_text(&args.planfile)?;
+    let text = crate::configuration::read_text(&args.planfile)?;
     let plan = Plan::from_json(&text, &origin)?;
     if args.json {
         print!("{}", engine::render::json::render(&plan));

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use engine::state::{BrokerStatus, ClusterState, State};
 
-use super::apply::{runtime, Target};
+use crate::async_runtime::runtime;
+use crate::scheduler_args::Target;
 
 /// Read the scheduler's state.
 #[derive(clap::Args)]

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::VarArgs;
+use crate::configuration::{load_config, VarArgs};
 
 /// Check a configuration for errors, without looking at any state.
 #[derive(clap::Args)]
@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let config = super::load_config(&args.path, &args.vars)?;
+    let config = load_config(&args.path, &args.vars)?;
     let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let clusters = config.clusters.values();
     let brokers: usize = clusters.clone().map(|c| c.brokers.len()).sum();

@@ -39,17 +39,13 @@ fn locate(
     if let Some(home) = env_home.filter(|h| !h.is_empty()) {
         return in_home(Path::new(&home), "JAVA_HOME");
     }
-    path.iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("java"))
-        .find(|java| java.is_file())
-        .ok_or_else(|| {
-            RenderError::NoJava(
-                "no java on PATH and JAVA_HOME is not set; give the agent Java 17 or newer \
+    tools::on_path("java", path).ok_or_else(|| {
+        RenderError::NoJava(
+            "no java on PATH and JAVA_HOME is not set; give the agent Java 17 or newer \
                  (JAVA_HOME, PATH, or a kafka.java_home attribute)"
-                    .to_string(),
-            )
-        })
+                .to_string(),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -93,40 +93,24 @@ pub fn apache_single_node(port: u16, controller_port: u16) -> LaunchSpec {
     spec
 }
 
-/// The Apache Kafka distribution archive scripts/install-kafka.sh packs:
-/// KMESOS_KAFKA_DIST, default $HOME/.cache/kmesos/tools/kafka/current.tgz.
+pub use tools::python;
+
+/// The Apache Kafka distribution archive scripts/install-kafka.sh packs,
+/// found as `kmesos dev` finds it.
 pub fn kafka_distribution() -> PathBuf {
-    let path = tool("KMESOS_KAFKA_DIST", ".cache/kmesos/tools/kafka/current.tgz");
-    assert!(
-        path.is_file(),
-        "no Apache Kafka distribution at {}: run scripts/install-kafka.sh",
-        path.display()
-    );
-    path
+    tools::KAFKA_DISTRIBUTION.find().unwrap_or_else(|| {
+        panic!(
+            "no Apache Kafka distribution: looked in {}",
+            tools::KAFKA_DISTRIBUTION.looked_for()
+        )
+    })
 }
 
-/// The tansu binary (KMESOS_TANSU, default $HOME/.cache/kmesos/tools/bin/tansu).
+/// The tansu binary, found as `kmesos dev` finds it.
 pub fn tansu_binary() -> PathBuf {
-    tool("KMESOS_TANSU", ".cache/kmesos/tools/bin/tansu")
-}
-
-/// The path in `variable`, or else `under_home` in the home directory.
-fn tool(variable: &str, under_home: &str) -> PathBuf {
-    std::env::var_os(variable)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let home = std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .unwrap_or_default();
-            home.join(under_home)
-        })
-}
-
-/// Python with confluent-kafka (KMESOS_PYTHON, default <repo>/.venv/bin/python).
-pub fn python() -> PathBuf {
-    std::env::var_os("KMESOS_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"))
+    tools::TANSU
+        .find()
+        .unwrap_or_else(|| panic!("no tansu: looked in {}", tools::TANSU.looked_for()))
 }
 
 /// A port nobody listens on right now.

@@ -21,22 +21,13 @@ use kmesos_kafka::BrokerConnection;
 /// Generous: the machine is small and shared.
 pub const WAIT: Duration = Duration::from_secs(60);
 
+pub use tools::python;
+
+/// The tansu binary, found as `kmesos dev` finds it.
 pub fn tansu_binary() -> PathBuf {
-    match std::env::var_os("KMESOS_TANSU") {
-        Some(path) => PathBuf::from(path),
-        None => home().join(".cache/kmesos/tools/bin/tansu"),
-    }
-}
-
-pub fn python() -> PathBuf {
-    match std::env::var_os("KMESOS_PYTHON") {
-        Some(path) => PathBuf::from(path),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"),
-    }
-}
-
-fn home() -> PathBuf {
-    PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+    tools::TANSU
+        .find()
+        .unwrap_or_else(|| panic!("no tansu: looked in {}", tools::TANSU.looked_for()))
 }
 
 pub fn support_cluster_id() -> &'static str {

@@ -14,9 +14,9 @@ use std::time::Duration;
 use kmesos_mesos::codec::transport::Events as ClientEvents;
 use kmesos_mesos::codec::Encoding;
 use kmesos_mesos::executor::ExecutorEvent;
-use kmesos_mesos::local::{LocalCluster, LocalConfig};
 use kmesos_mesos::proto::{value, FrameworkId, Offer, Resource, TaskState, TaskStatus};
 use kmesos_mesos::scheduler::{long_running_framework, Events, SchedulerConfig, SchedulerEvent};
+use kmesos_mesos_local::{LocalCluster, LocalConfig};
 use tokio::sync::watch;
 
 pub const DEADLINE: Duration = Duration::from_secs(60);

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::StreamExt;
 
-use super::wire::{ApplyAccepted, ApplyRequest};
 use super::{error, gone, refused, Api};
+use crate::wire::{self, ApplyAccepted, ApplyRequest, CancelAccepted};
 
 pub(super) async fn submit(State(api): State<Api>, body: Bytes) -> Response {
     // Parsed by hand so a bad body gets the field and position, not a bare 422.
@@ -38,7 +38,7 @@ pub(super) async fn progress(State(api): State<Api>, Path(id): Path<String>) -> 
         );
     };
     let lines = events.map(|event| {
-        let mut line = serde_json::to_vec(&event).unwrap_or_default();
+        let mut line = serde_json::to_vec(&wire::Progress::from(event)).unwrap_or_default();
         line.push(b'\n');
         Ok::<_, std::convert::Infallible>(line)
     });
@@ -53,7 +53,7 @@ pub(super) async fn cancel(State(api): State<Api>) -> Response {
     match api.daemon.cancel().await {
         Ok(true) => (
             StatusCode::ACCEPTED,
-            Json(serde_json::json!({"cancelled": true})),
+            Json(CancelAccepted { cancelled: true }),
         )
             .into_response(),
         Ok(false) => error(StatusCode::NOT_FOUND, "no apply is running"),

@@ -1,15 +1,13 @@
 //! Operations on one broker that are not configuration changes: a rolling
 //! restart (run as a one-step apply, under the apply lock) and its logs.
 
+use super::{error, gone, refused, Api};
+use crate::sandbox;
+use crate::wire::{ApplyAccepted, BrokerLog, LogQuery, RestartRequest};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-
-use super::wire::{ApplyAccepted, BrokerLog, RestartRequest};
-use super::{error, gone, refused, Api};
-use crate::sandbox;
 
 /// Lines returned when the request does not say.
 const DEFAULT_LINES: usize = 100;
@@ -27,16 +25,6 @@ pub(super) async fn restart(
         Ok(Err(refusal)) => refused(refusal),
         Err(_) => gone(),
     }
-}
-
-#[derive(Deserialize)]
-pub(super) struct LogQuery {
-    /// `stdout` (default) or `stderr`: the broker's output.
-    stream: Option<String>,
-    /// Instead of a stream, a file in the sandbox by its relative path (a
-    /// broker's own log files, e.g. `kafka-app-logs/server.log`).
-    file: Option<String>,
-    lines: Option<usize>,
 }
 
 /// The sandbox file a log request names, or why it names none.

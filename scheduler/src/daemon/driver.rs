@@ -12,15 +12,16 @@ use mesos::scheduler::{Events, SchedulerEvent};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::endpoints::Endpoints;
-use super::handle::{ProgressLog, Request, RunningApply, View};
 use super::{kafka_ops, live_read, mesos_calls};
 use crate::core::{
     ApplyRefusal, Command, Core, CoreState, Event, KafkaAdmin, MesosCall, Progress, RefreshOutcome,
     Reply,
 };
+use crate::daemon_handle::{ProgressLog, Request, View};
 use crate::kafka_backend::EndpointChange;
 use crate::metrics::{Metrics, OutcomeLabel, StateLabel};
 use crate::store::StateStore;
+use crate::wire::RunningApply;
 
 /// How often the core hears the clock.
 const TICK: Duration = Duration::from_secs(1);

@@ -13,7 +13,7 @@ use engine::state::ClusterState;
 use kafka::endpoint::{AdminEndpoint, EndpointConfig};
 use tokio::sync::{mpsc, watch};
 
-use crate::daemon::View;
+use crate::daemon_handle::View;
 use crate::kafka_backend::{ClusterView, EndpointChange};
 
 /// An endpoint serving one cluster, and the address it was asked to bind.

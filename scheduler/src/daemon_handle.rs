@@ -1,0 +1,226 @@
+//! The daemon's handle: how the rest of the process (the HTTP API, the
+//! Kafka endpoints, the metrics) talks to the running daemon without
+//! importing it. Requests go to the driver task over a channel (the driver
+//! owns the core; nobody else touches it), the latest view of the state is
+//! published on a watch channel, and apply progress is kept in a log that
+//! followers replay before they get live events.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use engine::{Config, Plan, State};
+use futures::Stream;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use crate::core::{ApplyRefusal, Progress, RefreshOutcome};
+use crate::wire::RunningApply;
+
+/// A request the API hands to the driver; each carries where to answer.
+#[derive(Debug)]
+pub enum Request {
+    Apply {
+        plan: Box<Plan>,
+        config: Box<Config>,
+        holder: String,
+        reply: oneshot::Sender<Result<String, ApplyRefusal>>,
+    },
+    RestartBroker {
+        cluster: String,
+        id: u32,
+        holder: String,
+        reply: oneshot::Sender<Result<String, ApplyRefusal>>,
+    },
+    /// Answers whether an apply was running to cancel.
+    Cancel { reply: oneshot::Sender<bool> },
+    /// Refreshes the state from the live brokers; answers how it went, per
+    /// cluster, once what was read is recorded.
+    Refresh {
+        reply: oneshot::Sender<Vec<RefreshOutcome>>,
+    },
+}
+
+/// What the driver last published: the state and how the daemon is doing.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    pub state: State,
+    /// Whether a Mesos subscription is live.
+    pub subscribed: bool,
+    pub apply: Option<RunningApply>,
+    /// Kafka cluster id per kmesos cluster.
+    pub cluster_ids: BTreeMap<String, String>,
+}
+
+/// Why the daemon could not answer.
+#[derive(Debug, thiserror::Error)]
+#[error("the scheduler is shutting down")]
+pub struct Gone;
+
+/// A cloneable handle on the daemon.
+#[derive(Clone)]
+pub struct DaemonHandle {
+    requests: mpsc::Sender<Request>,
+    view: watch::Receiver<Arc<View>>,
+    progress: Arc<ProgressLog>,
+}
+
+impl DaemonHandle {
+    pub(crate) fn new(
+        requests: mpsc::Sender<Request>,
+        view: watch::Receiver<Arc<View>>,
+        progress: Arc<ProgressLog>,
+    ) -> DaemonHandle {
+        DaemonHandle {
+            requests,
+            view,
+            progress,
+        }
+    }
+
+    /// The latest published view.
+    pub fn view(&self) -> Arc<View> {
+        self.view.borrow().clone()
+    }
+
+    /// Submits an apply; answers its id, or why it was refused.
+    pub async fn apply(
+        &self,
+        plan: Plan,
+        config: Config,
+        holder: String,
+    ) -> Result<Result<String, ApplyRefusal>, Gone> {
+        self.ask(|reply| Request::Apply {
+            plan: Box::new(plan),
+            config: Box::new(config),
+            holder,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn restart_broker(
+        &self,
+        cluster: String,
+        id: u32,
+        holder: String,
+    ) -> Result<Result<String, ApplyRefusal>, Gone> {
+        self.ask(|reply| Request::RestartBroker {
+            cluster,
+            id,
+            holder,
+            reply,
+        })
+        .await
+    }
+
+    /// Cancels the running apply; `false` when none runs.
+    pub async fn cancel(&self) -> Result<bool, Gone> {
+        self.ask(|reply| Request::Cancel { reply }).await
+    }
+
+    /// Refreshes the state from the live brokers (see [`Request::Refresh`]).
+    pub async fn refresh(&self) -> Result<Vec<RefreshOutcome>, Gone> {
+        self.ask(|reply| Request::Refresh { reply }).await
+    }
+
+    async fn ask<T>(&self, request: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Gone> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(request(reply)).await.map_err(|_| Gone)?;
+        answer.await.map_err(|_| Gone)
+    }
+
+    /// The progress of apply `apply_id`: what happened so far, then live
+    /// events until it ends. `None` when no such apply is known.
+    pub fn follow(&self, apply_id: &str) -> Option<impl Stream<Item = Progress> + Send + 'static> {
+        let running = self
+            .view()
+            .apply
+            .as_ref()
+            .is_some_and(|a| a.apply_id == apply_id);
+        let (replay, live) = self.progress.subscribe(apply_id, running)?;
+        let done = replay.last().is_some_and(is_final);
+        let id = apply_id.to_string();
+        let replayed = futures::stream::iter(replay);
+        let live = futures::stream::unfold((live, done, id), |(mut live, done, id)| async move {
+            if done {
+                return None;
+            }
+            loop {
+                match live.recv().await {
+                    Ok(event) if apply_id_of(&event) == id => {
+                        let done = is_final(&event);
+                        return Some((event, (live, done, id)));
+                    }
+                    Ok(_) => continue,
+                    // A follower too slow for the buffer misses steps, not the end.
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+        Some(futures::StreamExt::chain(replayed, live))
+    }
+}
+
+/// The progress of the latest apply, kept for followers that join late.
+pub(crate) struct ProgressLog {
+    inner: Mutex<(Option<String>, Vec<Progress>)>,
+    live: broadcast::Sender<Progress>,
+}
+
+impl ProgressLog {
+    pub(crate) fn new() -> ProgressLog {
+        ProgressLog {
+            inner: Mutex::new((None, Vec::new())),
+            live: broadcast::channel(1024).0,
+        }
+    }
+
+    /// Records and broadcasts one event; a new apply id starts a new log.
+    pub(crate) fn push(&self, event: Progress) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let id = apply_id_of(&event);
+        if inner.0.as_deref() != Some(id) {
+            *inner = (Some(id.to_string()), Vec::new());
+        }
+        inner.1.push(event.clone());
+        // Sent under the lock so a subscriber sees each event exactly once.
+        let _ = self.live.send(event);
+    }
+
+    fn subscribe(
+        &self,
+        apply_id: &str,
+        running: bool,
+    ) -> Option<(Vec<Progress>, broadcast::Receiver<Progress>)> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let replay = if inner.0.as_deref() == Some(apply_id) {
+            inner.1.clone()
+        } else if running {
+            // Resumed after a restart: its earlier events are gone.
+            Vec::new()
+        } else {
+            return None;
+        };
+        Some((replay, self.live.subscribe()))
+    }
+}
+
+/// The apply an event belongs to.
+pub fn apply_id_of(event: &Progress) -> &str {
+    match event {
+        Progress::Started { apply_id, .. }
+        | Progress::Broker { apply_id, .. }
+        | Progress::StepDone { apply_id, .. }
+        | Progress::Finished { apply_id, .. }
+        | Progress::Failed { apply_id, .. }
+        | Progress::Cancelled { apply_id, .. } => apply_id,
+    }
+}
+
+/// Whether an event ends its apply.
+pub fn is_final(event: &Progress) -> bool {
+    matches!(
+        event,
+        Progress::Finished { .. } | Progress::Failed { .. } | Progress::Cancelled { .. }
+    )
+}

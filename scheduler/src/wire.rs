@@ -1,0 +1,197 @@
+//! The JSON of the scheduler's HTTP API (docs/scheduler-api.md): every
+//! request and answer body, the log query and the progress events, stated
+//! once for the server (`api`) and its client (the `kmesos` CLI). It depends
+//! on the engine's plain data only, never on the daemon or the core: the
+//! server converts their values into these at its edge (`api/convert.rs`),
+//! so the documented format changes only when this file does.
+
+use engine::plan::Action;
+use engine::{Config, Plan};
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/applies`: a plan and the configuration it was computed from
+/// (secrets included: the plan's own copy is redacted).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApplyRequest {
+    pub plan: Plan,
+    pub config: Config,
+    /// Who submits it (`user@host`), shown to anyone refused while it runs.
+    pub holder: String,
+}
+
+/// The answer to an accepted apply or broker restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyAccepted {
+    pub apply_id: String,
+}
+
+/// `POST /v1/brokers/{cluster}/{id}/restart`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RestartRequest {
+    pub holder: String,
+}
+
+/// Every error answer. `holder`/`since`/`apply_id` name the apply holding the
+/// lock when a request is refused because of it (409).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
+impl ErrorBody {
+    pub fn new(error: impl Into<String>) -> ErrorBody {
+        ErrorBody {
+            error: error.into(),
+            apply_id: None,
+            holder: None,
+            since: None,
+        }
+    }
+}
+
+/// `GET /v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// Whether the scheduler is subscribed to the Mesos master.
+    pub subscribed: bool,
+    pub framework_id: Option<String>,
+    pub lineage: String,
+    pub serial: u64,
+    /// The apply holding the lock, if any.
+    pub apply: Option<RunningApply>,
+}
+
+/// The apply holding the lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunningApply {
+    pub apply_id: String,
+    pub holder: String,
+    /// RFC 3339.
+    pub since: String,
+}
+
+/// `POST /v1/refresh`: how refreshing each `apache` cluster from its
+/// brokers went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshReport {
+    pub clusters: Vec<RefreshOutcome>,
+}
+
+/// How refreshing one cluster from its brokers went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshOutcome {
+    pub cluster: String,
+    /// The addresses of the resources whose drift the refresh recorded.
+    #[serde(default)]
+    pub drifted: Vec<String>,
+    /// Why the cluster was not refreshed; absent when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+}
+
+/// `POST /v1/applies/current/cancel`: `{"cancelled": true}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelAccepted {
+    pub cancelled: bool,
+}
+
+/// The query of `GET /v1/brokers/{cluster}/{id}/log`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogQuery {
+    /// `stdout` (default) or `stderr`: the broker's output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// Instead of a stream, a file in the sandbox by its relative path (a
+    /// broker's own log files, e.g. `kafka-app-logs/server.log`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<usize>,
+}
+
+/// `GET /v1/brokers/{cluster}/{id}/log`: the last lines of one output file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerLog {
+    pub cluster: String,
+    pub broker: u32,
+    pub task_id: String,
+    /// `stdout`, `stderr`, or the sandbox file read.
+    pub stream: String,
+    pub lines: Vec<String>,
+}
+
+/// One line of `GET /v1/applies/{id}/progress` (NDJSON), `event` saying
+/// which.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Progress {
+    Started {
+        apply_id: String,
+        holder: String,
+        steps: usize,
+    },
+    /// A broker's task moved on.
+    Broker {
+        apply_id: String,
+        cluster: String,
+        id: u32,
+        phase: BrokerPhase,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// A resource's change is done.
+    StepDone {
+        apply_id: String,
+        address: String,
+        action: Action,
+    },
+    Finished {
+        apply_id: String,
+        counts: Counts,
+    },
+    Failed {
+        apply_id: String,
+        message: String,
+        counts: Counts,
+    },
+    Cancelled {
+        apply_id: String,
+        counts: Counts,
+    },
+}
+
+/// Where a broker is, as the apply sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerPhase {
+    WaitingForOffer,
+    Launching,
+    Starting,
+    Running,
+    /// Until it answers and is back in the ISR of every partition it hosts.
+    Probing,
+    /// Until every partition it hosts keeps `min.insync.replicas` in-sync
+    /// replicas without it.
+    WaitingToStop,
+    Stopping,
+    Stopped,
+    Failed,
+    Destroyed,
+}
+
+/// What an apply did, by kind of change (moves count as restarts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub created: usize,
+    pub updated: usize,
+    pub restarted: usize,
+    pub destroyed: usize,
+}
