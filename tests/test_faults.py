@@ -1,8 +1,11 @@
 """Faults the scheduler rides out: an agent removed from the cluster (its
 broker relaunched on another agent after the failover delay, once its
 stickiness ran out) and a broker process killed (the executor reports
-TASK_FAILED; the scheduler relaunches it). `kmesos broker log` reads the
-broker's output from its sandbox."""
+TASK_FAILED; the scheduler relaunches it), and a plan saved before it still
+applies (what runs is not what plans diff against). `kmesos broker log`
+reads the broker's output from its sandbox."""
+
+import json
 
 import os
 import signal
@@ -65,10 +68,17 @@ def test_a_removed_agent_s_broker_is_relaunched_on_another_agent(tmp_path):
         assert len({b.host for b in others.values()}) == 3
 
 
-def test_a_killed_broker_fails_and_comes_back(tmp_path):
+def test_a_killed_broker_fails_and_comes_back_and_a_plan_saved_before_still_applies(tmp_path):
     with DevCluster(tmp_path) as dev:
         before = start(dev, tmp_path)
         victim = before[1]
+        grown = tmp_path / "grown.hcl"
+        grown.write_text(CONFIG.rstrip().rstrip("}") + '  topic "audit" {\n    partitions = 2\n  }\n}\n')
+        saved = tmp_path / "plan.json"
+        dev.kmesos("plan", str(grown), "--out", str(saved))
+        planned = json.loads(saved.read_text())
+        health = dev.get("/v1/health")
+        assert planned["serial"] == health["serial"], (planned, health)
         log = dev.kmesos("broker", "log", "1", "--lines", "20").stdout.splitlines()
         assert 0 < len(log) <= 20, log
         executor_log = dev.kmesos("broker", "log", "1", "--file", "stderr").stdout
@@ -87,3 +97,9 @@ def test_a_killed_broker_fails_and_comes_back(tmp_path):
         assert 'kmesos_status_updates_total{state="TASK_FAILED"}' in metrics, metrics
         others = {b.id: b for b in dev.brokers("faults")}
         assert others[0].task_id == before[0].task_id and others[2].task_id == before[2].task_id
+
+        after = dev.get("/v1/health")
+        assert after["serial"] == health["serial"] and after["generation"] > health["generation"], (health, after)
+        applied = dev.kmesos("apply", str(saved))
+        assert "Apply complete! 1 created, 0 updated, 0 restarted, 0 destroyed." in applied.stdout, applied.stdout
+        assert "audit" in dev.state()["clusters"]["faults"]["topics"]

@@ -14,7 +14,7 @@ use crate::progress::follow;
 use crate::scheduler_client::{explain, holder, ClientError, SchedulerClient};
 
 /// How often a plan made from the configuration is recomputed when the
-/// state moves under it (task status changes bump the serial too).
+/// state moves under it (another apply, or an outside change recorded).
 const REPLANS: usize = 5;
 
 /// Shows `plan`, asks unless `approved`, submits it and follows it to the end.

@@ -1,8 +1,11 @@
 //! The state: what the scheduler has recorded — for each cluster the settings
 //! last applied and, for each broker, topic and client, the spec applied and
 //! (for brokers) what runs. Documented in docs/state.md. `lineage` is fixed
-//! when a state is first written; `serial` goes up on every write, so a saved
-//! plan can tell whether the state moved since it was computed.
+//! when a state is first written. Two counters tell its facts apart: `serial`
+//! goes up when the applied facts move (specs, settings, topics, clients,
+//! drift), so a saved plan can tell whether what it diffed against changed;
+//! `generation` goes up on every write, what runs included (a broker's task,
+//! status, agent), so a broker failing over leaves saved plans valid.
 
 use std::collections::BTreeMap;
 
@@ -20,8 +23,12 @@ pub use drift::{
 pub use refresh::{LiveBroker, LiveCluster, LiveConfig, LiveTopic};
 pub use waiting::{AgentWait, WaitingFor};
 
-/// The version of the state document this code reads and writes.
-pub const STATE_FORMAT_VERSION: u32 = 1;
+/// The version of the state document this code writes.
+pub const STATE_FORMAT_VERSION: u32 = 2;
+
+/// The versions this code reads: 1 (before `generation`; every write bumped
+/// `serial`) is migrated on reading, with `generation` taken from `serial`.
+const READABLE_VERSIONS: [u64; 2] = [1, 2];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,8 +36,11 @@ pub struct State {
     pub format_version: u32,
     /// Identifies this state's history; empty for a state never written.
     pub lineage: String,
-    /// Bumped on every write.
+    /// Bumped when the applied facts change: what plans diff against.
     pub serial: u64,
+    /// Bumped on every write, including changes to what runs.
+    #[serde(default)]
+    pub generation: u64,
     /// The Mesos framework id the scheduler registered with.
     #[serde(default)]
     pub framework_id: Option<String>,
@@ -140,7 +150,7 @@ impl BrokerStatus {
 pub enum StateError {
     #[error("{origin} is not a kmesos state file: {detail}")]
     NotAState { origin: String, detail: String },
-    #[error("{origin}: state format_version {found} is not supported (this kmesos reads version {STATE_FORMAT_VERSION})")]
+    #[error("{origin}: state format_version {found} is not supported (this kmesos reads versions 1 and {STATE_FORMAT_VERSION})")]
     UnsupportedVersion { origin: String, found: u64 },
     #[error("{origin}:{line}:{column}: corrupt state: {detail}")]
     Corrupt {
@@ -169,6 +179,7 @@ impl Default for State {
             format_version: STATE_FORMAT_VERSION,
             lineage: String::new(),
             serial: 0,
+            generation: 0,
             framework_id: None,
             clusters: BTreeMap::new(),
         }
@@ -208,7 +219,7 @@ impl State {
                     detail: "it has no format_version".into(),
                 })
             }
-            Some(v) if v != u64::from(STATE_FORMAT_VERSION) => {
+            Some(v) if !READABLE_VERSIONS.contains(&v) => {
                 return Err(StateError::UnsupportedVersion {
                     origin: origin.to_string(),
                     found: v,
@@ -216,19 +227,23 @@ impl State {
             }
             Some(_) => {}
         }
-        let state: State = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+        let mut state: State = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
             origin: origin.to_string(),
             line: e.line(),
             column: e.column(),
             detail: e.to_string(),
         })?;
-        if state.serial == u64::MAX {
+        if state.format_version == 1 {
+            state.format_version = STATE_FORMAT_VERSION;
+            state.generation = state.serial;
+        }
+        let exhausted = [("serial", state.serial), ("generation", state.generation)]
+            .into_iter()
+            .find(|(_, n)| *n == u64::MAX);
+        if let Some((name, n)) = exhausted {
             return Err(StateError::NotAState {
                 origin: origin.to_string(),
-                detail: format!(
-                    "its serial {} is the largest there is: no write could follow it",
-                    state.serial
-                ),
+                detail: format!("its {name} {n} is the largest there is: no write could follow it"),
             });
         }
         Ok(state)
@@ -296,6 +311,7 @@ mod tests {
     fn round_trips_through_json() {
         let mut state = State::new("a1b2");
         state.serial = 7;
+        state.generation = 19;
         state.framework_id = Some("fw-1".into());
         let text = state.to_json();
         assert_eq!(State::parse(&text, "s.json").unwrap(), state);
@@ -340,5 +356,15 @@ mod tests {
         let corrupt =
             State::parse("{\"format_version\": 1,\n \"lineage\": 5}", "s.json").unwrap_err();
         assert!(corrupt.to_string().starts_with("s.json:2:"), "{corrupt}");
+    }
+
+    #[test]
+    fn a_version_1_state_is_read_with_its_generation_from_its_serial() {
+        let old = r#"{"format_version": 1, "lineage": "l", "serial": 12, "clusters": {}}"#;
+        let state = State::parse(old, "s.json").unwrap();
+        assert_eq!(state.format_version, 2);
+        assert_eq!((state.serial, state.generation), (12, 12));
+        let written = State::parse(&state.to_json(), "s.json").unwrap();
+        assert_eq!(written, state);
     }
 }

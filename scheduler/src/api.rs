@@ -92,6 +92,7 @@ async fn health(State(api): State<Api>) -> Json<Health> {
         framework_id: view.state.framework_id.clone(),
         lineage: view.state.lineage.clone(),
         serial: view.state.serial,
+        generation: view.state.generation,
         apply: view.apply.clone(),
     })
 }

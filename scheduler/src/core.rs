@@ -86,7 +86,11 @@ pub struct Core {
 #[derive(Debug, Default)]
 struct Out {
     commands: Vec<Command>,
+    /// Something to write: what runs, or the core's own records.
     dirty: bool,
+    /// The applied facts moved (specs, settings, topics, clients, drift):
+    /// the write bumps `serial`, and plans made before it are stale.
+    applied: bool,
 }
 
 impl Out {
@@ -182,7 +186,7 @@ impl Core {
                     at: rfc3339(now),
                     via,
                 };
-                out.dirty |= self
+                out.applied |= self
                     .doc
                     .state
                     .record_outside_change(&cluster, &change, &origin);
@@ -195,8 +199,12 @@ impl Core {
         apply::advance(self, now, &mut out);
         waiting::update(self, now, &mut out);
         self.offer_interest(now, &mut out);
-        if out.dirty {
-            self.doc.state.serial += 1;
+        if out.dirty || out.applied {
+            let state = &mut self.doc.state;
+            if out.applied {
+                state.serial += 1;
+            }
+            state.generation += 1;
             out.commands
                 .insert(0, Command::PersistState(Box::new(self.doc.clone())));
         }

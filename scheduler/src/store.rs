@@ -4,8 +4,9 @@
 //!
 //! [`StateStore`] is the interface the daemon writes through, so that a
 //! ZooKeeper backend can follow the file one. Every store keeps the state's
-//! `lineage` (fixed when the state is first created) and bumps `serial` on
-//! each write, so a plan saved against an older state can be refused.
+//! `lineage` (fixed when the state is first created) and numbers each write
+//! with the state's `generation`, so a stale copy cannot overwrite a newer
+//! one; `serial` (what saved plans check) is the core's to bump.
 //! [`open`] picks the backend from a `--state` location such as `file:PATH`.
 
 mod document;
@@ -47,8 +48,8 @@ pub trait StateStore: Send + Sync {
     /// with a new lineage.
     fn load(&self) -> Result<CoreState, StoreError>;
 
-    /// Writes `doc` as the next version: its state's `serial` is set to one
-    /// past the stored one. Refused if its lineage is not the stored lineage.
+    /// Writes `doc` as the next version: its state's `generation` is set to
+    /// one past the stored one. Refused if its lineage is not the stored lineage.
     fn save(&self, doc: &mut CoreState) -> Result<(), StoreError>;
 }
 

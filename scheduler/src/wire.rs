@@ -64,7 +64,11 @@ pub struct Health {
     pub subscribed: bool,
     pub framework_id: Option<String>,
     pub lineage: String,
+    /// Moves when the applied facts do (what saved plans check).
     pub serial: u64,
+    /// Moves on every write of the state, what runs included.
+    #[serde(default)]
+    pub generation: u64,
     /// The apply holding the lock, if any.
     pub apply: Option<RunningApply>,
 }

@@ -1,5 +1,5 @@
 //! The file state store against real files: creation with a fresh lineage,
-//! serial bumped per write, atomic replacement, and refusal of files that are
+//! generation bumped per write (the serial is the core's), atomic replacement, and refusal of files that are
 //! not kmesos states (which must be left untouched).
 
 use std::fs;
@@ -26,7 +26,7 @@ fn a_new_store_gets_a_fresh_lineage_written_at_once() {
 }
 
 #[test]
-fn each_write_bumps_the_serial_and_survives_reopening() {
+fn each_write_bumps_the_generation_and_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
     let store = FileStore::open(&path).unwrap();
@@ -37,9 +37,9 @@ fn each_write_bumps_the_serial_and_survives_reopening() {
         .cluster_ids
         .insert("events".into(), "q1Sh-9_ISia_zwGINzRvyQ".into());
     store.save(&mut state).unwrap();
-    assert_eq!(state.state.serial, 1);
+    assert_eq!(state.state.generation, 1);
     store.save(&mut state).unwrap();
-    assert_eq!(state.state.serial, 2);
+    assert_eq!((state.state.generation, state.state.serial), (2, 0));
 
     let reopened = FileStore::open(&path).unwrap().load().unwrap();
     assert_eq!(reopened, state);
@@ -52,7 +52,7 @@ fn each_write_bumps_the_serial_and_survives_reopening() {
 }
 
 #[test]
-fn a_stale_copy_cannot_roll_the_serial_back() {
+fn a_stale_copy_cannot_roll_the_generation_back() {
     let dir = tempfile::tempdir().unwrap();
     let store = FileStore::open(dir.path().join("state.json")).unwrap();
     let mut first = store.load().unwrap();
@@ -61,7 +61,7 @@ fn a_stale_copy_cannot_roll_the_serial_back() {
     store.save(&mut first).unwrap();
     store.save(&mut stale).unwrap();
     assert_eq!(
-        stale.state.serial, 3,
+        stale.state.generation, 3,
         "the store numbers writes, not the caller"
     );
 }
@@ -164,11 +164,12 @@ fn a_bare_state_document_seeds_the_store() {
     let path = dir.path().join("state.json");
     let mut seed = engine::State::new("seeded-lineage");
     seed.serial = 41;
+    seed.generation = 97;
     fs::write(&path, seed.to_json()).unwrap();
     let store = FileStore::open(&path).unwrap();
     let mut doc = store.load().unwrap();
     assert_eq!(doc.state, seed);
     store.save(&mut doc).unwrap();
-    assert_eq!(doc.state.serial, 42);
+    assert_eq!((doc.state.serial, doc.state.generation), (41, 98));
     assert_eq!(store.load().unwrap(), doc);
 }

@@ -76,7 +76,7 @@ pub(super) fn read(
         return out.push(skipped(cluster, why));
     }
     let drifted = core.doc.state.refresh(&cluster, &live, &rfc3339(now));
-    out.dirty |= !drifted.is_empty();
+    out.applied |= !drifted.is_empty();
     out.push(Reply::Refreshed(RefreshOutcome {
         cluster,
         drifted,

@@ -221,16 +221,16 @@ impl Driver {
 
     /// Writes the state, publishes it, and keeps the Kafka endpoints in step.
     async fn persist(&mut self, mut doc: Box<CoreState>) -> Result<(), DriverError> {
-        let numbered = doc.state.serial;
+        let numbered = doc.state.generation;
         self.store.save(&mut doc).map_err(|e| DriverError::Store {
             location: self.store.location(),
             detail: e.to_string(),
         })?;
-        if doc.state.serial != numbered {
+        if doc.state.generation != numbered {
             tracing::error!(
                 core = numbered,
-                stored = doc.state.serial,
-                "the core and the store disagree on the state serial"
+                stored = doc.state.generation,
+                "the core and the store disagree on the state generation"
             );
         }
         self.metrics.state_writes.inc();

@@ -22,13 +22,13 @@ use crate::core::CoreState;
 #[derive(Debug)]
 pub struct FileStore {
     path: PathBuf,
-    /// Lineage and serial of what is on disk: the next write must follow them.
+    /// Lineage and generation of what is on disk: the next write must follow them.
     stored: Mutex<(String, u64)>,
 }
 
 impl FileStore {
     /// Opens the state at `path`. A missing file is created at once with a
-    /// fresh lineage and serial 0, so the lineage is fixed from the start.
+    /// fresh lineage and generation 0, so the lineage is fixed from the start.
     pub fn open(path: impl AsRef<Path>) -> Result<FileStore, StoreError> {
         let path = path.as_ref().to_path_buf();
         match fs::read(&path) {
@@ -37,7 +37,7 @@ impl FileStore {
                 let text = utf8_text(&origin, bytes).map_err(StateError::from)?;
                 let doc = document::parse(&text, &origin)?;
                 Ok(FileStore {
-                    stored: Mutex::new((doc.state.lineage.clone(), doc.state.serial)),
+                    stored: Mutex::new((doc.state.lineage.clone(), doc.state.generation)),
                     path,
                 })
             }
@@ -48,7 +48,7 @@ impl FileStore {
                     &document::to_json(&CoreState::from_state(state.clone())),
                 )?;
                 Ok(FileStore {
-                    stored: Mutex::new((state.lineage.clone(), state.serial)),
+                    stored: Mutex::new((state.lineage.clone(), state.generation)),
                     path,
                 })
             }
@@ -81,9 +81,9 @@ impl StateStore for FileStore {
                 offered: doc.state.lineage.clone(),
             });
         }
-        doc.state.serial = stored.1 + 1;
+        doc.state.generation = stored.1 + 1;
         write_atomically(&self.path, &document::to_json(doc))?;
-        stored.1 = doc.state.serial;
+        stored.1 = doc.state.generation;
         Ok(())
     }
 }

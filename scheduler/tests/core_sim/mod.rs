@@ -254,7 +254,16 @@ impl Sim {
         match command {
             Command::PersistState(state) => {
                 if let Some(before) = &self.persisted {
-                    assert!(state.state.serial > before.state.serial, "serial goes up");
+                    let (was, now) = (&before.state, &state.state);
+                    assert!(now.generation > was.generation, "generation goes up");
+                    assert_eq!(
+                        now.serial > was.serial,
+                        applied_facts(now) != applied_facts(was),
+                        "INVARIANT: serial moves exactly when the applied facts do ({} -> {})",
+                        was.serial,
+                        now.serial
+                    );
+                    assert!(now.serial >= was.serial, "serial never goes back");
                 }
                 self.persisted = Some((**state).clone());
             }
@@ -924,4 +933,18 @@ pub fn op_types(commands: &[Command]) -> Vec<operation::Type> {
     accepted(commands)
         .filter_map(|op| op.r#type.and_then(|t| operation::Type::try_from(t).ok()))
         .collect()
+}
+
+/// A state's applied facts: what plans diff against, without what runs.
+pub fn applied_facts(state: &engine::State) -> engine::State {
+    let mut facts = state.clone();
+    facts.serial = 0;
+    facts.generation = 0;
+    facts.framework_id = None;
+    for cluster in facts.clusters.values_mut() {
+        for broker in cluster.brokers.values_mut() {
+            broker.runtime = None;
+        }
+    }
+    facts
 }

@@ -79,6 +79,7 @@ fn record_new(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, now: u64,
             runtime: None,
         },
     );
+    out.applied = true;
     // A task of an earlier broker of that id may still be live (it was
     // unreachable when that broker was destroyed): it stays doomed, and
     // blocks the launch until it is gone.
@@ -98,7 +99,7 @@ fn update(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, out: &mut Out
                 (target_spec(core, key), core.broker_mut(&key.0, key.1))
             {
                 broker.spec = spec;
-                out.dirty = true;
+                out.applied = true;
             }
             let (_, running) = record_of(core, key);
             if step.dynamic.is_empty() || !running {
@@ -131,7 +132,7 @@ fn remove_once_stopped(core: &mut Core, i: usize, key: &BrokerKey, out: &mut Out
         return;
     }
     if let Some(cs) = core.doc.state.clusters.get_mut(cluster) {
-        cs.brokers.remove(&id);
+        out.applied |= cs.brokers.remove(&id).is_some();
     }
     // The record stays while its volume waits to be given back.
     if record.volume.is_none() {

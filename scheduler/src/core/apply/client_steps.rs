@@ -20,6 +20,7 @@ pub(super) fn work_on(core: &mut Core, i: usize, step: &Step, out: &mut Out) {
                 cs.clients.remove(&step.name);
             }
         }
+        out.applied = true;
     }
     run::done(core, i, out);
 }

@@ -42,6 +42,7 @@ fn create(core: &mut Core, i: usize, step: &Step, out: &mut Out) {
             drift: BTreeMap::new(),
         },
     );
+    out.applied = true;
     run::done(core, i, out);
 }
 
@@ -65,7 +66,7 @@ fn destroy(core: &mut Core, i: usize, step: &Step, out: &mut Out) {
     if step.stage != Stage::Pending || core.doc.state.clusters.get(name).is_some_and(has_brokers) {
         return;
     }
-    core.doc.state.clusters.remove(name);
+    out.applied |= core.doc.state.clusters.remove(name).is_some();
     core.doc.scheduler.cluster_ids.remove(name);
     core.doc.scheduler.quorums.remove(name);
     run::done(core, i, out);

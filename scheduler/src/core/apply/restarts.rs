@@ -60,6 +60,7 @@ fn relaunch(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, now: u64, o
     // A KRaft voter stays: the quorum every broker runs with names its host.
     let moving = step.action == Action::Move && !quorum::standing(core, cluster, id).voter;
     if let (Some(spec), Some(broker)) = (target_spec(core, key), core.broker_mut(cluster, id)) {
+        out.applied |= broker.spec != spec;
         broker.spec = spec;
     }
     let record = core.record_mut(cluster, id);

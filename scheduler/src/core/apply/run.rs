@@ -68,7 +68,7 @@ pub(super) fn done(core: &mut Core, i: usize, out: &mut Out) {
     out.push(progress);
     out.dirty = true;
     // The resource now matches the configuration: its outside changes are undone.
-    core.doc.state.clear_drift(&address);
+    out.applied |= core.doc.state.clear_drift(&address);
 }
 
 pub(super) fn finish(core: &mut Core, out: &mut Out) {

@@ -39,15 +39,18 @@ pub(in crate::core) fn submit(
     // Resources the plan leaves as they are already match the configuration
     // (it was updated to accept their outside changes): no drift is left.
     for change in changes.iter().filter(|c| c.action == Action::NoOp) {
-        core.doc.state.clear_drift(&change.address);
+        out.applied |= core.doc.state.clear_drift(&change.address);
     }
     // Changed cluster settings are recorded at once so that every broker
     // launched from now on runs with them; the dynamic ones reach running
     // brokers in the update phase, the static ones with their restarts.
     for (name, spec) in &config.clusters {
         if let Some(cluster) = core.doc.state.clusters.get_mut(name) {
-            cluster.kafka = spec.kafka.clone();
-            cluster.config = spec.config.clone();
+            if cluster.kafka != spec.kafka || cluster.config != spec.config {
+                cluster.kafka = spec.kafka.clone();
+                cluster.config = spec.config.clone();
+                out.applied = true;
+            }
         }
     }
     start(core, config, steps, holder, now, out);

@@ -96,6 +96,7 @@ pub(in crate::core) fn topic_done(
                 cs.topics.remove(topic);
             }
         }
+        out.applied = true;
     }
     run::done(core, i, out);
 }
