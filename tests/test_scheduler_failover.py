@@ -81,3 +81,19 @@ def test_a_scheduler_killed_mid_apply_resumes_it_without_duplicating_brokers(tmp
         known = {(("tansu", int(i)), b["runtime"]["task_id"]) for i, b in brokers.items()}
         live = live_tasks(cluster.master_state())
         assert {(k, v) for k, ids in live.items() for v in ids} == known, f"orphaned or missing tasks: {live}"
+
+
+def test_a_second_scheduler_on_a_state_in_use_is_refused_naming_the_holder(tmp_path):
+    with SplitCluster(tmp_path, agents=1) as cluster:
+        state_file = tmp_path / "state.json"
+        before = state_file.read_text()
+        second = subprocess.run(
+            [str(KMESOS), "scheduler", "--master", f"http://{cluster.master}", "--state", f"file:{state_file}",
+             "--api", "127.0.0.1:0", "--kafka", "127.0.0.1:0"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        )
+        assert second.returncode == 1, second.stdout + second.stderr
+        holder = f"pid {cluster.scheduler.proc.pid} on "
+        assert "is in use by another scheduler" in second.stderr and holder in second.stderr, second.stderr
+        assert state_file.read_text() == before, "the refused scheduler wrote nothing"
+        assert cluster.health()["subscribed"], "the first scheduler keeps serving"

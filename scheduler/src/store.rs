@@ -11,6 +11,7 @@
 
 mod document;
 mod file;
+mod lock;
 
 pub use document::{parse, to_json};
 pub use file::FileStore;
@@ -34,6 +35,9 @@ pub enum StoreError {
     /// A write would replace a state of another history.
     #[error("refusing to write a state of lineage {offered:?} over the stored lineage {stored:?}")]
     ForeignLineage { stored: String, offered: String },
+    /// Another scheduler holds the state (one scheduler per state).
+    #[error("the state {path} is in use by another scheduler ({holder}); stop it first, or give this one its own state")]
+    Locked { path: String, holder: String },
     #[error("unsupported state location {0:?}: expected file:PATH")]
     Location(String),
 }

@@ -41,14 +41,16 @@ fn each_write_bumps_the_generation_and_survives_reopening() {
     store.save(&mut state).unwrap();
     assert_eq!((state.state.generation, state.state.serial), (2, 0));
 
+    drop(store);
     let reopened = FileStore::open(&path).unwrap().load().unwrap();
     assert_eq!(reopened, state);
-    // Nothing but the state itself is left in the directory.
-    let names: Vec<_> = fs::read_dir(dir.path())
+    // Nothing but the state and its lock is left in the directory.
+    let mut names: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, ["state.json"]);
+    names.sort();
+    assert_eq!(names, ["state.json", "state.json.lock"]);
 }
 
 #[test]
@@ -172,4 +174,43 @@ fn a_bare_state_document_seeds_the_store() {
     store.save(&mut doc).unwrap();
     assert_eq!((doc.state.serial, doc.state.generation), (41, 98));
     assert_eq!(store.load().unwrap(), doc);
+}
+
+#[test]
+fn a_second_store_on_a_state_in_use_is_refused_naming_the_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let first = FileStore::open(&path).unwrap();
+    let before = fs::read_to_string(&path).unwrap();
+    let err = FileStore::open(&path).unwrap_err().to_string();
+    let holder = format!("pid {} on ", std::process::id());
+    assert!(
+        err.contains("is in use by another scheduler") && err.contains(&holder),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(&path).unwrap(), before, "left as it was");
+    drop(first);
+    FileStore::open(&path).expect("free once the first store is gone");
+}
+
+#[test]
+fn two_stores_opened_at_once_on_a_missing_state_agree_on_one_lineage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let barrier = std::sync::Barrier::new(2);
+    let opened: Vec<_> = std::thread::scope(|s| {
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    FileStore::open(&path).map(|store| store.load().unwrap().state.lineage)
+                })
+            })
+            .collect();
+        racers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let winners: Vec<_> = opened.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(winners.len(), 1, "one store holds the state: {opened:?}");
+    let stored = store::parse(&fs::read_to_string(&path).unwrap(), "state.json").unwrap();
+    assert_eq!(&stored.state.lineage, winners[0]);
 }

@@ -4,7 +4,9 @@
 //! directory flushed so the rename itself survives a crash.
 //!
 //! A file that is not a kmesos state (corrupt, foreign, of a newer format) is
-//! refused when the store opens and is never written over.
+//! refused when the store opens and is never written over. The store holds
+//! the state's lock ([`StateLock`]) from before it reads the file until it is
+//! dropped, so two schedulers never share a state, nor create two lineages.
 
 use std::fs;
 use std::io::{ErrorKind, Write};
@@ -15,6 +17,7 @@ use engine::diagnostics::utf8_text;
 use engine::state::StateError;
 use engine::State;
 
+use super::lock::StateLock;
 use super::{document, StateStore, StoreError};
 use crate::core::CoreState;
 
@@ -24,13 +27,18 @@ pub struct FileStore {
     path: PathBuf,
     /// Lineage and generation of what is on disk: the next write must follow them.
     stored: Mutex<(String, u64)>,
+    /// Held while the store is open: no other scheduler uses this state.
+    _lock: StateLock,
 }
 
 impl FileStore {
-    /// Opens the state at `path`. A missing file is created at once with a
-    /// fresh lineage and generation 0, so the lineage is fixed from the start.
+    /// Opens the state at `path`, taking its lock (refused, naming the
+    /// holder, while another scheduler has it). A missing file is created at
+    /// once with a fresh lineage and generation 0, so the lineage is fixed
+    /// from the start.
     pub fn open(path: impl AsRef<Path>) -> Result<FileStore, StoreError> {
         let path = path.as_ref().to_path_buf();
+        let lock = StateLock::acquire(&path)?;
         match fs::read(&path) {
             Ok(bytes) => {
                 let origin = path.display().to_string();
@@ -39,6 +47,7 @@ impl FileStore {
                 Ok(FileStore {
                     stored: Mutex::new((doc.state.lineage.clone(), doc.state.generation)),
                     path,
+                    _lock: lock,
                 })
             }
             Err(e) if e.kind() == ErrorKind::NotFound => {
@@ -50,6 +59,7 @@ impl FileStore {
                 Ok(FileStore {
                     stored: Mutex::new((state.lineage.clone(), state.generation)),
                     path,
+                    _lock: lock,
                 })
             }
             Err(source) => Err(io("reading", &path, source)),
@@ -110,7 +120,7 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), StoreError> {
         .map_err(|e| io("syncing directory", &dir, e))
 }
 
-fn io(what: &'static str, path: &Path, source: std::io::Error) -> StoreError {
+pub(super) fn io(what: &'static str, path: &Path, source: std::io::Error) -> StoreError {
     StoreError::Io {
         what,
         path: path.display().to_string(),
