@@ -14,25 +14,6 @@ use serde::{Deserialize, Serialize};
 /// The contract version this executor reads and writes.
 pub const LAUNCH_VERSION: u32 = 1;
 
-/// Properties the executor sets itself; a cluster or broker property may not
-/// override them, because the broker would then listen or store data where
-/// the scheduler does not expect it.
-pub const MANAGED_PROPERTIES: &[&str] = &[
-    "node.id",
-    "broker.id",
-    "process.roles",
-    "listeners",
-    "advertised.listeners",
-    "listener.security.protocol.map",
-    "inter.broker.listener.name",
-    "controller.listener.names",
-    "controller.quorum.voters",
-    "controller.quorum.bootstrap.servers",
-    "log.dirs",
-    "log.dir",
-    "broker.rack",
-];
-
 /// Everything the executor needs to run one broker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -196,25 +177,8 @@ impl LaunchSpec {
         }
         check_relative("data_dir", &self.data_dir)?;
         for (name, value) in &self.properties {
-            let path = format!("properties.{name}");
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-            {
-                return Err(field(
-                    &path,
-                    "a property name is letters, digits, '.', '_' or '-'",
-                ));
-            }
-            if MANAGED_PROPERTIES.contains(&name.as_str()) {
-                return Err(field(
-                    &path,
-                    "is set by the executor and cannot be overridden",
-                ));
-            }
-            if value.chars().any(|c| c == '\n' || c == '\r') {
-                return Err(field(&path, "must be a single line"));
+            if let Some(problem) = engine::config::property_problem(name, value) {
+                return Err(field(&format!("properties.{name}"), &problem));
             }
         }
         match &self.broker {

@@ -230,11 +230,12 @@ impl Decoder<'_> {
         })
     }
 
-    /// Kafka properties of `config`, refusing those kmesos owns.
+    /// Kafka properties of `config`, refusing what no broker could run with
+    /// (names kmesos owns, malformed names, values over several lines).
     fn properties(&mut self, body: &Body, path: &str) -> KafkaProperties {
         let mut out = KafkaProperties::new();
         for (key, (value, span)) in self.string_map(body, path, "config") {
-            if let Some(reason) = reserved::reserved_reason(&key) {
+            if let Some(reason) = reserved::property_problem(&key, &value) {
                 self.error(span, &format!("{path}.config[\"{key}\"]"), reason);
             } else {
                 out.insert(key, value);

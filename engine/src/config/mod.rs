@@ -28,6 +28,7 @@ pub use model::{
     BrokerSpec, ClientKind, ClientSpec, ClusterSpec, Failover, KafkaKind, KafkaProperties,
     KafkaSpec, PortSpec, SchedulerBlock, TopicSpec,
 };
+pub use reserved::property_problem;
 pub use source::{Position, SourceFile, SourceMap};
 pub use vars::Vars;
 

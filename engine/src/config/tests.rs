@@ -151,8 +151,8 @@ variable "broker_mem" { default = 1 }
         vec![
             "main.hcl:4:5: cluster.events.broker[\"0..2\"]: unknown attribute \"cpu\"; did you mean \"cpus\"?",
             "main.hcl:5:11: cluster.events.broker[\"0..2\"].mem: expected a number, found string \"lots\"",
-            "main.hcl:6:16: cluster.events.broker[\"0..2\"].config[\"broker.id\"]: \"broker.id\" is set by kmesos for every broker (from the broker id, the port and volume Mesos gives it, and the KRaft quorum); remove it",
-            "main.hcl:6:33: cluster.events.broker[\"0..2\"].config[\"controller.quorum.voters\"]: \"controller.quorum.voters\" is set by kmesos for every broker (from the broker id, the port and volume Mesos gives it, and the KRaft quorum); remove it",
+            "main.hcl:6:16: cluster.events.broker[\"0..2\"].config[\"broker.id\"]: \"broker.id\" is set by kmesos for every broker (from the broker id, the port and volume Mesos gives it, its agent, and the KRaft quorum); remove it",
+            "main.hcl:6:33: cluster.events.broker[\"0..2\"].config[\"controller.quorum.voters\"]: \"controller.quorum.voters\" is set by kmesos for every broker (from the broker id, the port and volume Mesos gives it, its agent, and the KRaft quorum); remove it",
             "main.hcl:7:21: cluster.events.broker[\"0..2\"].constraints[\"hostname\"]: \"near:x\" is not a constraint; use like:RE, unlike:RE, unique, cluster[:VALUE] or groupBy[:N]",
             "main.hcl:9:10: cluster.events.broker[\"2,3\"]: broker id 2 is also declared by broker \"0..2\" at main.hcl:3:10",
             "main.hcl:10:15: cluster.events.broker[\"2,3\"].mem: undefined variable var.brokr_mem; did you mean \"broker_mem\"?",
