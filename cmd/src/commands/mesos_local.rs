@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use mesos_local::{LocalCluster, LocalConfig};
 
-use crate::async_runtime::runtime;
+use crate::async_runtime::{runtime, shutdown_signal};
 use crate::logging::init_logging;
 
 /// Run an embedded Mesos master with agents.
@@ -61,11 +61,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let cluster = LocalCluster::start(config).await?;
         println!(
-            "Mesos master at {} with {} agents; Ctrl-C stops it.",
+            "Mesos master at {} with {} agents; Ctrl-C or SIGTERM stops it and everything it runs.",
             cluster.master_url(),
             agents
         );
-        let _ = tokio::signal::ctrl_c().await;
+        shutdown_signal().await;
         cluster.shutdown().await;
         Ok(ExitCode::SUCCESS)
     })
