@@ -83,6 +83,10 @@ def test_a_killed_broker_fails_and_comes_back_and_a_plan_saved_before_still_appl
         assert 0 < len(log) <= 20, log
         executor_log = dev.kmesos("broker", "log", "1", "--file", "stderr").stdout
         assert "kmesos_executor" in executor_log and victim.task_id in executor_log, executor_log
+        missing = dev.kmesos("broker", "log", "1", "--file", "missing.log", check=False)
+        assert missing.returncode == 1 and f"task {victim.task_id} has no missing.log in its sandbox" in missing.stderr, missing.stderr
+        data = dev.kmesos("broker", "log", "1", "--file", "data/tansu.db", check=False)
+        assert data.returncode == 1 and "must be a log file" in data.stderr, data.stderr
 
         pids = broker_pids(victim)
         assert len(pids) == 1, f"one tansu process serves {victim}: {pids}"

@@ -8,6 +8,7 @@
 mod applies;
 mod brokers;
 mod convert;
+mod json_errors;
 
 use std::sync::Arc;
 
@@ -51,6 +52,7 @@ pub fn router(api: Api, artifacts: Artifacts) -> Router {
         .merge(guarded)
         .with_state(api)
         .merge(artifacts.router())
+        .layer(middleware::from_fn(json_errors::json_errors))
 }
 
 async fn authorize(State(api): State<Api>, request: Request, next: Next) -> Response {

@@ -17,8 +17,15 @@ pub enum SandboxError {
     UnknownTask(String),
     #[error("the master reports no sandbox for task {0} yet")]
     NoSandbox(String),
+    #[error("task {task_id} has no {file} in its sandbox")]
+    NoFile { task_id: String, file: String },
     #[error("{url}: {detail}")]
-    Http { url: String, detail: String },
+    Http {
+        url: String,
+        /// The HTTP status, when the server answered.
+        status: Option<u16>,
+        detail: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -52,6 +59,7 @@ pub async fn tail(
         .build()
         .map_err(|e| SandboxError::Http {
             url: master.to_string(),
+            status: None,
             detail: e.to_string(),
         })?;
     let state_url = format!("{}/master/state", base(master));
@@ -71,7 +79,16 @@ pub async fn tail(
         &read_url,
         &[("path", path.clone()), ("offset", "-1".into())],
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        SandboxError::Http {
+            status: Some(404), ..
+        } => SandboxError::NoFile {
+            task_id: task_id.to_string(),
+            file: file.to_string(),
+        },
+        other => other,
+    })?;
     let want = (TAIL_BYTES_PER_LINE.saturating_mul(lines as i64 + 1)).min(TAIL_BYTES_MAX);
     let start = (size.offset - want).max(0);
     let chunk: FileRead = get_json(
@@ -109,6 +126,7 @@ async fn get_json<T: serde::de::DeserializeOwned>(
 ) -> Result<T, SandboxError> {
     let fail = |detail: String| SandboxError::Http {
         url: url.to_string(),
+        status: None,
         detail,
     };
     let full = reqwest::Url::parse_with_params(url, query).map_err(|e| fail(e.to_string()))?;
@@ -120,7 +138,11 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     let status = response.status();
     if !status.is_success() {
         let body = response.text().await.unwrap_or_default();
-        return Err(fail(format!("{status}: {}", body.trim())));
+        return Err(SandboxError::Http {
+            url: url.to_string(),
+            status: Some(status.as_u16()),
+            detail: format!("{status}: {}", body.trim()),
+        });
     }
     response
         .json()

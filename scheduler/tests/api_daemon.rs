@@ -246,12 +246,61 @@ async fn bad_requests_get_errors_that_say_what_is_wrong() {
         error.contains("broker 7 of cluster secure has no task"),
         "{error}"
     );
+    // Only the task's log files: not its data, config or anything nested.
+    for file in [
+        "data/tansu.db",
+        "server.properties",
+        "kafka.keystore",
+        ".log",
+        "kafka-app-logs/../server.properties",
+        "kafka-app-logs/x/server.log",
+    ] {
+        let refused = setup
+            .get(
+                &format!("/v1/brokers/secure/0/log?file={file}"),
+                Some(TOKEN),
+            )
+            .await;
+        let error = error_of(refused, 400).await;
+        assert!(error.contains("must be a log file"), "{file}: {error}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_framework_refuses_is_answered_in_the_documented_json_too() {
+    let setup = Setup::start().await;
+    let post = |path: &str, body: Vec<u8>| {
+        setup
+            .http
+            .post(setup.url(path))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let not_json = post("/v1/applies", b"{not json".to_vec()).await.unwrap();
+    assert!(!error_of(not_json, 400).await.is_empty());
+    let wrong_type = post("/v1/brokers/secure/0/restart", br#"{"holder": 5}"#.to_vec())
+        .await
+        .unwrap();
+    assert!(error_of(wrong_type, 422).await.contains("holder"));
+    let too_large = post("/v1/applies", vec![b' '; 3 * 1024 * 1024])
+        .await
+        .unwrap();
+    assert!(!error_of(too_large, 413).await.is_empty());
+    let bad_id = setup.get("/v1/brokers/secure/zero/log", Some(TOKEN)).await;
+    assert!(!error_of(bad_id, 400).await.is_empty());
+    let wrong_method = setup.get("/v1/applies", Some(TOKEN)).await;
+    assert!(wrong_method.headers().contains_key("allow"));
+    assert_eq!(error_of(wrong_method, 405).await, "method not allowed");
+    let nowhere = setup.get("/v1/nowhere", Some(TOKEN)).await;
+    assert_eq!(error_of(nowhere, 404).await, "not found");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_set_the_state_contradicts_is_refused_naming_the_resource() {
     let setup = Setup::start().await;
-    // Subscribing records the framework id, which moves the serial.
+    // Subscribing records the framework id (a write: the generation moves).
     let deadline = Instant::now() + Duration::from_secs(60);
     while setup.daemon.handle.view().state.framework_id.is_none() {
         assert!(Instant::now() < deadline, "never subscribed");

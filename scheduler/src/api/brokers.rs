@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use kmesos_executor::render::KAFKA_APP_LOGS;
 
 /// Lines returned when the request does not say.
 const DEFAULT_LINES: usize = 100;
@@ -27,21 +28,37 @@ pub(super) async fn restart(
     }
 }
 
-/// The sandbox file a log request names, or why it names none.
+/// The sandbox log file a log request names, or why it names none. Only
+/// log files are served — at the top of the sandbox `stdout`, `stderr`,
+/// `NAME.stdout`, `NAME.stderr` and `NAME.log`, and Kafka's own logs in
+/// [`KAFKA_APP_LOGS`] — for the sandbox also holds the broker's data and
+/// rendered configuration, with its secrets.
 fn log_file(query: &LogQuery) -> Result<(String, String), String> {
     match (&query.stream, &query.file) {
         (Some(_), Some(_)) => Err("give stream or file, not both".into()),
         (_, Some(file)) => {
-            let path = std::path::Path::new(file);
-            let inside = !file.is_empty()
-                && path
-                    .components()
-                    .all(|c| matches!(c, std::path::Component::Normal(_)));
-            if inside {
+            let plain = |name: &str| {
+                !name.is_empty()
+                    && !name.starts_with('.')
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            };
+            let a_log = |name: &str| {
+                matches!(name, "stdout" | "stderr")
+                    || [".stdout", ".stderr", ".log"]
+                        .iter()
+                        .any(|ending| name.ends_with(ending))
+            };
+            let served = match file.split_once('/') {
+                None => plain(file) && a_log(file),
+                Some((dir, name)) => dir == KAFKA_APP_LOGS && plain(name),
+            };
+            if served {
                 Ok((file.clone(), file.clone()))
             } else {
                 Err(format!(
-                    "file must be a relative path inside the sandbox, not {file:?}"
+                    "file must be a log file: stdout, stderr, NAME.stdout, NAME.stderr or NAME.log at the top of the sandbox, or {KAFKA_APP_LOGS}/NAME; not {file:?}"
                 ))
             }
         }
@@ -85,6 +102,9 @@ pub(super) async fn log(
             lines,
         })
         .into_response(),
-        Err(e) => error(StatusCode::BAD_GATEWAY, e.to_string()),
+        Err(e @ sandbox::SandboxError::Http { .. }) => {
+            error(StatusCode::BAD_GATEWAY, e.to_string())
+        }
+        Err(e) => error(StatusCode::NOT_FOUND, e.to_string()),
     }
 }
