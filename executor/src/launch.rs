@@ -325,17 +325,32 @@ fn check_cluster_id(id: &str) -> Result<(), LaunchError> {
     }
 }
 
+/// A host brokers and clients can reach: an IPv4 address or a DNS name
+/// (dot-separated labels of letters, digits, '-' and '_', 1 to 63
+/// characters, not starting or ending with '-'). IPv6 literals are refused:
+/// they would need brackets in every `HOST:PORT` the broker is given.
 fn check_host(path: &str, host: &str) -> Result<(), LaunchError> {
-    let ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
+    if host.contains(':') {
+        return Err(field(
+            path,
+            &format!("{host:?} is not a host name or IPv4 address (IPv6 literals are not supported; give the agent a host name)"),
+        ));
+    }
+    let label = |l: &str| {
+        (1..=63).contains(&l.len())
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+    };
+    let ok = host.parse::<std::net::Ipv4Addr>().is_ok()
+        || (host.len() <= 253 && host.split('.').all(label));
     if ok {
         Ok(())
     } else {
         Err(field(
             path,
-            &format!("{host:?} is not a host name or address"),
+            &format!("{host:?} is not a host name or IPv4 address"),
         ))
     }
 }

@@ -108,6 +108,18 @@ fn values_that_would_misplace_the_broker_are_refused() {
         ("data_dir", vec!["data_dir"], json!("../other-task")),
         ("data_dir", vec!["data_dir"], json!("/var/lib/kafka")),
         ("advertised_host", vec!["advertised_host"], json!("")),
+        ("advertised_host", vec!["advertised_host"], json!("::::")),
+        (
+            "advertised_host",
+            vec!["advertised_host"],
+            json!("host..example"),
+        ),
+        ("advertised_host", vec!["advertised_host"], json!("-agent")),
+        (
+            "advertised_host",
+            vec!["advertised_host"],
+            json!("10.0.0.1:9092"),
+        ),
         ("cluster_id", vec!["cluster_id"], json!("not-a-uuid")),
         (
             "properties.listeners",
@@ -140,6 +152,21 @@ fn values_that_would_misplace_the_broker_are_refused() {
             message.contains(&format!("`{field}`")),
             "expected {field}: {message}"
         );
+    }
+}
+
+#[test]
+fn host_names_and_ipv4_addresses_are_advertised() {
+    for host in [
+        "127.0.0.2",
+        "agent-1",
+        "agent_1.rack-a.example.com",
+        "localhost",
+    ] {
+        let mut json = as_json(&tansu_spec("tansu", 31000));
+        json["advertised_host"] = serde_json::json!(host);
+        let decoded = LaunchSpec::decode(json.to_string().as_bytes());
+        assert!(decoded.is_ok(), "{host}: {:?}", decoded.err());
     }
 }
 

@@ -179,3 +179,34 @@ async fn subscriptions_get_heartbeats_at_the_announced_interval() {
     );
     cluster.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_framework_with_an_invalid_role_is_refused_with_an_error_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = start(1, dir.path()).await;
+    let master = cluster.master_url();
+    for role in ["../x", "..", "-kafka", "a b", "kafka/", "a\\b"] {
+        let mut info = framework_info(None, 60);
+        info.roles = vec![role.to_string()];
+        let (_scheduler, mut events) = mesos::scheduler::Scheduler::subscribe(
+            mesos::scheduler::SchedulerConfig::new(master.as_str(), info),
+        )
+        .unwrap();
+        let refused = tokio::time::timeout(DEADLINE, events.recv()).await.unwrap();
+        let Some(SchedulerEvent::Error(message)) = refused else {
+            panic!("{role:?}: expected an ERROR event, got {refused:?}");
+        };
+        assert!(
+            message.contains(&format!("Role '{role}' is invalid")),
+            "{message}"
+        );
+    }
+    let state = cluster.state().await.unwrap();
+    assert_eq!(state["frameworks"].as_array().map(Vec::len), Some(0));
+    // Hierarchical roles are roles.
+    let mut info = framework_info(None, 60);
+    info.roles = vec!["kafka/events".into()];
+    let fw = TestFramework::subscribe_with(&master, info, mesos::codec::Encoding::Json).await;
+    assert!(fw.framework_id.is_some());
+    cluster.shutdown().await;
+}

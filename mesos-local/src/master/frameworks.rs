@@ -24,6 +24,11 @@ impl Master {
         let Some(mut info) = subscribe.framework_info else {
             return;
         };
+        let roles = info.roles.iter().chain(info.role.as_ref());
+        if let Some(problem) = roles.filter_map(|r| role_problem(r)).next() {
+            let _ = events.send(error_event(&problem));
+            return;
+        }
         let requested = info.id.as_ref().map(|id| id.value.clone());
         if let Some(id) = &requested {
             if self.removed_frameworks.contains(id) {
@@ -179,6 +184,32 @@ impl Master {
         );
         // Dropping the subscription ends its stream.
         drop(framework);
+    }
+}
+
+/// Why `role` is not a role name, as the real master says when it refuses a
+/// framework subscribing with it: a role is `*` or a path of components that
+/// are each a valid directory name — not empty, not `.` or `..`, not starting
+/// with `-`, without whitespace, control characters or backslashes.
+fn role_problem(role: &str) -> Option<String> {
+    if role == "*" {
+        return None;
+    }
+    let component_ok = |c: &str| {
+        !c.is_empty()
+            && c != "."
+            && c != ".."
+            && !c.starts_with('-')
+            && !c
+                .chars()
+                .any(|ch| ch.is_whitespace() || ch.is_control() || ch == '\\')
+    };
+    if role.split('/').all(component_ok) {
+        None
+    } else {
+        Some(format!(
+            "Role '{role}' is invalid: a role is '*' or names of valid directories separated by '/' (none empty, '.' or '..', starting with '-', or holding whitespace or a backslash)"
+        ))
     }
 }
 
