@@ -11,14 +11,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::address::Address;
 use crate::config::{BrokerSpec, ClientSpec, KafkaProperties, KafkaSpec, TopicSpec};
 
 mod drift;
 mod refresh;
 mod waiting;
 pub use drift::{
-    broker_address, cluster_address, current, topic_address, Applied, ChangeOrigin, ConfigEdit,
-    DriftRecord, OutsideChange, OutsideEvent, TopicEvent,
+    current, Applied, ChangeOrigin, ConfigEdit, DriftRecord, OutsideChange, OutsideEvent,
+    TopicEvent,
 };
 pub use refresh::{LiveBroker, LiveCluster, LiveConfig, LiveTopic};
 pub use waiting::{AgentWait, WaitingFor};
@@ -64,7 +65,7 @@ pub struct ClusterState {
     /// Resources changed outside kmesos since it last applied them, by
     /// address (see [`DriftRecord`]); absent when there are none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub drift: BTreeMap<String, DriftRecord>,
+    pub drift: BTreeMap<Address, DriftRecord>,
 }
 
 /// One broker: the spec applied, and where and how it runs (none before its
@@ -284,14 +285,14 @@ impl State {
 
     /// Calls `f` with every Kafka property map the state holds (applied and
     /// recorded before outside changes) and its resource's address.
-    fn each_properties(&mut self, mut f: impl FnMut(&str, &mut KafkaProperties)) {
+    fn each_properties(&mut self, mut f: impl FnMut(&Address, &mut KafkaProperties)) {
         for (name, cluster) in self.clusters.iter_mut() {
-            f(&cluster_address(name), &mut cluster.config);
+            f(&Address::of_cluster(name), &mut cluster.config);
             for (id, broker) in cluster.brokers.iter_mut() {
-                f(&broker_address(name, *id), &mut broker.spec.config);
+                f(&Address::of_broker(name, *id), &mut broker.spec.config);
             }
             for (topic, spec) in cluster.topics.iter_mut() {
-                f(&topic_address(name, topic), &mut spec.config);
+                f(&Address::of_topic(name, topic), &mut spec.config);
             }
             for (address, record) in cluster.drift.iter_mut() {
                 match &mut record.applied {

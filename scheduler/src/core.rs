@@ -39,6 +39,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use engine::state::{BrokerRuntime, BrokerState, BrokerStatus, ClusterState};
+use engine::Address;
 
 pub use commands::{
     ApplyRefusal, BrokerPhase, Command, Counts, KafkaAdmin, MesosCall, Progress, RefreshOutcome,
@@ -54,7 +55,7 @@ pub use record::{
 };
 pub use topics::{TopicOp, TopicPlacement, TopicRefusal};
 
-/// A broker's address: its cluster and id.
+/// A broker as the core keys it: its cluster and id.
 pub type BrokerKey = (String, u32);
 
 /// The decision core. Build it with [`Core::new`], then feed it events.
@@ -76,7 +77,7 @@ pub struct Core {
     known_values: constraints::KnownValues,
     /// Apply steps whose Kafka admin call this core sent (addresses); one
     /// marked started but not sent was in flight when the scheduler stopped.
-    sent: BTreeSet<String>,
+    sent: BTreeSet<Address>,
     /// Clusters whose brokers are being read for a refresh, with their state
     /// when the read was asked for.
     refreshing: BTreeMap<String, ClusterState>,

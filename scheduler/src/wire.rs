@@ -6,7 +6,7 @@
 //! so the documented format changes only when this file does.
 
 use engine::plan::Action;
-use engine::{Config, Plan};
+use engine::{Address, Config, Plan};
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/applies`: a plan and the configuration it was computed from
@@ -95,7 +95,7 @@ pub struct RefreshOutcome {
     pub cluster: String,
     /// The addresses of the resources whose drift the refresh recorded.
     #[serde(default)]
-    pub drifted: Vec<String>,
+    pub drifted: Vec<Address>,
     /// Why the cluster was not refreshed; absent when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
@@ -154,7 +154,7 @@ pub enum Progress {
     /// A resource's change is done.
     StepDone {
         apply_id: String,
-        address: String,
+        address: Address,
         action: Action,
     },
     Finished {

@@ -696,7 +696,7 @@ impl World<'_> {
         let state = self.sim.core.state();
         assert!(state.scheduler.apply.is_none(), "the last apply completes");
         let plan = engine::diff(&target, &state.state).expect("a plan");
-        let left: Vec<&String> = plan
+        let left: Vec<&engine::Address> = plan
             .changes
             .iter()
             .filter(|c| c.action != Action::NoOp)

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use hcl::edit::structure::{Block, Body};
 use hcl::edit::Span;
 
+use crate::address::Address;
+
 use super::constraint::{Constraint, Rule};
 use super::decode::Decoder;
 use super::model::{
@@ -57,7 +59,14 @@ impl Decoder<'_> {
     }
 
     pub fn cluster(&mut self, block: &Block, name: &str) -> ClusterSpec {
-        let path = format!("cluster.{name}");
+        let path = Address::of_cluster(name).to_string();
+        if name.contains('.') {
+            self.error(
+                block.labels.first().and_then(|l| l.span()),
+                &path,
+                format!("cluster name \"{name}\" cannot contain \".\": addresses such as cluster.NAME.broker.ID use dots to separate their parts"),
+            );
+        }
         self.record(path.clone(), block.span());
         let body = &block.body;
         self.check_names(body, &path, CLUSTER_ATTRS, CLUSTER_BLOCKS);
@@ -119,7 +128,7 @@ impl Decoder<'_> {
                 continue;
             };
             for id in fresh {
-                let address = format!("{path}.broker.{id}");
+                let address = Address::of_broker(name, id).to_string();
                 self.record(address.clone(), b.span());
                 for structure in b.body.iter() {
                     if let Some(attr) = structure.as_attribute() {
@@ -145,7 +154,7 @@ impl Decoder<'_> {
             let Some(tname) = self.label(t, &format!("{path}.topic")) else {
                 continue;
             };
-            let tpath = format!("{path}.topic.{tname}");
+            let tpath = Address::of_topic(name, tname).to_string();
             if topics.contains_key(tname) {
                 self.error(
                     t.labels.first().and_then(|l| l.span()),
@@ -166,7 +175,7 @@ impl Decoder<'_> {
             let Some(cname) = self.label(c, &format!("{path}.client")) else {
                 continue;
             };
-            let cpath = format!("{path}.client.{cname}");
+            let cpath = Address::of_client(name, cname).to_string();
             if clients.contains_key(cname) {
                 self.error(
                     c.labels.first().and_then(|l| l.span()),

@@ -213,6 +213,19 @@ fn refuses_malformed_ids_undeclared_vars_and_bad_types() {
 }
 
 #[test]
+fn refuses_a_cluster_name_with_a_dot() {
+    let errs =
+        errors("cluster \"eu.events\" {\n  kafka { kind = \"tansu\" }\n  broker \"0\" {}\n}\n");
+    assert_eq!(
+        errs,
+        vec![
+            "main.hcl:1:9: cluster.eu.events: cluster name \"eu.events\" cannot contain \".\": \
+             addresses such as cluster.NAME.broker.ID use dots to separate their parts"
+        ]
+    );
+}
+
+#[test]
 fn checks_topics_clients_and_heap_against_the_cluster() {
     let errs = errors(
         r#"cluster "c" {

@@ -3,13 +3,14 @@
 //! need a restart (resources, port, broker software, static Kafka properties),
 //! and whether its placement forces a move.
 
+use crate::address::Address;
 use crate::config::{duration, BrokerSpec, ClusterSpec, KafkaKind, KafkaProperties};
 use crate::state::{BrokerState, ClusterState};
 
 use super::attrs::AttrDiff;
 use super::dynamic_configs::update_mode;
 use super::placement::{self, Placements};
-use super::{Action, Change, ResourceKind};
+use super::{Action, Change};
 
 /// A broker before (state) and after (configuration), with their clusters.
 pub(super) struct BrokerSides<'a> {
@@ -163,5 +164,5 @@ pub(super) fn change(
             }
         }
     };
-    Change::new(cluster, ResourceKind::Broker, &id.to_string(), action, d.0).with_reason(reason)
+    Change::new(Address::of_broker(cluster, id), action, d.0).with_reason(reason)
 }

@@ -418,7 +418,7 @@ mod tests {
     /// `plan()` with broker 1 waiting for its lost agent.
     fn with_voter_waiting(mut p: Plan) -> Plan {
         p.waiting.push(Waiting {
-            address: "cluster.c.broker.1".into(),
+            address: crate::Address::of_broker("c", 1),
             cluster: "c".into(),
             name: "1".into(),
             status: Some(BrokerStatus::Pending),

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use engine::plan::{Action, ResourceKind};
-use engine::{Config, State};
+use engine::{Address, Config, State};
 use kmesos_executor::launch::Voter;
 use serde::{Deserialize, Serialize};
 
@@ -134,7 +134,7 @@ pub struct ApplyRun {
 /// One resource's change within an apply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
-    pub address: String,
+    pub address: Address,
     pub cluster: String,
     pub kind: ResourceKind,
     pub name: String,
@@ -144,6 +144,26 @@ pub struct Step {
     /// out when the apply was submitted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub dynamic: BTreeMap<String, Option<String>>,
+}
+
+impl Step {
+    /// A step not started yet: `action` on the resource at `address`,
+    /// setting `dynamic` on running brokers.
+    pub fn new(
+        address: Address,
+        action: Action,
+        dynamic: BTreeMap<String, Option<String>>,
+    ) -> Step {
+        Step {
+            cluster: address.cluster().to_string(),
+            kind: address.kind(),
+            name: address.name(),
+            address,
+            action,
+            stage: Stage::Pending,
+            dynamic,
+        }
+    }
 }
 
 /// How far a step got.

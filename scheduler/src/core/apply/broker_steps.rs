@@ -12,8 +12,8 @@ use crate::core::record::{BrokerRecord, Stage, Step};
 use crate::core::{tasks, BrokerKey, BrokerPhase, Core, Out, TaskPhase};
 
 pub(super) fn work_on(core: &mut Core, i: usize, step: &Step, now: u64, out: &mut Out) {
-    let Ok(id) = step.name.parse::<u32>() else {
-        return run::fail(core, format!("{}: not a broker id", step.address), out);
+    let Some(id) = step.address.broker_id() else {
+        return run::fail(core, format!("{}: not a broker", step.address), out);
     };
     let key = (step.cluster.clone(), id);
     match step.action {

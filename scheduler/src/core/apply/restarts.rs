@@ -6,7 +6,8 @@
 //! on every partition it hosts (`Probing`).
 
 use engine::config::KafkaKind;
-use engine::plan::{Action, ResourceKind};
+use engine::plan::Action;
+use engine::Address;
 
 use super::broker_steps::{record_of, stop, target_spec};
 use super::run;
@@ -127,11 +128,9 @@ pub(in crate::core) fn probed(
     now: u64,
     out: &mut Out,
 ) {
+    let address = Address::of_broker(&key.0, key.1);
     let Some(i) = run::find_step(core, |s| {
-        s.kind == ResourceKind::Broker
-            && s.cluster == key.0
-            && s.name == key.1.to_string()
-            && matches!(s.stage, Stage::Probing | Stage::CheckingStop)
+        s.address == address && matches!(s.stage, Stage::Probing | Stage::CheckingStop)
     }) else {
         return;
     };

@@ -4,10 +4,11 @@
 //! lock. [`super::run`] gives the lock back when the run ends.
 
 use engine::config::Config;
-use engine::plan::{Action, Plan, ResourceKind};
+use engine::plan::{Action, Plan};
+use engine::Address;
 
 use super::target;
-use crate::core::record::{ApplyRun, Stage, Step};
+use crate::core::record::{ApplyRun, Step};
 use crate::core::{plan_check, rfc3339, ApplyRefusal, Core, Counts, Out, Progress, Reply};
 
 pub(in crate::core) fn submit(
@@ -73,15 +74,11 @@ pub(in crate::core) fn restart_broker(
         out.push(Reply::ApplyRefused(ApplyRefusal::Invalid(why)));
         return;
     }
-    let step = Step {
-        address: format!("cluster.{cluster}.broker.{id}"),
-        cluster: cluster.to_string(),
-        kind: ResourceKind::Broker,
-        name: id.to_string(),
-        action: Action::Restart,
-        stage: Stage::Pending,
-        dynamic: Default::default(),
-    };
+    let step = Step::new(
+        Address::of_broker(cluster, id),
+        Action::Restart,
+        Default::default(),
+    );
     let target = target::config_of(&core.doc.state);
     start(core, target, vec![step], holder, now, out);
 }
