@@ -105,6 +105,14 @@ pub struct BrokerRuntime {
 }
 
 impl BrokerRuntime {
+    /// `HOST:PORT` where the broker serves Kafka clients, while it runs.
+    pub fn serving_endpoint(&self) -> Option<String> {
+        match (self.status, &self.hostname, self.port) {
+            (Some(BrokerStatus::Running), Some(host), Some(port)) => Some(format!("{host}:{port}")),
+            _ => None,
+        }
+    }
+
     /// The value of a placement attribute: `hostname` or an agent attribute.
     pub fn attribute(&self, name: &str) -> Option<&str> {
         match name {

@@ -9,6 +9,7 @@ mod applies;
 mod brokers;
 mod convert;
 mod json_errors;
+mod partitions;
 
 use std::sync::Arc;
 
@@ -40,6 +41,7 @@ pub fn router(api: Api, artifacts: Artifacts) -> Router {
     let guarded = Router::new()
         .route("/v1/state", get(state))
         .route("/v1/refresh", post(refresh))
+        .route("/v1/partitions", get(partitions::partitions))
         .route("/v1/applies", post(applies::submit))
         .route("/v1/applies/{id}/progress", get(applies::progress))
         .route("/v1/applies/current/cancel", post(applies::cancel))

@@ -155,7 +155,16 @@ impl Core {
                 plan,
                 config,
                 holder,
-            } => apply::submit(self, *plan, *config, holder, now, &mut out),
+                allow_unavailable,
+            } => apply::submit(
+                self,
+                *plan,
+                *config,
+                holder,
+                allow_unavailable,
+                now,
+                &mut out,
+            ),
             Event::ApplyCancelled => apply::cancel(self, &mut out),
             Event::BrokerRestartRequested {
                 cluster,

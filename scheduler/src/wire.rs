@@ -5,6 +5,9 @@
 //! server converts their values into these at its edge (`api/convert.rs`),
 //! so the documented format changes only when this file does.
 
+use std::collections::BTreeMap;
+
+use engine::plan::availability::PartitionReport;
 use engine::plan::Action;
 use engine::{Address, Config, Plan};
 use serde::{Deserialize, Serialize};
@@ -17,6 +20,10 @@ pub struct ApplyRequest {
     pub config: Config,
     /// Who submits it (`user@host`), shown to anyone refused while it runs.
     pub holder: String,
+    /// Stop brokers even when partitions need them (`--allow-unavailable`):
+    /// the apply does not wait for their partitions to allow the stop.
+    #[serde(default)]
+    pub allow_unavailable: bool,
 }
 
 /// The answer to an accepted apply or broker restart.
@@ -53,6 +60,13 @@ impl ErrorBody {
             since: None,
         }
     }
+}
+
+/// `GET /v1/partitions`: each cluster's partitions as its live brokers
+/// report them, or why they could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionsReport {
+    pub clusters: BTreeMap<String, PartitionReport>,
 }
 
 /// `GET /v1/health`.

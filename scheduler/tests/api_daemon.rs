@@ -328,6 +328,7 @@ async fn a_change_set_the_state_contradicts_is_refused_naming_the_resource() {
             plan,
             config: config.clone(),
             holder: "forger".into(),
+            allow_unavailable: false,
         };
         setup
             .http

@@ -344,6 +344,7 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
         plan: Box::new(plan),
         config: Box::new(config.clone()),
         holder: "late".into(),
+        allow_unavailable: false,
     });
     assert!(
         matches!(
@@ -359,6 +360,7 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
         plan: Box::new(plan),
         config: Box::new(config),
         holder: "second".into(),
+        allow_unavailable: false,
     });
     let refused = out.iter().find_map(|c| match c {
         Command::Reply(Reply::ApplyRefused(ApplyRefusal::Busy { holder, .. })) => {
@@ -398,6 +400,7 @@ fn a_change_set_the_state_contradicts_is_refused_and_no_broker_runs_twice() {
             plan: Box::new(plan.clone()),
             config: Box::new(config.clone()),
             holder: "forger".into(),
+            allow_unavailable: false,
         })
     };
     let why = invalid(&submit(&mut sim, &forged));
@@ -579,6 +582,7 @@ fn a_secret_left_as_it_is_is_not_set_on_the_running_brokers_again() {
         plan: Box::new(plan),
         config: Box::new(config),
         holder: "tester".into(),
+        allow_unavailable: false,
     });
     let sent: Vec<Vec<&String>> = sim
         .since(mark)

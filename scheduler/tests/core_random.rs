@@ -465,6 +465,7 @@ impl World<'_> {
             plan: Box::new(plan),
             config: Box::new(config.clone()),
             holder: "random".into(),
+            allow_unavailable: false,
         });
         let accepted = answer
             .iter()

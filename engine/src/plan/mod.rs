@@ -8,6 +8,7 @@
 //! docs/plan-format.md and is also the saved plan file.
 
 mod attrs;
+pub mod availability;
 mod broker;
 mod drift;
 pub mod dynamic_configs;
@@ -25,6 +26,7 @@ pub use crate::address::ResourceKind;
 use crate::config::Config;
 use crate::diagnostics::Diagnostics;
 use crate::state::State;
+pub use availability::Availability;
 pub use drift::Drift;
 use pairs::pairs;
 pub use waiting::Waiting;
@@ -52,6 +54,11 @@ pub struct Plan {
     /// before the scheduler can launch them again, in address order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting: Vec<Waiting>,
+    /// What the broker stops would do to the partitions the brokers host,
+    /// when the plan stops any (filled in by whoever can read the live
+    /// partitions: `kmesos plan` against a live scheduler).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<Availability>,
 }
 
 /// What happens to one resource.
@@ -276,6 +283,7 @@ pub fn diff(config: &Config, state: &State) -> Result<Plan, Diagnostics> {
         drift: drift::drift(state),
         changes,
         waiting: waiting::waiting(state),
+        availability: None,
     })
 }
 

@@ -19,7 +19,12 @@ pub(super) async fn submit(State(api): State<Api>, body: Bytes) -> Response {
     };
     match api
         .daemon
-        .apply(request.plan, request.config, request.holder)
+        .apply(
+            request.plan,
+            request.config,
+            request.holder,
+            request.allow_unavailable,
+        )
         .await
     {
         Ok(Ok(apply_id)) => {

@@ -129,6 +129,10 @@ pub struct ApplyRun {
     pub steps: Vec<Step>,
     #[serde(default)]
     pub counts: Counts,
+    /// Brokers are stopped even when partitions need them
+    /// (`--allow-unavailable`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_unavailable: bool,
 }
 
 /// One resource's change within an apply.

@@ -777,6 +777,7 @@ impl Sim {
             plan: Box::new(plan),
             config: Box::new(config),
             holder: "tester".into(),
+            allow_unavailable: false,
         })
     }
 

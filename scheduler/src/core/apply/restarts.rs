@@ -154,8 +154,9 @@ pub(in crate::core) fn probed(
             };
             core.progress_broker(&key, BrokerPhase::Probing, Some(detail), out);
         }
-        // A broker that does not answer serves no client: nothing to wait for.
-        Stage::CheckingStop if !healthy || partitions.needing_it == 0 => {
+        // A broker that does not answer serves no client: nothing to wait
+        // for; nor when the operator allowed partitions to go unavailable.
+        Stage::CheckingStop if !healthy || partitions.needing_it == 0 || allowed(core) => {
             core.probes.remove(&key);
             stop(core, i, &key, now, out);
         }
@@ -169,6 +170,15 @@ pub(in crate::core) fn probed(
         // Found for the stages above only.
         Stage::Pending | Stage::Started | Stage::Relaunching | Stage::Done => {}
     }
+}
+
+/// Whether the running apply may stop brokers that partitions need.
+fn allowed(core: &Core) -> bool {
+    core.doc
+        .scheduler
+        .apply
+        .as_ref()
+        .is_some_and(|run| run.allow_unavailable)
 }
 
 /// "1 partition", "4 partitions".

@@ -16,6 +16,7 @@ pub(in crate::core) fn submit(
     plan: Plan,
     config: Config,
     holder: String,
+    allow_unavailable: bool,
     now: u64,
     out: &mut Out,
 ) {
@@ -54,7 +55,7 @@ pub(in crate::core) fn submit(
             }
         }
     }
-    start(core, config, steps, holder, now, out);
+    start(core, config, steps, holder, allow_unavailable, now, out);
 }
 
 /// `kmesos broker restart`: a one-step apply.
@@ -80,7 +81,7 @@ pub(in crate::core) fn restart_broker(
         Default::default(),
     );
     let target = target::config_of(&core.doc.state);
-    start(core, target, vec![step], holder, now, out);
+    start(core, target, vec![step], holder, false, now, out);
 }
 
 fn refuse_if_busy(core: &Core, out: &mut Out) -> bool {
@@ -100,10 +101,12 @@ fn start(
     target: Config,
     steps: Vec<Step>,
     holder: String,
+    allow_unavailable: bool,
     now: u64,
     out: &mut Out,
 ) {
-    let id = format!("apply-{}", core.doc.state.serial + 1);
+    // Every write bumps the generation, so no two applies share an id.
+    let id = format!("apply-{}", core.doc.state.generation + 1);
     out.push(Reply::ApplyAccepted {
         apply_id: id.clone(),
     });
@@ -119,6 +122,7 @@ fn start(
         target,
         steps,
         counts: Counts::default(),
+        allow_unavailable,
     });
     out.dirty = true;
 }
