@@ -4,10 +4,9 @@ resumes and completes. Throughout, no broker id has two live tasks, and at
 the end every live task is one the state knows (none orphaned)."""
 
 import json
+import math
 import re
 import subprocess
-import threading
-import time
 
 from devcluster import KMESOS, TANSU_EXAMPLE, SplitCluster, wait_for
 
@@ -25,30 +24,32 @@ def live_tasks(master_state):
     return live
 
 
-class TwoTaskWatch(threading.Thread):
-    """Samples the master until stopped, keeping any moment a broker id had
-    more than one live task."""
-
-    def __init__(self, cluster):
-        super().__init__(daemon=True)
-        self.cluster = cluster
-        self.doubles = []
-        self.samples = 0
-        self.done = threading.Event()
-
-    def run(self):
-        while not self.done.is_set():
-            state = self.cluster.master_state()
-            if state is not None:
-                self.samples += 1
-                self.doubles += [(k, v) for k, v in live_tasks(state).items() if len(v) > 1]
-            time.sleep(0.2)
+def overlapping_tasks(master_state):
+    """Pairs of tasks of one broker id whose lives overlapped, from the
+    master's record of every task's status updates: a task lives from its
+    first update to its terminal one (or on, without one). Also the broker
+    ids seen, so a check over nothing cannot pass."""
+    lives = {}
+    for task in master_state.get("tasks", []):
+        match = TASK_ID.match(task.get("id") or "")
+        statuses = task.get("statuses") or []
+        if not match or not statuses:
+            continue
+        start = statuses[0]["timestamp"]
+        end = next((s["timestamp"] for s in statuses if s["state"] not in LIVE), math.inf)
+        lives.setdefault((match["cluster"], int(match["id"])), []).append((start, end, task["id"]))
+    doubles = [
+        (broker, a[2], b[2])
+        for broker, spans in lives.items()
+        for i, a in enumerate(spans)
+        for b in spans[i + 1:]
+        if a[0] < b[1] and b[0] < a[1]
+    ]
+    return doubles, set(lives)
 
 
 def test_a_scheduler_killed_mid_apply_resumes_it_without_duplicating_brokers(tmp_path):
     with SplitCluster(tmp_path) as cluster:
-        watch = TwoTaskWatch(cluster)
-        watch.start()
         apply = subprocess.Popen(
             [str(KMESOS), "apply", str(TANSU_EXAMPLE), "--auto-approve", "--scheduler", cluster.url],
             cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -70,13 +71,13 @@ def test_a_scheduler_killed_mid_apply_resumes_it_without_duplicating_brokers(tmp
         finally:
             if apply.poll() is None:
                 apply.kill()
-            watch.done.set()
-            watch.join(timeout=10)
 
         assert "Apply complete! 6 created, 0 updated, 0 restarted, 0 destroyed." in out, out + err
         brokers = cluster.state()["clusters"]["tansu"]["brokers"]
         assert {b["runtime"]["status"] for b in brokers.values()} == {"running"}, brokers
-        assert watch.samples > 10 and watch.doubles == [], watch.doubles
+        doubles, seen = overlapping_tasks(cluster.master_state())
+        assert seen == {("tansu", int(i)) for i in brokers}, seen
+        assert doubles == [], f"a broker id had two live tasks at once: {doubles}"
 
         known = {(("tansu", int(i)), b["runtime"]["task_id"]) for i, b in brokers.items()}
         live = live_tasks(cluster.master_state())
