@@ -22,7 +22,7 @@ pub use drift::{
     TopicEvent,
 };
 pub use refresh::{LiveBroker, LiveCluster, LiveConfig, LiveTopic};
-pub use waiting::{AgentWait, WaitingFor};
+pub use waiting::{AgentWait, OfferWait, WaitingFor};
 
 /// The version of the state document this code writes.
 pub const STATE_FORMAT_VERSION: u32 = 2;

@@ -81,6 +81,10 @@ pub struct Core {
     /// Clusters whose brokers are being read for a refresh, with their state
     /// when the read was asked for.
     refreshing: BTreeMap<String, ClusterState>,
+    /// Per broker waiting to be placed, per agent (hostname), why that
+    /// agent's latest offer did not fit; published as the broker's
+    /// `waiting_for` once a second.
+    unfit: BTreeMap<BrokerKey, BTreeMap<String, String>>,
 }
 
 /// The commands of one `handle` call, and whether the state changed.
@@ -118,6 +122,7 @@ impl Core {
             sent: BTreeSet::new(),
             refreshing: BTreeMap::new(),
             known_values: BTreeMap::new(),
+            unfit: BTreeMap::new(),
         }
     }
 
@@ -131,6 +136,7 @@ impl Core {
     pub fn handle(&mut self, event: Event, now: SystemTime) -> Vec<Command> {
         let now = unix_ms(now);
         let mut out = Out::default();
+        let tick = matches!(event, Event::Tick);
         match event {
             Event::Subscribed { framework_id } => self.subscribed(framework_id, now, &mut out),
             Event::Disconnected => {
@@ -207,7 +213,7 @@ impl Core {
         }
         tasks::expire_delays(self, now, &mut out);
         apply::advance(self, now, &mut out);
-        waiting::update(self, now, &mut out);
+        waiting::update(self, now, tick, &mut out);
         self.offer_interest(now, &mut out);
         if out.dirty || out.applied {
             let state = &mut self.doc.state;

@@ -4,7 +4,8 @@
 mod core_sim;
 
 use core_sim::{launches, Sim};
-use kmesos_scheduler::core::{Command, Event, MesosCall};
+use engine::state::WaitingFor;
+use kmesos_scheduler::core::{BrokerPhase, Command, Event, MesosCall, Progress};
 use mesos::proto::TaskState;
 
 fn cluster(brokers: &str, cpus: f64, port: &str, constraints: &str) -> String {
@@ -99,6 +100,53 @@ fn unique_leaves_a_broker_waiting_and_its_unfit_offers_declined_with_a_filter() 
         "declined, offered again soon: a broker waits"
     );
     assert!(sim.apply_running(), "the apply waits for a third agent");
+
+    // The broker left waiting says, per agent, why its offer did not fit:
+    // in the state and in the apply's progress, once a second.
+    let waiting = |sim: &Sim| {
+        (0..3).find_map(|id| {
+            let broker = &sim.core.state().state.clusters["c"].brokers[&id];
+            let wait = broker.runtime.as_ref()?.waiting_for.clone()?;
+            Some((id, wait))
+        })
+    };
+    let ticked = sim.advance(std::time::Duration::from_secs(1));
+    let Some((id, WaitingFor::Offers(wait))) = waiting(&sim) else {
+        panic!("no broker says why it waits: {:?}", waiting(&sim));
+    };
+    assert_eq!(
+        wait.unfit.keys().collect::<Vec<_>>(),
+        ["node-1", "node-2"],
+        "{wait:?}"
+    );
+    assert!(
+        wait.unfit
+            .values()
+            .all(|why| why.starts_with("constraint hostname")),
+        "{wait:?}"
+    );
+    let said = ticked.iter().find_map(|c| match c {
+        Command::ApplyProgress(Progress::Broker {
+            id: broker,
+            phase: BrokerPhase::WaitingForOffer,
+            detail: Some(detail),
+            ..
+        }) if *broker == id => Some(detail.clone()),
+        _ => None,
+    });
+    assert!(
+        said.as_deref().is_some_and(|d| d.starts_with(
+            "waits for an offer that fits (none from 2 agents did): node-1: constraint hostname"
+        )),
+        "{said:?}"
+    );
+
+    // A third agent: the broker is placed and no longer waits.
+    sim.add_agent("node-3", "r3");
+    sim.settle();
+    sim.advance(std::time::Duration::from_secs(1));
+    assert_eq!(sim.live().len(), 3);
+    assert_eq!(waiting(&sim).map(|(id, _)| id), None);
 }
 
 #[test]

@@ -14,10 +14,10 @@ use super::constraints::Site;
 use super::ids;
 use super::launch::{task_info, Launch, JAVA_HOME_ATTRIBUTE};
 use super::offers::{Need, OfferMatcher, Placement};
-use super::quorum;
 use super::reclaim::{reclaim, Keep};
 use super::resources::attributes;
 use super::{millis, rfc3339, BrokerKey, BrokerPhase, Core, MesosCall, Out, TaskPhase, TaskRecord};
+use super::{quorum, waiting};
 
 /// Brokers that can be launched now, in (cluster, id) order: in the state,
 /// without a task, not held, not given up, past their failover delay, and
@@ -232,10 +232,15 @@ fn place(
             attributes: attrs,
         })
         .collect();
-    let Ok(placement) = matcher.place(offer, &need, &peer_sites, &core.known_values, &fresh_volume)
-    else {
-        return false;
-    };
+    let placement =
+        match matcher.place(offer, &need, &peer_sites, &core.known_values, &fresh_volume) {
+            Ok(placement) => placement,
+            Err(why) => {
+                waiting::offer_unfit(core, key, &offer.hostname, why);
+                return false;
+            }
+        };
+    core.unfit.remove(key);
     let agent_id = placement.volume.agent_id.clone();
     let attrs = attributes(&offer.attributes);
     if standing.reserve_only() {

@@ -130,6 +130,27 @@ pub fn config() -> CoreConfig {
     config
 }
 
+impl Agent {
+    /// Agent number `i` (from 0), `agent-{i+1}`, with 4 cpus, 8 GiB, 20 GiB
+    /// of disk and ports 31000-31009.
+    fn new(i: usize, host: &str, rack: &str) -> Agent {
+        Agent {
+            id: format!("agent-{}", i + 1),
+            hostname: host.to_string(),
+            attributes: BTreeMap::from([("rack".to_string(), rack.to_string())]),
+            free: BTreeMap::from([
+                ("cpus".to_string(), 4.0),
+                ("mem".to_string(), 8192.0),
+                ("disk".to_string(), 20480.0),
+            ]),
+            ports: (31000..31010).collect(),
+            reserved: BTreeMap::new(),
+            reserved_ports: BTreeMap::new(),
+            reachable: true,
+        }
+    }
+}
+
 pub fn t0() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_800_000_000)
 }
@@ -148,20 +169,7 @@ impl Sim {
         let agents = hosts
             .iter()
             .enumerate()
-            .map(|(i, (host, rack))| Agent {
-                id: format!("agent-{}", i + 1),
-                hostname: host.to_string(),
-                attributes: BTreeMap::from([("rack".to_string(), rack.to_string())]),
-                free: BTreeMap::from([
-                    ("cpus".to_string(), 4.0),
-                    ("mem".to_string(), 8192.0),
-                    ("disk".to_string(), 20480.0),
-                ]),
-                ports: (31000..31010).collect(),
-                reserved: BTreeMap::new(),
-                reserved_ports: BTreeMap::new(),
-                reachable: true,
-            })
+            .map(|(i, (host, rack))| Agent::new(i, host, rack))
             .collect();
         Sim {
             core: Core::new(config(), state),
@@ -179,6 +187,12 @@ impl Sim {
             next_offer: 0,
             next_uuid: 0,
         }
+    }
+
+    /// A new agent joins the cluster (offering from the next round).
+    pub fn add_agent(&mut self, host: &str, rack: &str) {
+        let agent = Agent::new(self.agents.len(), host, rack);
+        self.agents.push(agent);
     }
 
     /// A subscribed simulation with `hcl` applied and every broker running.
