@@ -10,6 +10,7 @@ import random
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -221,6 +222,35 @@ def kill_processes_under(directory):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+class ApplyFollower:
+    """`kmesos apply PATH --auto-approve` against `url`, running while the
+    test watches its output (`lines`, as printed); `detach()` sends Ctrl-C
+    and returns its exit status and stderr."""
+
+    def __init__(self, path, url, cwd):
+        self.proc = subprocess.Popen(
+            [str(KMESOS), "apply", str(path), "--auto-approve", "--scheduler", url],
+            cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines = []
+        self.reader = threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")),
+                                       daemon=True)
+        self.reader.start()
+
+    def detach(self):
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=60)
+        self.reader.join(timeout=10)
+        return self.proc.returncode, self.proc.stderr.read()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.detach()
 
 
 class DevCluster:

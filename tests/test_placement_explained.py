@@ -2,11 +2,8 @@
 progress as it runs, in `kmesos state show` and in `kmesos state list`."""
 
 import json
-import signal
-import subprocess
-import threading
 
-from devcluster import KMESOS, DevCluster
+from devcluster import ApplyFollower, DevCluster
 
 
 def config(rack):
@@ -31,22 +28,11 @@ def test_a_broker_no_offer_fits_says_per_agent_why(tmp_path):
     with DevCluster(tmp_path, agents=2) as dev:
         hcl = tmp_path / "placed.hcl"
         hcl.write_text(config("like:r9"))
-        follower = subprocess.Popen(
-            [str(KMESOS), "apply", str(hcl), "--auto-approve", "--scheduler", dev.url],
-            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        said = []
-        reader = threading.Thread(target=lambda: said.extend(iter(follower.stdout.readline, "")), daemon=True)
-        reader.start()
-        try:
+        with ApplyFollower(hcl, dev.url, tmp_path) as follower:
             def explained():
-                return [line for line in said if "waits for an offer that fits" in line]
+                return [line for line in follower.lines if "waits for an offer that fits" in line]
             [line] = dev.wait_for(explained, 120, "the progress to say why broker 0 waits")[:1]
             assert "127.0.0.2: constraint rack" in line and "127.0.0.3: constraint rack" in line, line
-        finally:
-            follower.send_signal(signal.SIGINT)
-            follower.wait(timeout=60)
-            reader.join(timeout=10)
 
         shown = json.loads(dev.kmesos("state", "show", "cluster.placed.broker.0").stdout)
         wait = shown["runtime"]["waiting_for"]
