@@ -271,3 +271,39 @@ fn updates_are_acknowledged_after_they_are_persisted_duplicates_and_reordering_i
         "no uuid, no ack"
     );
 }
+
+#[test]
+fn an_apply_whose_broker_no_offer_fits_fails_after_its_placement_timeout() {
+    let mut sim = Sim::new(&[("node-1", "r1"), ("node-2", "r2")]);
+    sim.subscribe();
+    let hcl = cluster("0", 0.5, "31000..31999", "rack = \"like:r9\"").replace(
+        "port = \"31000..31999\"",
+        "port = \"31000..31999\"\n    placement_timeout = \"30s\"",
+    );
+    sim.apply(&hcl);
+    sim.offer_all();
+    let early = sim.advance(std::time::Duration::from_secs(10));
+    assert!(
+        sim.apply_running(),
+        "still within its placement timeout: {early:?}"
+    );
+
+    let late = sim.advance(std::time::Duration::from_secs(21));
+    let failed = late.iter().find_map(|c| match c {
+        Command::ApplyProgress(Progress::Failed { message, .. }) => Some(message.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        failed.as_deref(),
+        Some(
+            "cluster.c.broker.0: no offer fitted within its placement_timeout (30s): \
+             node-1: constraint rack=\"like:r9\": rack is \"r1\"; \
+             node-2: constraint rack=\"like:r9\": rack is \"r2\""
+        )
+    );
+    assert!(!sim.apply_running());
+    // The broker stays in the state, waiting to be placed.
+    let broker = &sim.core.state().state.clusters["c"].brokers[&0];
+    let wait = broker.runtime.as_ref().and_then(|r| r.waiting_for.clone());
+    assert!(matches!(wait, Some(WaitingFor::Offers(_))), "{wait:?}");
+}

@@ -884,6 +884,8 @@ cluster "events" {{
     mem  = {mem}
     disk = 4096
     port = "31000..31999"
+    # Agents come and go for as long as the walk lasts: no deadline.
+    placement_timeout = "8760h"
     constraints = {{
       hostname = "unique"
     }}
@@ -919,6 +921,8 @@ cluster "quickstart" {{
     mem  = {mem}
     disk = 1024
     port = "31000..31999"
+    # Agents come and go for as long as the walk lasts: no deadline.
+    placement_timeout = "8760h"
     constraints = {{
       {constraint}
     }}

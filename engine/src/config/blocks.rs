@@ -30,6 +30,7 @@ const BROKER_ATTRS: &[&str] = &[
     "constraints",
     "config",
     "stickiness",
+    "placement_timeout",
 ];
 const FAILOVER_ATTRS: &[&str] = &["delay", "max_delay", "max_tries"];
 const TOPIC_ATTRS: &[&str] = &["partitions", "replication_factor", "config"];
@@ -277,6 +278,9 @@ impl Decoder<'_> {
         let stickiness = self
             .parsed(body, path, "stickiness", duration::parse)
             .unwrap_or(BrokerSpec::DEFAULT_STICKINESS);
+        let placement_timeout = self
+            .parsed(body, path, "placement_timeout", duration::parse)
+            .unwrap_or(BrokerSpec::DEFAULT_PLACEMENT_TIMEOUT);
         let failover = self.failover(body, path);
 
         let heap_span = body.get_attribute("heap").and_then(|a| a.value.span());
@@ -312,6 +316,7 @@ impl Decoder<'_> {
             config,
             failover,
             stickiness,
+            placement_timeout,
         })
     }
 

@@ -90,6 +90,10 @@ pub struct BrokerSpec {
     /// How long to prefer the agent that holds the broker's data.
     #[serde(with = "duration")]
     pub stickiness: Duration,
+    /// How long an apply waits for an offer that fits a broker it creates or
+    /// moves before it fails, naming why no offer fitted.
+    #[serde(with = "duration", default = "BrokerSpec::default_placement_timeout")]
+    pub placement_timeout: Duration,
 }
 
 impl BrokerSpec {
@@ -97,6 +101,11 @@ impl BrokerSpec {
     pub const DEFAULT_MEM: u64 = 2048;
     pub const DEFAULT_DISK: u64 = 1024;
     pub const DEFAULT_STICKINESS: Duration = Duration::from_secs(600);
+    pub const DEFAULT_PLACEMENT_TIMEOUT: Duration = Duration::from_secs(600);
+
+    fn default_placement_timeout() -> Duration {
+        BrokerSpec::DEFAULT_PLACEMENT_TIMEOUT
+    }
 
     /// The Kafka properties this broker runs with: the cluster's, overridden by its own.
     pub fn effective_config(&self, cluster: &KafkaProperties) -> KafkaProperties {

@@ -69,6 +69,13 @@ fn spec_attrs(d: &mut AttrDiff, b: Option<&BrokerSpec>, a: Option<&BrokerSpec>) 
         |s| duration::format(&s.stickiness),
         false,
     );
+    d.field(
+        "placement_timeout",
+        b,
+        a,
+        |s| duration::format(&s.placement_timeout),
+        false,
+    );
 }
 
 /// What the broker inherits from its cluster and that needs a restart to take

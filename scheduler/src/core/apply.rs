@@ -20,6 +20,7 @@ mod client_steps;
 mod cluster_steps;
 mod dynamic_configs;
 mod phases;
+mod placement_deadline;
 mod restarts;
 mod run;
 mod submission;

@@ -148,6 +148,10 @@ pub struct Step {
     /// out when the apply was submitted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub dynamic: BTreeMap<String, Option<String>>,
+    /// When a broker it creates or moves began waiting for an offer (unix
+    /// ms): the start of its placement timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<u64>,
 }
 
 impl Step {
@@ -166,6 +170,7 @@ impl Step {
             action,
             stage: Stage::Pending,
             dynamic,
+            waiting_since: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use engine::plan::Action;
 use engine::Address;
 
 use super::broker_steps::{record_of, stop, target_spec};
-use super::run;
+use super::{placement_deadline, run};
 use crate::core::record::{Stage, Step};
 use crate::core::{millis, quorum, BrokerKey, BrokerPhase, Core, KafkaAdmin, Out, PartitionHealth};
 
@@ -46,7 +46,9 @@ pub(super) fn work_on(
             run::set_stage(core, i, Stage::Probing, out);
             probe(core, key, now, true, BrokerPhase::Probing, out);
         }
-        Stage::Relaunching => {}
+        Stage::Relaunching => {
+            placement_deadline::overdue(core, step, key, now, out);
+        }
         Stage::Probing if running => probe(core, key, now, false, BrokerPhase::Probing, out),
         // It failed again before it was found healthy.
         Stage::Probing => run::set_stage(core, i, Stage::Relaunching, out),
@@ -76,6 +78,9 @@ fn relaunch(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, now: u64, o
     }
     core.set_pending(key, now, out);
     run::set_stage(core, i, Stage::Relaunching, out);
+    if moving {
+        placement_deadline::start(core, i, now, out);
+    }
 }
 
 /// Whether the cluster's brokers replicate partitions (Apache Kafka), so

@@ -117,6 +117,10 @@ fn release(core: &mut Core, run: &ApplyRun) {
     }
 }
 
+pub(super) fn step_mut(core: &mut Core, i: usize) -> Option<&mut Step> {
+    run_mut(core)?.steps.get_mut(i)
+}
+
 fn run_mut(core: &mut Core) -> Option<&mut ApplyRun> {
     core.doc.scheduler.apply.as_mut()
 }
