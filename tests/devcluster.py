@@ -212,6 +212,13 @@ def processes():
         yield int(pid), argv, cwd
 
 
+def tansu_pids(address):
+    """The tansu processes serving the broker at `address` (HOST:PORT, the
+    listener it advertises)."""
+    listener = f"tcp://{address}".encode()
+    return [pid for pid, argv, _ in processes() if argv[0].endswith(b"tansu") and listener in argv]
+
+
 def kill_processes_under(directory):
     """Kills every process working in `directory` (executors and brokers run
     in sandboxes under a test's directory)."""

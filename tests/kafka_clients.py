@@ -9,14 +9,15 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 
-def consume_partition(bootstrap, topic, partition, count):
+def consume_partition(bootstrap, topic, partition, count, polls=120):
     """Up to `count` messages (as text) from one partition of `topic`, read
-    from its beginning with confluent-kafka bootstrapped at `bootstrap`."""
+    from its beginning with confluent-kafka bootstrapped at `bootstrap`,
+    polling at most `polls` seconds."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"kmesos-e2e-{uuid.uuid4()}",
                          "enable.auto.commit": False})
     consumer.assign([TopicPartition(topic, partition, OFFSET_BEGINNING)])
     got = []
-    for _ in range(120):
+    for _ in range(polls):
         if len(got) >= count:
             break
         message = consumer.poll(1.0)
