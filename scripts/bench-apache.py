@@ -33,17 +33,12 @@ import tempfile
 import threading
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
+from bench_figures import write_figures
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 from devcluster import QUICKSTART, DevCluster  # noqa: E402
 from kafka_clients import fully_in_sync  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN = "<!-- bench-apache: figures begin -->"
-END = "<!-- bench-apache: figures end -->"
 HEAP = 384  # the quickstart's broker_heap
 ROLL_HEAP = 400  # a heap change restarts every broker
 TOPICS = (("orders", 3), ("events", 6))
@@ -258,12 +253,6 @@ def table(rounds):
     return "\n".join(rows)
 
 
-def write_doc(text):
-    doc = DOC.read_text()
-    start, end = doc.index(BEGIN) + len(BEGIN), doc.index(END)
-    DOC.write_text(doc[:start] + "\n" + text + "\n" + doc[end:])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
@@ -285,7 +274,7 @@ def main():
     text = table(rounds)
     print(text)
     if not args.no_write:
-        write_doc(text)
+        write_figures("bench-apache", text)
 
 
 if __name__ == "__main__":

@@ -15,20 +15,14 @@ Run: `.venv/bin/python scripts/bench-failover.py [--rounds N]` after
 import argparse
 import pathlib
 import shutil
-import sys
 import tempfile
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
+from bench_figures import write_figures
 from confluent_kafka.admin import AdminClient  # noqa: E402
 
 from devcluster import DevCluster  # noqa: E402
 
-DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN = "<!-- bench-failover: figures begin -->"
-END = "<!-- bench-failover: figures end -->"
 DELAY_S = 5
 STICKINESS_S = 1
 CONFIG = f'''
@@ -103,9 +97,7 @@ def main():
         rows.append(f"| {i} | {t:.1f} s | {DELAY_S} s | {t - DELAY_S:+.1f} s | {'met' if t <= goal else 'not met'} |")
     text = "\n".join(rows)
     print(text)
-    doc = DOC.read_text()
-    start, end = doc.index(BEGIN) + len(BEGIN), doc.index(END)
-    DOC.write_text(doc[:start] + "\n" + text + "\n" + doc[end:])
+    write_figures("bench-failover", text)
 
 
 if __name__ == "__main__":
