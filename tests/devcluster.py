@@ -20,6 +20,19 @@ KMESOS = ROOT / "target" / "debug" / "kmesos"
 QUICKSTART = ROOT / "examples" / "quickstart"
 # The same on tansu, the light broker.
 TANSU_EXAMPLE = ROOT / "examples" / "tansu"
+# One small tansu broker, for tests that need a broker running and no more.
+ONE_BROKER = '''
+cluster "solo" {
+  kafka {
+    kind = "tansu"
+  }
+  broker "0" {
+    cpus = 0.25
+    mem  = 256
+    disk = 256
+  }
+}
+'''
 # The examples' brokers take ports in 31000..31999; agents offer slices of it.
 BROKER_PORTS = (31000, 31999)
 AGENT_HOSTS = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]

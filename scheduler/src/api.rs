@@ -1,14 +1,16 @@
 //! The scheduler's HTTP API (axum, JSON; documented in docs/scheduler-api.md):
 //! state and its refresh from the brokers, applies and their progress, broker
-//! operations, health and metrics, plus the artifacts agents fetch. A bearer
-//! token, when set, guards every route but `/v1/health` and `/artifacts/*`
-//! (agents' fetchers cannot send one). Bodies are `crate::wire` types; the
-//! handlers convert the core's values into them (`convert`).
+//! operations, health and metrics, plus the artifacts agents fetch and the
+//! API's OpenAPI document. A bearer token, when set, guards every route but
+//! `/v1/health`, `/v1/openapi.json` and `/artifacts/*` (agents' fetchers
+//! cannot send one). Bodies are `crate::wire` types; the handlers convert
+//! the core's values into them (`convert`).
 
 mod applies;
 mod brokers;
 mod convert;
 mod json_errors;
+mod openapi;
 mod partitions;
 
 use std::sync::Arc;
@@ -51,6 +53,7 @@ pub fn router(api: Api, artifacts: Artifacts) -> Router {
         .route_layer(middleware::from_fn_with_state(api.clone(), authorize));
     Router::new()
         .route("/v1/health", get(health))
+        .route("/v1/openapi.json", get(openapi::document))
         .merge(guarded)
         .with_state(api)
         .merge(artifacts.router())
