@@ -143,6 +143,18 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(ErrorBody::new(message))).into_response()
 }
 
+/// A 400 for an apply or restart that does not say who submits it (the
+/// holder other users are shown while it runs).
+fn unnamed_holder(holder: &str) -> Option<Response> {
+    let named = !holder.trim().is_empty() && !holder.chars().any(char::is_control);
+    (!named).then(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("holder must say who submits the apply (user@host), not {holder:?}"),
+        )
+    })
+}
+
 /// The answer to a refused apply or restart: 409 naming the lock holder, or
 /// 409 for a stale plan, or 400 for a request naming nothing.
 fn refused(refusal: ApplyRefusal) -> Response {

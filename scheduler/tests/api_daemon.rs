@@ -217,6 +217,21 @@ async fn bad_requests_get_errors_that_say_what_is_wrong() {
         .unwrap();
     let error = error_of(bad, 400).await;
     assert!(error.contains("missing field `plan`"), "{error}");
+    for holder in ["", "  ", "me\nyou"] {
+        let restart = setup
+            .http
+            .post(setup.url("/v1/brokers/secure/0/restart"))
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({ "holder": holder }))
+            .send()
+            .await
+            .unwrap();
+        let error = error_of(restart, 400).await;
+        assert!(
+            error.contains("holder must say who submits"),
+            "{holder:?}: {error}"
+        );
+    }
 
     let unknown = setup
         .get("/v1/applies/apply-404/progress", Some(TOKEN))
