@@ -286,3 +286,37 @@ fn an_apply_fails_when_an_instance_gives_up() {
         "{message}"
     );
 }
+
+#[test]
+fn scaling_instances_launches_and_stops_only_the_difference() {
+    let scaled = |n: u32| {
+        cluster(&format!(
+            "client \"readers\" {{\n kind = \"consumer\"\n topic = \"orders\"\n instances = {n}\n}}"
+        ))
+    };
+    let mut sim = Sim::running(AGENTS, &scaled(1));
+    let [(_, first)] = client_tasks(&sim).try_into().unwrap();
+    sim.apply(&scaled(3));
+    sim.settle();
+    let three = client_tasks(&sim);
+    let instances: Vec<u32> = three.iter().map(|((_, i), _)| *i).collect();
+    assert_eq!(instances, vec![0, 1, 2]);
+    assert_eq!(three[0].1, first, "instance 0 keeps running");
+
+    let mark = sim.log.len();
+    sim.apply(&scaled(1));
+    sim.settle();
+    let killed: Vec<String> = sim
+        .since(mark)
+        .iter()
+        .filter_map(|c| match c {
+            Command::Mesos(MesosCall::Kill { task_id, .. }) => Some(task_id.value.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(killed, vec![three[1].1.clone(), three[2].1.clone()]);
+    assert_eq!(
+        client_tasks(&sim),
+        vec![(("readers".to_string(), 0), first)]
+    );
+}
