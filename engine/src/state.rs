@@ -302,6 +302,9 @@ impl State {
             for (topic, spec) in cluster.topics.iter_mut() {
                 f(&Address::of_topic(name, topic), &mut spec.config);
             }
+            for (client, spec) in cluster.clients.iter_mut() {
+                f(&Address::of_client(name, client), &mut spec.properties);
+            }
             for (address, record) in cluster.drift.iter_mut() {
                 match &mut record.applied {
                     Applied::Cluster { config } | Applied::Broker { config } => f(address, config),

@@ -9,14 +9,15 @@
 //!
 //! The pieces: [`offers`] (the OfferMatcher) with [`constraints`] and
 //! [`resources`]; [`launch`] builds the TaskInfo; [`scheduling`] hands offers
-//! to pending brokers; [`tasks`] follows status updates, failover and
-//! reconciliation; [`apply`] runs a change set one safe step at a time,
+//! to pending brokers, then to client instances ([`clients`]); [`tasks`]
+//! follows status updates, failover and reconciliation; [`apply`] runs a change set one safe step at a time,
 //! with [`topics`] deciding where a topic operation runs;
 //! [`reclaim`] gives back reservations and volumes no longer needed;
 //! [`refresh`] reads the live brokers into the state before a plan;
 //! [`waiting`] records why a broker whose task ended is not running.
 
 mod apply;
+mod clients;
 mod commands;
 mod config;
 mod constraints;
@@ -41,6 +42,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use engine::state::{BrokerRuntime, BrokerState, BrokerStatus, ClusterState};
 use engine::Address;
 
+pub use clients::InstanceKey;
 pub use commands::{
     ApplyRefusal, BrokerPhase, Command, Counts, KafkaAdmin, MesosCall, Progress, RefreshOutcome,
     Reply,
@@ -50,8 +52,8 @@ pub use constraints::{KnownValues, Site};
 pub use events::{Event, PartitionHealth};
 pub use offers::{Need, OfferMatcher, Placement};
 pub use record::{
-    ApplyRun, BrokerRecord, CoreState, SchedulerRecord, Stage, Step, TaskPhase, TaskRecord,
-    VolumeRecord,
+    ApplyRun, BrokerRecord, CoreState, InstanceRecord, SchedulerRecord, Stage, Step, TaskPhase,
+    TaskRecord, VolumeRecord,
 };
 pub use topics::{TopicOp, TopicPlacement, TopicRefusal};
 
@@ -238,13 +240,15 @@ impl Core {
         self.next_implicit = now + millis(self.config.reconcile_interval);
     }
 
-    /// Revive when a broker waits for an offer (or a volume waits to be
-    /// given back), suppress when nothing does.
+    /// Revive when a broker or client instance waits for an offer (or a
+    /// volume waits to be given back), suppress when nothing does.
     fn offer_interest(&mut self, now: u64, out: &mut Out) {
         if !self.connected {
             return;
         }
-        let wanted = !scheduling::candidates(self, now).is_empty() || self.has_orphan_volumes();
+        let wanted = !scheduling::candidates(self, now).is_empty()
+            || !clients::candidates(self, now).is_empty()
+            || self.has_orphan_volumes();
         if self.suppressed != Some(!wanted) {
             out.push(if wanted {
                 MesosCall::Revive

@@ -36,7 +36,11 @@ fn hosts_of(sim: &Sim) -> Vec<(u32, String, String)> {
         .flatten()
         .map(|t| {
             let a = &sim.agents[t.agent];
-            (t.broker.1, a.hostname.clone(), a.attributes["rack"].clone())
+            (
+                t.broker().1,
+                a.hostname.clone(),
+                a.attributes["rack"].clone(),
+            )
         })
         .collect();
     placed.sort();
@@ -183,7 +187,7 @@ fn ports_come_from_the_offer_within_the_range_asked_for() {
         .live()
         .values()
         .flatten()
-        .map(|t| t.launch.port)
+        .map(|t| t.launch().port)
         .collect();
     ports.sort();
     assert_eq!(ports, vec![31004, 31005]);
@@ -196,7 +200,7 @@ fn ports_come_from_the_offer_within_the_range_asked_for() {
         .live()
         .values()
         .flatten()
-        .map(|t| t.launch.port)
+        .map(|t| t.launch().port)
         .collect();
     assert_eq!(placed, vec![31003], "a fixed port fits once per agent");
     assert!(fixed.apply_running());

@@ -28,7 +28,7 @@ pub use model::{
     BrokerSpec, ClientKind, ClientSpec, ClusterSpec, Failover, KafkaKind, KafkaProperties,
     KafkaSpec, PortSpec, SchedulerBlock, TopicSpec,
 };
-pub use reserved::property_problem;
+pub use reserved::{client_property_problem, property_problem};
 pub use source::{Position, SourceFile, SourceMap};
 pub use vars::Vars;
 
@@ -161,6 +161,9 @@ impl Config {
             }
             for topic in cluster.topics.values_mut() {
                 crate::sensitive::redact(&mut topic.config);
+            }
+            for client in cluster.clients.values_mut() {
+                crate::sensitive::redact(&mut client.properties);
             }
         }
         copy

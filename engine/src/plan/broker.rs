@@ -47,21 +47,7 @@ fn spec_attrs(d: &mut AttrDiff, b: Option<&BrokerSpec>, a: Option<&BrokerSpec>) 
         a.map(|s| &s.config),
         static_property,
     );
-    d.field(
-        "failover.delay",
-        b,
-        a,
-        |s| duration::format(&s.failover.delay),
-        false,
-    );
-    d.field(
-        "failover.max_delay",
-        b,
-        a,
-        |s| duration::format(&s.failover.max_delay),
-        false,
-    );
-    d.field("failover.max_tries", b, a, |s| s.failover.max_tries, false);
+    d.failover(b.map(|s| &s.failover), a.map(|s| &s.failover));
     d.field(
         "stickiness",
         b,

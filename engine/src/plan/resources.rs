@@ -194,6 +194,15 @@ fn client_change(
     d.field("mem", b, a, |s| s.mem, true);
     d.field("topic", b, a, |s| s.topic.clone(), true);
     d.field("command", b, a, |s| s.command.clone(), true);
+    d.field("rate", b, a, |s| s.rate, true);
+    d.field("message_size", b, a, |s| s.message_size, true);
+    d.map(
+        "properties",
+        b.map(|s| &s.properties),
+        a.map(|s| &s.properties),
+        |_| true,
+    );
+    d.failover(b.map(|s| &s.failover), a.map(|s| &s.failover));
     let mut act = action(before.is_some(), after.is_some(), &d);
     let forcing = d.forcing();
     let reason = if act == Action::Update && !forcing.is_empty() {
