@@ -271,10 +271,10 @@ def main():
                 print(f"kept {work}", file=sys.stderr)
             else:
                 shutil.rmtree(work, ignore_errors=True)
-    text = table(rounds)
-    print(text)
-    if not args.no_write:
-        write_figures("bench-apache", text)
+    if args.no_write:
+        print(table(rounds))
+    else:
+        write_figures("bench-apache", table(rounds))
 
 
 if __name__ == "__main__":

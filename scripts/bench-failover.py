@@ -12,13 +12,9 @@ Run: `.venv/bin/python scripts/bench-failover.py [--rounds N]` after
 `./scripts/setup.sh` and `cargo build --workspace --bins`.
 """
 
-import argparse
-import pathlib
-import shutil
-import tempfile
 import time
 
-from bench_figures import write_figures
+from bench_figures import measure_rounds, write_figures
 from confluent_kafka.admin import AdminClient  # noqa: E402
 
 from devcluster import DevCluster  # noqa: E402
@@ -80,24 +76,13 @@ def one_round(work):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    times = []
-    for _ in range(args.rounds):
-        work = pathlib.Path(tempfile.mkdtemp(prefix="kmesos-bench-failover-"))
-        try:
-            times.append(one_round(work))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    times = measure_rounds(__doc__.splitlines()[0], "bench-failover", one_round)
     goal = DELAY_S + 2
     rows = ["| round | agent removed → broker serving elsewhere | failover delay | over the delay | goal (delay + 2 s) |",
             "|---:|---:|---:|---:|---|"]
     for i, t in enumerate(times, 1):
         rows.append(f"| {i} | {t:.1f} s | {DELAY_S} s | {t - DELAY_S:+.1f} s | {'met' if t <= goal else 'not met'} |")
-    text = "\n".join(rows)
-    print(text)
-    write_figures("bench-failover", text)
+    write_figures("bench-failover", rows)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything kmesos's tests and `kmesos dev` need on a bare machine:
-# Debian packages, the Python Kafka clients and schemathesis (in .venv),
+# Debian packages (kcat, ZooKeeper for the highly available scheduler), the
+# Python Kafka and ZooKeeper clients and schemathesis (in .venv),
 # Apache Kafka (from Maven Central) and the tansu broker.
 # Idempotent; safe to run on every test run.
 set -euo pipefail
@@ -9,6 +10,7 @@ cd "$root"
 
 need_apt=()
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)
+[ -x /usr/share/zookeeper/bin/zkServer.sh ] || need_apt+=(zookeeper)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 "$root/scripts/install-debs.sh" ${need_apt[@]+"${need_apt[@]}"}
 

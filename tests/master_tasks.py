@@ -42,3 +42,14 @@ def overlapping_tasks(master_state):
         if a[0] < b[1] and b[0] < a[1]
     ]
     return doubles, set(lives)
+
+
+def assert_one_task_per_broker(master_state, cluster, brokers):
+    """The master agrees with the state's `brokers` of `cluster`: no broker
+    id ever had two live tasks, and the live tasks are exactly the state's."""
+    doubles, seen = overlapping_tasks(master_state)
+    assert seen == {(cluster, int(i)) for i in brokers}, seen
+    assert doubles == [], f"a broker id had two live tasks at once: {doubles}"
+    known = {((cluster, int(i)), b["runtime"]["task_id"]) for i, b in brokers.items()}
+    live = live_tasks(master_state)
+    assert {(k, v) for k, ids in live.items() for v in ids} == known, f"orphaned or missing tasks: {live}"

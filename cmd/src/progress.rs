@@ -27,7 +27,11 @@ pub async fn follow(client: &SchedulerClient, apply_id: &str) -> Result<ExitCode
                 println!("Apply {apply_id} ended while the scheduler was unreachable; `kmesos state list` shows the result.");
                 return Ok(ExitCode::SUCCESS);
             }
-            Err(e @ ClientError::Unreachable { .. }) => {
+            // Unreachable, or a standby while no scheduler leads: the
+            // scheduler is restarting or a standby is taking over.
+            Err(
+                e @ (ClientError::Unreachable { .. } | ClientError::Refused { status: 503, .. }),
+            ) => {
                 eprintln!("{e}; retrying");
                 if wait_or_detach(apply_id, client).await {
                     return Ok(ExitCode::SUCCESS);

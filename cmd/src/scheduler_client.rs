@@ -1,7 +1,15 @@
 //! A client of the scheduler's HTTP API: the server's wire types
 //! (`scheduler::wire`), the bearer token on every request, and errors that
 //! carry the server's message (and, for a 409, who holds the apply lock).
+//!
+//! With several schedulers (a ZooKeeper state), all may be named,
+//! comma-separated: calls go to the leader among them (`leader`), found
+//! again when it stops answering. A standby's redirect (307) is followed to
+//! the leader with the token kept, so naming only a standby works too.
 
+mod leader;
+
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use engine::State;
@@ -23,34 +31,64 @@ pub enum ClientError {
     Protocol { url: String, detail: String },
 }
 
+/// How many redirects one call follows (a leader change mid-call takes two).
+const MAX_REDIRECTS: usize = 5;
+
 /// A scheduler's API.
 #[derive(Clone)]
 pub struct SchedulerClient {
-    base: String,
+    /// The schedulers named.
+    named: Vec<String>,
+    /// The one calls go to: the only one named, or the leader once found.
+    current: Arc<Mutex<Option<String>>>,
     token: Option<String>,
     http: reqwest::Client,
 }
 
 impl SchedulerClient {
-    /// A client of the scheduler at `base` (`http://host:port`; a bare
-    /// `host:port` is read as http).
-    pub fn new(base: &str, token: Option<String>) -> SchedulerClient {
-        let base = base.trim_end_matches('/');
-        let base = if base.contains("://") {
-            base.to_string()
-        } else {
-            format!("http://{base}")
+    /// A client of the scheduler(s) at `bases`: `http://host:port`, or a
+    /// comma-separated list of them; a bare `host:port` is read as http.
+    pub fn new(bases: &str, token: Option<String>) -> SchedulerClient {
+        let named: Vec<String> = bases
+            .split(',')
+            .map(str::trim)
+            .filter(|base| !base.is_empty())
+            .map(normalized)
+            .collect();
+        let only = match named.as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
         };
         // No overall timeout: progress streams last as long as an apply.
+        // Redirects are followed here, not by reqwest, which would drop
+        // the token on the way to another port.
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        SchedulerClient { base, token, http }
+        SchedulerClient {
+            named,
+            current: Arc::new(Mutex::new(only)),
+            token,
+            http,
+        }
     }
 
-    pub fn base_url(&self) -> &str {
-        &self.base
+    /// The scheduler calls go to, or all those named while none is chosen.
+    pub fn base_url(&self) -> String {
+        self.current().unwrap_or_else(|| self.named.join(","))
+    }
+
+    fn current(&self) -> Option<String> {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn switch_to(&self, base: Option<String>) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = base;
     }
 
     pub async fn health(&self) -> Result<Health, ClientError> {
@@ -156,8 +194,15 @@ impl SchedulerClient {
         Ok(lines)
     }
 
+    /// `path` on the scheduler calls go to, or the first named while none
+    /// is chosen (`send` puts it on the right one).
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.built_on())
+    }
+
+    fn built_on(&self) -> String {
+        self.current()
+            .unwrap_or_else(|| self.named.first().cloned().unwrap_or_default())
     }
 
     async fn json<T: serde::de::DeserializeOwned>(
@@ -172,6 +217,9 @@ impl SchedulerClient {
         })
     }
 
+    /// Sends `request` to the scheduler calls go to, following a standby's
+    /// redirect to the leader, and looking for the leader again when the
+    /// one chosen among several does not answer.
     async fn send(
         &self,
         mut request: reqwest::RequestBuilder,
@@ -179,10 +227,61 @@ impl SchedulerClient {
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| unreachable(&self.base, e))?;
+        let request = request
+            .build()
+            .map_err(|e| unreachable(&self.base_url(), e))?;
+        // The call's path and query below the base it was built on.
+        let built = request.url().as_str();
+        let call = match built.strip_prefix(self.built_on().as_str()) {
+            Some(call) => call.to_string(),
+            None => {
+                let url = request.url();
+                let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+                format!("{}{query}", url.path())
+            }
+        };
+        let mut redirects = 0;
+        let mut unanswered = 0;
+        let response = loop {
+            let base = self.target().await?;
+            let mut attempt = request.try_clone().ok_or_else(|| ClientError::Protocol {
+                url: base.clone(),
+                detail: "a streamed request body cannot be resent".into(),
+            })?;
+            *attempt.url_mut() =
+                format!("{base}{call}")
+                    .parse()
+                    .map_err(|e| ClientError::Protocol {
+                        url: base.clone(),
+                        detail: format!("{e}"),
+                    })?;
+            match self.http.execute(attempt).await {
+                Ok(response) if response.status().is_redirection() && redirects < MAX_REDIRECTS => {
+                    let location = response
+                        .headers()
+                        .get(reqwest::header::LOCATION)
+                        .and_then(|l| l.to_str().ok())
+                        .and_then(|l| l.strip_suffix(call.as_str()))
+                        .filter(|leader| leader.contains("://"));
+                    let Some(leader) = location else {
+                        return Err(ClientError::Protocol {
+                            url: base,
+                            detail: format!("{} without a usable Location", response.status()),
+                        });
+                    };
+                    redirects += 1;
+                    self.switch_to(Some(leader.to_string()));
+                }
+                Ok(response) => break response,
+                Err(e)
+                    if e.is_connect() && self.named.len() > 1 && unanswered < self.named.len() =>
+                {
+                    unanswered += 1;
+                    self.switch_to(None);
+                }
+                Err(e) => return Err(unreachable(&base, e)),
+            }
+        };
         let status = response.status();
         if status.is_success() {
             return Ok(response);
@@ -194,6 +293,16 @@ impl SchedulerClient {
             status: status.as_u16(),
             body,
         })
+    }
+}
+
+/// A base URL without its trailing slash; a bare `host:port` is read as http.
+fn normalized(base: &str) -> String {
+    let base = base.trim_end_matches('/');
+    if base.contains("://") {
+        base.to_string()
+    } else {
+        format!("http://{base}")
     }
 }
 

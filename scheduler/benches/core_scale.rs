@@ -136,7 +136,6 @@ fn daemon_rss(state: &str) {
     runtime.block_on(async {
         let options = Options {
             master: "127.0.0.1:9".into(),
-            store: kmesos_scheduler::store::open(&format!("file:{state}")).expect("the store"),
             api: "127.0.0.1:0".parse().expect("an address"),
             advertised_url: None,
             kafka: None,
@@ -146,7 +145,10 @@ fn daemon_rss(state: &str) {
             distributions: Vec::new(),
             tune: None,
         };
-        let daemon = Daemon::start(options).await.expect("the daemon starts");
+        let store = kmesos_scheduler::store::open(&format!("file:{state}")).expect("the store");
+        let daemon = Daemon::start(options, store)
+            .await
+            .expect("the daemon starts");
         let url = format!("http://{}/v1/state", daemon.api_addr);
         let state = reqwest::get(&url).await.expect("the API answers");
         assert!(

@@ -12,6 +12,7 @@ mod convert;
 mod json_errors;
 mod openapi;
 mod partitions;
+pub mod standby;
 
 use std::sync::Arc;
 
@@ -36,6 +37,8 @@ pub struct Api {
     /// The Mesos master, for reading sandboxes.
     pub master: String,
     pub token: Option<String>,
+    /// This scheduler's API URL, as health names the leader.
+    pub url: String,
 }
 
 /// All routes, ready to serve.
@@ -95,6 +98,8 @@ async fn health(State(api): State<Api>) -> Json<Health> {
     let view = api.daemon.view();
     Json(Health {
         status: "ok".into(),
+        role: "leader".into(),
+        leader: Some(api.url.clone()),
         subscribed: view.subscribed,
         framework_id: view.state.framework_id.clone(),
         lineage: view.state.lineage.clone(),

@@ -3,7 +3,8 @@
 //! API, timers and finished Kafka operations; it carries out the commands the
 //! core returns (Mesos calls, state writes, Kafka admin work, progress).
 //!
-//! [`Daemon::start`] opens the state, serves the artifacts and the API,
+//! [`Daemon::start`] prepares the API socket and the artifacts
+//! ([`Prepared`]), loads the state, serves the artifacts and the API,
 //! subscribes to the master and runs the driver; [`Daemon::wait`] returns
 //! when the driver stops.
 
@@ -12,9 +13,11 @@ mod endpoints;
 mod kafka_ops;
 mod live_read;
 mod mesos_calls;
+mod prepared;
 
 pub use driver::DriverError;
 pub use mesos_calls::send_mesos_call;
+pub use prepared::Prepared;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,8 +30,7 @@ use mesos::scheduler::{long_running_framework, Scheduler, SchedulerConfig};
 use tokio::sync::{mpsc, watch};
 
 use crate::api::{self, Api};
-use crate::artifacts::Artifacts;
-use crate::core::{Artifact, Core, CoreConfig, Program};
+use crate::core::{Core, CoreConfig};
 use crate::daemon_handle::{DaemonHandle, ProgressLog, View};
 use crate::metrics::Metrics;
 use crate::store::StateStore;
@@ -43,7 +45,6 @@ pub const FAILOVER_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 3600);
 pub struct Options {
     /// Master address (`host:port` or URL).
     pub master: String,
-    pub store: Box<dyn StateStore>,
     /// Where the HTTP API listens.
     pub api: SocketAddr,
     /// The API's URL as agents reach it (artifacts); from `api` if unset.
@@ -73,52 +74,21 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    pub async fn start(options: Options) -> anyhow::Result<Daemon> {
-        let doc = options
-            .store
-            .load()
-            .with_context(|| format!("reading the state at {}", options.store.location()))?;
-        let listener = tokio::net::TcpListener::bind(options.api)
-            .await
-            .with_context(|| format!("cannot listen on {} for the API", options.api))?;
-        let api_addr = listener.local_addr()?;
-        let base_url = options
-            .advertised_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{api_addr}"));
+    /// Prepares and starts a daemon on `store`.
+    pub async fn start(options: Options, store: Box<dyn StateStore>) -> anyhow::Result<Daemon> {
+        Daemon::start_prepared(Prepared::new(options)?, store).await
+    }
 
-        let mut artifacts = Artifacts::new(base_url);
-        let executor = artifacts.add(&options.executor, true)?.clone();
-        let executor = Artifact {
-            uri: artifacts.uri(&executor),
-            sha256: executor.sha256,
-        };
-        let tansu = match &options.tansu {
-            Some(path) => {
-                let tansu = artifacts.add(path, true)?.clone();
-                Program::Fetched(Artifact {
-                    uri: artifacts.uri(&tansu),
-                    sha256: tansu.sha256,
-                })
-            }
-            None => Program::Installed("tansu".into()),
-        };
-        let mut config = CoreConfig::new(ROLE, executor, tansu);
-        config.principal = Some("kmesos".into());
-        for path in &options.distributions {
-            let served = artifacts.add(path, false)?.clone();
-            let artifact = Artifact {
-                uri: artifacts.uri(&served),
-                sha256: served.sha256.clone(),
-            };
-            config
-                .distributions
-                .insert(path.display().to_string(), artifact.clone());
-            config.distributions.insert(served.name, artifact);
-        }
-        if let Some(tune) = options.tune {
-            tune(&mut config);
-        }
+    /// Loads the state from `store`, subscribes to the master and serves.
+    pub async fn start_prepared(
+        prepared: Prepared,
+        store: Box<dyn StateStore>,
+    ) -> anyhow::Result<Daemon> {
+        let (options, api_addr) = (prepared.options, prepared.api_addr);
+        let doc = store
+            .load()
+            .with_context(|| format!("reading the state at {}", store.location()))?;
+        let listener = tokio::net::TcpListener::from_std(prepared.listener)?;
 
         let mut framework =
             long_running_framework("root", "kmesos", vec![ROLE.into()], FAILOVER_TIMEOUT);
@@ -149,8 +119,8 @@ impl Daemon {
         let handle = DaemonHandle::new(requests_tx, view_rx.clone(), progress.clone());
 
         let driver = driver::Driver {
-            core: Core::new(config, doc),
-            store: options.store,
+            core: Core::new(prepared.config, doc),
+            store,
             calls: mesos_calls::start(scheduler),
             view: view_tx,
             progress,
@@ -172,8 +142,9 @@ impl Daemon {
                 metrics,
                 master: options.master,
                 token: options.token,
+                url: prepared.url,
             },
-            artifacts,
+            prepared.artifacts,
         );
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
@@ -189,14 +160,33 @@ impl Daemon {
         })
     }
 
+    /// Waits until the driver stops, or until `lost` says this scheduler
+    /// must stop acting: then the driver (with every state write and Mesos
+    /// call it would make) and the API stop at once, and `lost`'s error is
+    /// the answer.
+    pub async fn wait_unless(
+        mut self,
+        lost: impl std::future::Future<Output = anyhow::Error>,
+    ) -> anyhow::Result<()> {
+        tokio::select! {
+            result = &mut self.driver => {
+                self.server.abort();
+                match result {
+                    Ok(result) => Ok(result?),
+                    Err(e) => Err(anyhow::anyhow!("the scheduler's driver task failed: {e}")),
+                }
+            }
+            error = lost => {
+                self.driver.abort();
+                self.server.abort();
+                Err(error)
+            }
+        }
+    }
+
     /// Waits until the driver stops (the master ended the framework, or the
     /// state could not be written).
     pub async fn wait(self) -> anyhow::Result<()> {
-        let result = self.driver.await;
-        self.server.abort();
-        match result {
-            Ok(result) => Ok(result?),
-            Err(e) => Err(anyhow::anyhow!("the scheduler's driver task failed: {e}")),
-        }
+        self.wait_unless(std::future::pending()).await
     }
 }

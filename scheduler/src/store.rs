@@ -2,19 +2,23 @@
 //! (what `kmesos state` shows) together with the core's bookkeeping (the
 //! apply in progress, tasks, volumes), in one document written at once.
 //!
-//! [`StateStore`] is the interface the daemon writes through, so that a
-//! ZooKeeper backend can follow the file one. Every store keeps the state's
+//! [`StateStore`] is the interface the daemon writes through: a file for
+//! one scheduler ([`FileStore`]), or ZooKeeper for several, of which the
+//! elected leader writes ([`ZkStore`]). Every store keeps the state's
 //! `lineage` (fixed when the state is first created) and numbers each write
 //! with the state's `generation`, so a stale copy cannot overwrite a newer
 //! one; `serial` (what saved plans check) is the core's to bump.
-//! [`open`] picks the backend from a `--state` location such as `file:PATH`.
+//! [`open`] opens a `file:PATH` location; a `zk://` one is opened by the
+//! leader it elects (`crate::standby`).
 
 mod document;
 mod file;
 mod lock;
+mod zookeeper;
 
 pub use document::{parse, to_json};
 pub use file::FileStore;
+pub use zookeeper::ZkStore;
 
 use engine::state::StateError;
 
@@ -38,8 +42,19 @@ pub enum StoreError {
     /// Another scheduler holds the state (one scheduler per state).
     #[error("the state {path} is in use by another scheduler ({holder}); stop it first, or give this one its own state")]
     Locked { path: String, holder: String },
-    #[error("unsupported state location {0:?}: expected file:PATH")]
+    #[error(
+        "unsupported state location {0:?}: expected file:PATH or zk://HOST:PORT[,HOST:PORT…]/PATH"
+    )]
     Location(String),
+    /// This scheduler no longer leads: its ZooKeeper session or election
+    /// node is gone, and its successor owns the state.
+    #[error("this scheduler no longer leads (its ZooKeeper session ended); the state at {location} belongs to the new leader")]
+    Deposed { location: String },
+    /// Someone else wrote the state since this scheduler last did.
+    #[error("the state at {location} was written by another scheduler since this one last wrote it; refusing to overwrite it")]
+    Superseded { location: String },
+    #[error("ZooKeeper at {location}: {detail}")]
+    ZooKeeper { location: String, detail: String },
 }
 
 /// A place the scheduler's state lives. Implementations write atomically:
@@ -57,8 +72,9 @@ pub trait StateStore: Send + Sync {
     fn save(&self, doc: &mut CoreState) -> Result<(), StoreError>;
 }
 
-/// Opens the store a `--state` argument names. `file:PATH` is the only
-/// backend so far; a bare path is read as a file too.
+/// Opens the file store a `--state` argument names (`file:PATH`, or a bare
+/// path). ZooKeeper locations are refused here: only an elected leader
+/// opens one.
 pub fn open(location: &str) -> Result<Box<dyn StateStore>, StoreError> {
     let path = match location.split_once(':') {
         Some(("file", path)) => path,

@@ -69,11 +69,18 @@ pub struct PartitionsReport {
     pub clusters: BTreeMap<String, PartitionReport>,
 }
 
-/// `GET /v1/health`.
+/// `GET /v1/health` of the scheduler that acts (the only one, or the
+/// elected leader of several).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     /// `ok`.
     pub status: String,
+    /// `leader`.
+    #[serde(default = "leader_role")]
+    pub role: String,
+    /// This scheduler's API URL: where the leader is.
+    #[serde(default)]
+    pub leader: Option<String>,
     /// Whether the scheduler is subscribed to the Mesos master.
     pub subscribed: bool,
     pub framework_id: Option<String>,
@@ -85,6 +92,23 @@ pub struct Health {
     pub generation: u64,
     /// The apply holding the lock, if any.
     pub apply: Option<RunningApply>,
+}
+
+fn leader_role() -> String {
+    "leader".into()
+}
+
+/// `GET /v1/health` of a standby scheduler, waiting to be elected; every
+/// other call to it is redirected to the leader (307), or refused with 503
+/// while none leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandbyHealth {
+    /// `ok`.
+    pub status: String,
+    /// `standby`.
+    pub role: String,
+    /// The leader's API URL, if one is elected.
+    pub leader: Option<String>,
 }
 
 /// The apply holding the lock.

@@ -60,9 +60,9 @@ impl Setup {
         std::fs::write(&executor, b"#!/bin/sh\necho executor\n").unwrap();
         let dist = dir.path().join("kafka_2.13-4.1.0.tgz");
         std::fs::write(&dist, b"not really a tarball").unwrap();
-        let daemon = Daemon::start(Options {
+        let store = Box::new(FileStore::open(&state).unwrap());
+        let options = Options {
             master: cluster.master_url(),
-            store: Box::new(FileStore::open(&state).unwrap()),
             api: "127.0.0.1:0".parse().unwrap(),
             advertised_url: None,
             kafka: None,
@@ -71,9 +71,8 @@ impl Setup {
             tansu: None,
             distributions: vec![dist],
             tune: None,
-        })
-        .await
-        .unwrap();
+        };
+        let daemon = Daemon::start(options, store).await.unwrap();
         Setup {
             _dir: dir,
             _cluster: cluster,

@@ -96,9 +96,9 @@ async fn a_secret_set_through_the_kafka_endpoint_is_not_logged() {
     let endpoint = format!("127.0.0.1:{}", free_port());
     // No master answers: the broker stays as the state has it, and the
     // driver still records what comes through the endpoint.
-    let daemon = Daemon::start(Options {
+    let store = Box::new(FileStore::open(&state).unwrap());
+    let options = Options {
         master: format!("http://127.0.0.1:{}", free_port()),
-        store: Box::new(FileStore::open(&state).unwrap()),
         api: "127.0.0.1:0".parse().unwrap(),
         advertised_url: None,
         kafka: Some(endpoint.clone()),
@@ -107,9 +107,8 @@ async fn a_secret_set_through_the_kafka_endpoint_is_not_logged() {
         tansu: None,
         distributions: vec![],
         tune: None,
-    })
-    .await
-    .unwrap();
+    };
+    let daemon = Daemon::start(options, store).await.unwrap();
 
     let value = format!(
         "org.apache.kafka.common.security.plain.PlainLoginModule required username=admin password={SECRET};"

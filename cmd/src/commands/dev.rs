@@ -79,7 +79,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let cluster = LocalCluster::start(mesos).await?;
         let options = Options {
             master: cluster.master_url(),
-            store,
             api: args.api,
             advertised_url: None,
             kafka: Some(args.kafka.clone()),
@@ -89,7 +88,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             distributions: kafka.into_iter().collect(),
             tune: None,
         };
-        let daemon = Daemon::start(options).await?;
+        let daemon = Daemon::start(options, store).await?;
         let api = format!("http://{}", daemon.api_addr);
         println!(
             "kmesos dev: Mesos master {}, {} agents; scheduler API {api}; Kafka endpoint {}; state in {}",

@@ -1,0 +1,149 @@
+"""Three schedulers on one ZooKeeper state (real ZooKeeper, real processes):
+one leads, the others stand by and send callers to it; the leader killed,
+frozen past its session timeout, or cut off by a ZooKeeper restart is
+replaced within seconds, the apply in progress completes, and no broker id
+ever has two live tasks."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+from devcluster import KMESOS, ONE_BROKER, TANSU_EXAMPLE, wait_for
+from ha_cluster import SESSION_TIMEOUT, HaCluster
+from master_tasks import assert_one_task_per_broker, live_tasks, overlapping_tasks
+from zookeeper_server import ZooKeeper
+
+# A leader that lost its ZooKeeper session exits with this status.
+LOST_LEADERSHIP = 3
+
+
+def kmesos(cwd, *args, timeout=300):
+    return subprocess.run([str(KMESOS), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def stored_state(zookeeper):
+    """The state document as ZooKeeper holds it, and the node's version."""
+    client = zookeeper.client()
+    try:
+        data, stat = client.get("/kmesos/test/state")
+        return json.loads(data), stat.version
+    finally:
+        client.stop()
+        client.close()
+
+
+def apply_one_broker(tmp_path, cluster):
+    """Applies one small tansu broker (cluster `solo`) through the schedulers."""
+    config = tmp_path / "solo"
+    config.mkdir()
+    (config / "main.kmesos.hcl").write_text(ONE_BROKER)
+    applied = kmesos(tmp_path, "apply", str(config), "--auto-approve", "--scheduler", cluster.urls)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    return config
+
+
+def test_standbys_name_the_leader_and_an_apply_survives_its_leaders_being_killed(tmp_path):
+    with ZooKeeper(tmp_path) as zookeeper, HaCluster(tmp_path, zookeeper) as cluster:
+        leader = cluster.leader()
+        standbys = [s for s in cluster.schedulers if s is not leader]
+        for standby in standbys:
+            wait_for(lambda: standby.health().get("leader") == leader.url, 30, "the standby to name the leader")
+            assert standby.health()["role"] == "standby"
+
+        apply = subprocess.Popen(
+            [str(KMESOS), "apply", str(TANSU_EXAMPLE), "--auto-approve", "--scheduler", cluster.urls],
+            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            killed = []
+            for round in range(2):
+                def mid_apply():
+                    state, _ = stored_state(zookeeper)
+                    brokers = state["state"]["clusters"].get("tansu", {}).get("brokers", {})
+                    launched = [b for b in brokers.values() if (b.get("runtime") or {}).get("task_id")]
+                    return state["scheduler"]["apply"] is not None and len(launched) > round
+
+                wait_for(mid_apply, 180, f"the apply to be in progress with {round + 1} broker(s) launched")
+                leader = cluster.leader() or cluster.wait_leader()
+                leader.process.kill9()
+                killed.append(leader)
+                successor = cluster.wait_leader(timeout=60, other_than=leader)
+                assert successor.health()["apply"] is not None, "the new leader resumed the apply"
+                leader.start()  # back, as its supervisor would start it: now a standby
+                wait_for(lambda: leader.health().get("role") == "standby", 60, "the restarted scheduler to stand by")
+            out, err = apply.communicate(timeout=300)
+        finally:
+            if apply.poll() is None:
+                apply.kill()
+
+        assert "Apply complete! 6 created, 0 updated, 0 restarted, 0 destroyed." in out, out + err
+        leader = cluster.wait_leader()
+        state = json.loads(kmesos(tmp_path, "state", "pull", "--scheduler", cluster.urls).stdout)
+        brokers = state["clusters"]["tansu"]["brokers"]
+        assert {b["runtime"]["status"] for b in brokers.values()} == {"running"}, brokers
+        assert sorted(brokers) == ["0", "1", "2"]
+        assert_one_task_per_broker(cluster.master_state(), "tansu", brokers)
+        stored, _ = stored_state(zookeeper)
+        assert stored["state"]["generation"] == leader.health()["generation"], "ZooKeeper holds the leader's state"
+
+
+def test_a_leader_frozen_past_its_session_timeout_stops_without_writing(tmp_path):
+    with ZooKeeper(tmp_path) as zookeeper, HaCluster(tmp_path, zookeeper, schedulers=2) as cluster:
+        apply_one_broker(tmp_path, cluster)
+
+        frozen = cluster.leader()
+        os.kill(frozen.process.proc.pid, signal.SIGSTOP)
+        try:
+            successor = cluster.wait_leader(timeout=60, other_than=frozen)
+            # The successor acts: a restart of the broker goes through it.
+            restarted = kmesos(tmp_path, "broker", "restart", "0", "--cluster", "solo", "--scheduler", cluster.urls)
+            assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+            before, version_before = stored_state(zookeeper)
+        finally:
+            os.kill(frozen.process.proc.pid, signal.SIGCONT)
+
+        wait_for(frozen.exited, 60, "the deposed leader to stop")
+        assert frozen.process.proc.returncode == LOST_LEADERSHIP
+        assert "lost the ZooKeeper session" in frozen.process.errors()
+
+        # The successor still leads, and what ZooKeeper holds is its state:
+        # had the deposed leader written, the successor's next write would
+        # have been refused and it would have stopped.
+        restarted = kmesos(tmp_path, "broker", "restart", "0", "--cluster", "solo", "--scheduler", cluster.urls)
+        assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+        assert cluster.leader() is successor
+        after, version_after = stored_state(zookeeper)
+        assert after["state"]["lineage"] == before["state"]["lineage"]
+        assert after["state"]["generation"] - before["state"]["generation"] == version_after - version_before
+        assert after["state"]["generation"] == successor.health()["generation"]
+        doubles, seen = overlapping_tasks(cluster.master_state())
+        assert seen == {("solo", 0)} and doubles == [], doubles
+
+
+def test_a_zookeeper_restart_leaves_the_brokers_running_and_one_leader(tmp_path):
+    with ZooKeeper(tmp_path) as zookeeper, HaCluster(tmp_path, zookeeper, schedulers=2) as cluster:
+        config = apply_one_broker(tmp_path, cluster)
+        tasks_before = live_tasks(cluster.master_state())
+        assert list(tasks_before) == [("solo", 0)]
+
+        old_leader = cluster.leader()
+        zookeeper.stop()
+        # Down for longer than a session: every session is lost, the leader
+        # stops acting, the standby keeps trying to join again.
+        time.sleep(SESSION_TIMEOUT + 4)
+        assert old_leader.exited() and old_leader.process.proc.returncode == LOST_LEADERSHIP, \
+            old_leader.process.errors()[-3000:]
+        zookeeper.start()
+
+        leader = cluster.wait_leader(timeout=90)
+        assert leader is not old_leader
+        old_leader.start()
+        wait_for(lambda: old_leader.health().get("role") == "standby", 60, "the former leader to stand by")
+        assert live_tasks(cluster.master_state()) == tasks_before, "the broker kept running, untouched"
+        plan = kmesos(tmp_path, "plan", str(config), "--scheduler", cluster.urls, "--detailed-exitcode")
+        assert plan.returncode == 0, plan.stdout + plan.stderr
+        restarted = kmesos(tmp_path, "broker", "restart", "0", "--cluster", "solo", "--scheduler", cluster.urls)
+        assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+        assert cluster.leader() is leader
