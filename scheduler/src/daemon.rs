@@ -105,6 +105,7 @@ impl Daemon {
         };
         let mut config = CoreConfig::new(ROLE, executor, tansu);
         config.principal = Some("kmesos".into());
+        config.kafka = options.kafka.clone();
         for path in &options.distributions {
             let served = artifacts.add(path, false)?.clone();
             let artifact = Artifact {
