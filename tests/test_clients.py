@@ -54,12 +54,12 @@ def test_scaling_a_consumer_changes_its_group_membership(tmp_path):
         bootstrap = ",".join(b.addr for b in dev.wait_running(3))
         dev.wait_for(lambda: group_members(bootstrap, "readers") == 1, 120, "one member")
 
-        up = dev.kmesos("apply", str(CLIENTS), "--auto-approve", "--refresh=false", "--var", "readers=3")
+        up = dev.kmesos("apply", str(CLIENTS), "--auto-approve", "--var", "readers=3")
         assert "0 created, 1 updated, 0 restarted, 0 destroyed" in up.stdout, up.stdout
         assert len(client_tasks(dev)) == 4
         dev.wait_for(lambda: group_members(bootstrap, "readers") == 3, 120, "three members")
 
-        down = dev.kmesos("apply", str(CLIENTS), "--auto-approve", "--refresh=false", "--var", "readers=1")
+        down = dev.kmesos("apply", str(CLIENTS), "--auto-approve", "--var", "readers=1")
         assert "0 created, 1 updated, 0 restarted, 0 destroyed" in down.stdout, down.stdout
         assert client_tasks(dev) == ["clients.client-load-0", "clients.client-readers-0"]
         dev.wait_for(lambda: group_members(bootstrap, "readers") == 1, 120, "one member again")

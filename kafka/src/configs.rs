@@ -4,6 +4,7 @@
 //! backend reports, and what it forwards to brokers).
 
 use kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+use kafka_protocol::messages::describe_configs_response::DescribeConfigsSynonym;
 use kafka_protocol::messages::incremental_alter_configs_request::{
     AlterConfigsResource, AlterableConfig,
 };
@@ -54,10 +55,13 @@ impl ConfigResource {
 
     /// DescribeConfigs of every property of this resource.
     pub(crate) fn describe_request(&self) -> DescribeConfigsRequest {
-        DescribeConfigsRequest::default().with_resources(vec![DescribeConfigsResource::default()
-            .with_resource_type(self.kafka_type())
-            .with_resource_name(text(self.name()))
-            .with_configuration_keys(None)])
+        DescribeConfigsRequest::default()
+            .with_resources(vec![DescribeConfigsResource::default()
+                .with_resource_type(self.kafka_type())
+                .with_resource_name(text(self.name()))
+                .with_configuration_keys(None)])
+            // The synonyms tell the value beneath the dynamic layers.
+            .with_include_synonyms(true)
     }
 
     /// IncrementalAlterConfigs making `changes` to this resource.
@@ -90,6 +94,7 @@ pub(crate) fn described_entries(
         }
         let resource_type = result.resource_type;
         entries.extend(result.configs.into_iter().map(|c| ConfigEntry {
+            static_value: static_value(&c.synonyms, resource_type),
             name: c.name.to_string(),
             value: c.value.map(|v| v.to_string()),
             source: ConfigSource::from_kafka_code(c.config_source, resource_type),
@@ -98,6 +103,20 @@ pub(crate) fn described_entries(
         }));
     }
     Ok(entries)
+}
+
+/// The value a property has beneath every runtime layer: the first of its
+/// synonyms (most precedent first) from the broker's file or Kafka's default.
+fn static_value(synonyms: &[DescribeConfigsSynonym], resource_type: i8) -> Option<String> {
+    synonyms
+        .iter()
+        .find(|s| {
+            matches!(
+                ConfigSource::from_kafka_code(s.source, resource_type),
+                ConfigSource::Static | ConfigSource::Default
+            )
+        })
+        .and_then(|s| s.value.as_ref().map(|v| v.to_string()))
 }
 
 /// Where an effective config value comes from.
@@ -148,6 +167,9 @@ pub struct ConfigEntry {
     /// `None` when unset, or when sensitive (never handed out).
     pub value: Option<String>,
     pub source: ConfigSource,
+    /// Its value beneath the runtime layers (the broker's file, else Kafka's
+    /// default), as a broker's synonyms report it; `None` when unknown.
+    pub static_value: Option<String>,
     pub sensitive: bool,
     pub read_only: bool,
 }

@@ -198,6 +198,7 @@ fn rendered_entries(
                 } else {
                     ConfigSource::Static
                 },
+                static_value: None,
                 sensitive: kafka::configs::is_sensitive(&name),
                 read_only: !is_dynamic,
                 value: Some(value),
@@ -315,6 +316,7 @@ impl ClusterBackend for ClusterView {
                     name: name.clone(),
                     value: Some(value.clone()),
                     source: ConfigSource::Dynamic,
+                    static_value: None,
                     sensitive: kafka::configs::is_sensitive(name),
                     read_only: false,
                 })

@@ -882,6 +882,8 @@ cluster "events" {{
   kafka {{
     kind = "apache"
     dist = "kafka-4.1.0.tgz"
+    # The scheduler's own address serves the tansu cluster.
+    endpoint = "scheduler:9093"
   }}
   broker "0..{last}" {{
     cpus = 1

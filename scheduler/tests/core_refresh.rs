@@ -92,6 +92,7 @@ fn changed_outside() -> LiveCluster {
             .map(|(k, v)| (k.to_string(), Some(v.to_string())))
             .collect(),
         effective: BTreeMap::from([("min.insync.replicas".into(), Some("2".into()))]),
+        beneath: BTreeMap::from([("min.insync.replicas".into(), Some("2".into()))]),
     };
     LiveCluster {
         defaults: BTreeMap::new(),

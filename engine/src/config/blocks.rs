@@ -219,6 +219,7 @@ impl Decoder<'_> {
 
     fn kafka(&mut self, block: &Block, cluster: &str) -> Option<KafkaSpec> {
         let path = format!("{cluster}.kafka");
+        self.record(path.clone(), block.span());
         self.no_labels(block, &path);
         self.check_names(&block.body, &path, KAFKA_ATTRS, &[]);
         if block.body.get_attribute("kind").is_none() {

@@ -10,6 +10,7 @@ mod blocks;
 pub mod constraint;
 mod decode;
 pub mod duration;
+mod endpoints;
 pub mod ids;
 pub mod model;
 mod reserved;
@@ -24,6 +25,7 @@ use hcl::edit::Span;
 use serde::{Deserialize, Serialize};
 
 pub use constraint::{Constraint, Pattern, Rule};
+pub use endpoints::{scheduler_endpoint_cluster, unserved};
 pub use model::{
     BrokerSpec, ClientKind, ClientSpec, ClusterSpec, Failover, KafkaKind, KafkaProperties,
     KafkaSpec, PortSpec, SchedulerBlock, TopicSpec,
@@ -143,6 +145,9 @@ pub fn load(sources: &[SourceFile], vars: &Vars) -> Result<Config, Diagnostics> 
         }
     }
 
+    // Whether the scheduler has an endpoint of its own is its to check; a
+    // cluster that cannot have it is refused here.
+    diags.extend(unserved(&config, true));
     if diags.is_empty() {
         Ok(config)
     } else {

@@ -9,6 +9,8 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostics::Diagnostic;
+
 /// One configuration file: its name (as shown in errors) and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
@@ -56,6 +58,24 @@ impl SourceMap {
                 return Some(p);
             }
             path = &path[..path.rfind('.')?];
+        }
+    }
+
+    /// An error about `path`, at its position (or its nearest recorded
+    /// parent's); at `<configuration>` when none is known (a configuration
+    /// read back from JSON).
+    pub(crate) fn diagnostic(&self, path: String, message: String) -> Diagnostic {
+        let (file, line, column) = self
+            .get(&path)
+            .map_or(("<configuration>".to_string(), 0, 0), |p| {
+                (p.file.clone(), p.line, p.column)
+            });
+        Diagnostic {
+            file,
+            line,
+            column,
+            path,
+            message,
         }
     }
 }

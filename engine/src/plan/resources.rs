@@ -3,7 +3,7 @@
 
 use crate::address::Address;
 use crate::config::{ClientSpec, ClusterSpec, Config, TopicSpec};
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::state::{BrokerRuntime, ClusterState};
 
 use super::attrs::AttrDiff;
@@ -138,19 +138,7 @@ fn topic_change(
     if let (Some(b), Some(a)) = (before, after) {
         let mut refuse = |attr: &str, message: String| {
             let path = format!("{address}.{attr}");
-            let (file, line, column) = config
-                .positions
-                .get(&path)
-                .map_or(("<configuration>".to_string(), 0, 0), |p| {
-                    (p.file.clone(), p.line, p.column)
-                });
-            errors.push(Diagnostic {
-                file,
-                line,
-                column,
-                path,
-                message,
-            });
+            errors.push(config.positions.diagnostic(path, message));
         };
         if a.partitions < b.partitions {
             refuse(

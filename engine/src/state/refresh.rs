@@ -5,8 +5,10 @@
 //! runtime is compared: the cluster-wide dynamic defaults, each broker's own
 //! dynamic configs, the managed topics' overrides and partition counts.
 //! Static and default values are drift only where they show that a dynamic
-//! value kmesos set is gone; a value Kafka does not hand out (a secret) is
-//! unknown, never drift.
+//! value kmesos set is gone; a dynamic value for a property the HCL does not
+//! set is drift only if it changes what the brokers run with (Kafka sets
+//! some itself); a value Kafka does not hand out (a secret) is unknown,
+//! never drift.
 
 use std::collections::BTreeMap;
 
@@ -40,6 +42,9 @@ pub struct LiveBroker {
     pub dynamic: LiveConfig,
     /// Every property's value in force on it, whatever its source.
     pub effective: LiveConfig,
+    /// Every property's value beneath the runtime layers: the one its
+    /// properties file or Kafka's default gives it.
+    pub beneath: LiveConfig,
 }
 
 /// One topic as Metadata and DescribeConfigs of TOPIC report it.
@@ -97,18 +102,35 @@ fn known<'a>(name: &str, value: Option<&'a Option<String>>) -> Option<&'a str> {
 }
 
 /// Sets for the values of a dynamic layer that differ from what the state
-/// says is in force (`expected`).
-fn set_edits(expected: &KafkaProperties, layer: &LiveConfig) -> Vec<ConfigEdit> {
+/// says is in force (`expected`). A value `expected` does not name is no
+/// drift when the brokers run with it without that layer anyway
+/// (`beneath(name, value)`): Kafka sets some itself (with Eligible Leader
+/// Replicas, on by default since Kafka 4.1, the controller sets the
+/// cluster-wide `min.insync.replicas` to its static value).
+fn set_edits(
+    expected: &KafkaProperties,
+    layer: &LiveConfig,
+    beneath: impl Fn(&str, &str) -> bool,
+) -> Vec<ConfigEdit> {
     layer
         .iter()
         .filter_map(|(name, value)| {
             let value = known(name, Some(value))?;
-            (expected.get(name).map(String::as_str) != Some(value)).then(|| ConfigEdit::Set {
+            let drifted = match expected.get(name) {
+                Some(expected) => expected != value,
+                None => !beneath(name, value),
+            };
+            drifted.then(|| ConfigEdit::Set {
                 name: name.clone(),
                 value: value.to_string(),
             })
         })
         .collect()
+}
+
+/// Whether `broker` runs with `value` for `name` beneath the runtime layers.
+fn beneath_is(broker: &LiveBroker, name: &str, value: &str) -> bool {
+    known(name, broker.beneath.get(name)) == Some(value)
 }
 
 /// Deletes for the properties of `applied` that a dynamic layer lacks and
@@ -146,7 +168,10 @@ fn cluster_events(cs: &ClusterState, live: &LiveCluster) -> Differences {
                 .filter(|(id, b)| !overrides(id, b, name))
                 .all(|(_, b)| known(name, b.effective.get(name)).is_none_or(|v| v == value))
     };
-    let mut edits = set_edits(&cs.config, &live.defaults);
+    let beneath = |name: &str, value: &str| {
+        !live.brokers.is_empty() && live.brokers.values().all(|b| beneath_is(b, name, value))
+    };
+    let mut edits = set_edits(&cs.config, &live.defaults, beneath);
     edits.extend(removed_edits(&cs.config, &live.defaults, in_force));
     edits
         .into_iter()
@@ -169,7 +194,12 @@ fn broker_events(cs: &ClusterState, live: &LiveCluster) -> Differences {
             !update_mode(name).is_dynamic()
                 || known(name, b.effective.get(name)).is_none_or(|v| v == value)
         };
-        let mut edits = set_edits(&state.spec.effective_config(&cs.config), &b.dynamic);
+        let beneath = |name: &str, value: &str| beneath_is(b, name, value);
+        let mut edits = set_edits(
+            &state.spec.effective_config(&cs.config),
+            &b.dynamic,
+            beneath,
+        );
         edits.extend(removed_edits(own, &b.dynamic, in_force));
         events.extend(edits.into_iter().map(|edit| {
             let event = OutsideEvent::BrokerConfig {
@@ -203,7 +233,7 @@ fn topic_events(cs: &ClusterState, live: &LiveCluster) -> Differences {
             };
             events.push((event, METADATA));
         }
-        let mut edits = set_edits(&spec.config, &topic.config);
+        let mut edits = set_edits(&spec.config, &topic.config, |_, _| false);
         edits.extend(removed_edits(&spec.config, &topic.config, |_, _| false));
         events.extend(edits.into_iter().map(|edit| {
             let event = TopicEvent::Config {

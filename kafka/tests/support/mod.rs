@@ -120,6 +120,7 @@ impl RecordingBackend {
             name: name.to_string(),
             value: Some(value.to_string()),
             source,
+            static_value: None,
             sensitive: false,
             read_only: false,
         };

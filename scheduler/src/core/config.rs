@@ -34,6 +34,9 @@ pub struct CoreConfig {
     /// Apache Kafka distributions (`.tgz`) for `kind = "apache"` clusters,
     /// by the `kafka.dist` value that names them.
     pub distributions: BTreeMap<String, Artifact>,
+    /// The scheduler's own Kafka endpoint address (`--kafka`), serving the
+    /// first cluster that names no `kafka.endpoint`.
+    pub kafka: Option<String>,
     /// Grace period between SIGTERM and SIGKILL when stopping a broker.
     pub kill_grace: Duration,
     /// How often an unhealthy broker is probed again during an apply.
@@ -57,6 +60,7 @@ impl CoreConfig {
             executor,
             tansu,
             distributions: BTreeMap::new(),
+            kafka: None,
             kill_grace: Duration::from_secs(30),
             probe_interval: Duration::from_secs(5),
             reconcile_interval: Duration::from_secs(15 * 60),

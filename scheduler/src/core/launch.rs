@@ -3,8 +3,8 @@
 //! executor's sha256 is checked by the command before it runs, the broker's
 //! by the executor) and the launch contract in `TaskInfo.data`.
 
-use engine::config::{BrokerSpec, KafkaKind};
-use engine::state::ClusterState;
+use engine::config::{scheduler_endpoint_cluster, BrokerSpec, KafkaKind};
+use engine::state::{ClusterState, State};
 use kmesos_executor::launch::{
     ApacheProgram, BrokerProgram, LaunchSpec, TansuProgram, Voter, LAUNCH_VERSION,
 };
@@ -30,6 +30,8 @@ pub const JAVA_HOME_ATTRIBUTE: &str = "kafka.java_home";
 pub struct Launch<'a> {
     pub cluster: &'a str,
     pub cluster_state: &'a ClusterState,
+    /// The Kafka endpoint serving the cluster ([`cluster_endpoint`]).
+    pub endpoint: Option<&'a str>,
     pub cluster_id: &'a str,
     pub id: u32,
     pub spec: &'a BrokerSpec,
@@ -198,9 +200,8 @@ fn broker_program(
     let kafka = &launch.cluster_state.kafka;
     // tansu brokers do not know each other: a front on each sends clients'
     // cluster-wide requests to the scheduler's endpoint for the cluster.
-    let endpoint = kafka
+    let endpoint = launch
         .endpoint
-        .as_deref()
         .map(|addr| reachable_endpoint(addr, &config.executor.uri));
     match kafka.kind {
         KafkaKind::Tansu => Ok(match &config.tansu {
@@ -264,6 +265,23 @@ pub(super) fn distribution<'c>(
     }
 }
 
+/// The Kafka endpoint serving `cluster`: its `kafka.endpoint`, or the
+/// scheduler's own (`--kafka`) when `cluster` is the one that serves.
+pub(super) fn cluster_endpoint<'a>(
+    config: &'a CoreConfig,
+    state: &'a State,
+    cluster: &str,
+) -> Option<&'a str> {
+    let kafka = &state.clusters.get(cluster)?.kafka;
+    if let Some(own) = &kafka.endpoint {
+        return Some(own);
+    }
+    let clusters = state.clusters.iter().map(|(name, c)| (name, &c.kafka));
+    (scheduler_endpoint_cluster(clusters) == Some(cluster))
+        .then_some(config.kafka.as_deref())
+        .flatten()
+}
+
 /// The endpoint address as agents reach it: an endpoint bound to every
 /// interface (`0.0.0.0:9092`, `[::]:9092`) is reached at the host agents
 /// fetch the executor from.
@@ -289,7 +307,36 @@ fn reachable_endpoint(addr: &str, scheduler_uri: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::reachable_endpoint;
+    use super::{cluster_endpoint, reachable_endpoint};
+    use crate::core::config::{Artifact, CoreConfig, Program};
+    use engine::state::{ClusterState, State};
+
+    #[test]
+    fn a_cluster_naming_no_endpoint_is_served_at_the_scheduler_address_if_first() {
+        let executor = Artifact {
+            uri: "http://sched:7000/artifacts/kmesos-executor".into(),
+            sha256: "ab".into(),
+        };
+        let mut config = CoreConfig::new("kafka", executor, Program::Installed("tansu".into()));
+        let mut state = State::new("test");
+        for (name, endpoint) in [("a", None), ("b", None), ("c", Some("10.0.0.5:9093"))] {
+            let kafka = serde_json::json!({"kafka": {"kind": "tansu", "endpoint": endpoint}});
+            let cluster: ClusterState = serde_json::from_value(kafka).expect("a cluster");
+            state.clusters.insert(name.to_string(), cluster);
+        }
+        assert_eq!(cluster_endpoint(&config, &state, "a"), None, "no --kafka");
+        config.kafka = Some("0.0.0.0:9092".into());
+        assert_eq!(cluster_endpoint(&config, &state, "a"), Some("0.0.0.0:9092"));
+        assert_eq!(
+            cluster_endpoint(&config, &state, "b"),
+            None,
+            "a comes first"
+        );
+        assert_eq!(
+            cluster_endpoint(&config, &state, "c"),
+            Some("10.0.0.5:9093")
+        );
+    }
 
     #[test]
     fn an_endpoint_on_every_interface_is_reached_at_the_scheduler_host() {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use engine::config::Config;
+use engine::config::{unserved, Config};
 use engine::plan::{Action, Change, Plan, PLAN_FORMAT_VERSION};
 use engine::state::State;
 use engine::Address;
@@ -15,12 +15,15 @@ use super::ApplyRefusal;
 
 /// The changes to carry out for `plan`: those the core computes from
 /// `config` and `state`, when the plan is of a format this scheduler reads,
-/// was made against `state` (lineage and serial) and asks for the same
-/// action on every resource.
+/// was made against `state` (lineage and serial), asks for the same action
+/// on every resource, and leaves no tansu cluster of several brokers
+/// without a Kafka endpoint (`scheduler_has_endpoint`: whether the
+/// scheduler has one of its own, `--kafka`).
 pub(super) fn checked_changes(
     plan: &Plan,
     config: &Config,
     state: &State,
+    scheduler_has_endpoint: bool,
 ) -> Result<Vec<Change>, ApplyRefusal> {
     if plan.format_version != PLAN_FORMAT_VERSION {
         return Err(ApplyRefusal::Invalid(format!(
@@ -29,6 +32,12 @@ pub(super) fn checked_changes(
         )));
     }
     plan.check_current(state).map_err(ApplyRefusal::Stale)?;
+    let unserved = unserved(config, scheduler_has_endpoint);
+    if !unserved.is_empty() {
+        return Err(ApplyRefusal::Invalid(format!(
+            "the configuration cannot run on this scheduler:\n{unserved}"
+        )));
+    }
     let submitted = actions(&plan.changes)?;
     // Clients plan against the state `GET /v1/state` serves, whose secrets
     // are redacted; planned against the same, a secret is "changed" alike.

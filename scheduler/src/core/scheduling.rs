@@ -14,7 +14,7 @@ use mesos::scheduler::operations;
 
 use super::constraints::Site;
 use super::ids;
-use super::launch::{task_info, Launch, JAVA_HOME_ATTRIBUTE};
+use super::launch::{cluster_endpoint, task_info, Launch, JAVA_HOME_ATTRIBUTE};
 use super::offers::{Need, OfferMatcher, Placement};
 use super::reclaim::{reclaim, Keep};
 use super::resources::attributes;
@@ -276,6 +276,7 @@ fn place(
         Launch {
             cluster,
             cluster_state,
+            endpoint: cluster_endpoint(&core.config, &core.doc.state, cluster),
             cluster_id: &cluster_id,
             id,
             spec: &spec,

@@ -1,14 +1,14 @@
 //! One Kafka admin endpoint per cluster (issue 5), kept in step with the
 //! state after every write: started as clusters appear, at the cluster's
 //! `kafka.endpoint` address or at the `--kafka` address for the first
-//! cluster that has none configured; moved when the address changes;
-//! stopped when the cluster goes. (Only brokers of a cluster with a
-//! configured endpoint get a front that sends clients' cluster-wide
-//! requests to it: see `core::launch`.)
+//! cluster, by name, that names none (`engine::config::scheduler_endpoint_cluster`,
+//! the rule `core::launch` gives tansu brokers' fronts their endpoint by);
+//! moved when the address changes; stopped when the cluster goes.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use engine::config::scheduler_endpoint_cluster;
 use engine::state::ClusterState;
 use kafka::endpoint::{AdminEndpoint, EndpointConfig};
 use tokio::sync::{mpsc, watch};
@@ -25,8 +25,6 @@ struct Running {
 /// The endpoints running, by cluster.
 pub struct Endpoints {
     override_addr: Option<String>,
-    /// The cluster that holds the `--kafka` address, once one does.
-    override_holder: Option<String>,
     running: BTreeMap<String, Running>,
     view: watch::Receiver<Arc<View>>,
     changes: mpsc::UnboundedSender<EndpointChange>,
@@ -40,7 +38,6 @@ impl Endpoints {
     ) -> Endpoints {
         Endpoints {
             override_addr,
-            override_holder: None,
             running: BTreeMap::new(),
             view,
             changes,
@@ -54,13 +51,14 @@ impl Endpoints {
     pub async fn sync(&mut self) {
         let view = self.view.borrow().clone();
         let clusters = &view.state.clusters;
+        let served = scheduler_endpoint_cluster(clusters.iter().map(|(n, c)| (n, &c.kafka)));
         let stale: Vec<String> = self
             .running
             .iter()
             .filter(|(name, run)| {
                 clusters
                     .get(*name)
-                    .and_then(|cluster| self.wanted(name, cluster))
+                    .and_then(|cluster| self.wanted(cluster, served == Some(name.as_str())))
                     .is_none_or(|addr| addr != run.addr)
             })
             .map(|(name, _)| name.clone())
@@ -70,15 +68,12 @@ impl Endpoints {
                 tracing::info!(cluster = %name, addr = %run.addr, "Kafka endpoint stopped");
                 run.endpoint.stop().await;
             }
-            if self.override_holder.as_ref() == Some(&name) {
-                self.override_holder = None;
-            }
         }
         for (name, cluster) in clusters {
             if self.running.contains_key(name) {
                 continue;
             }
-            let Some(addr) = self.wanted(name, cluster) else {
+            let Some(addr) = self.wanted(cluster, served == Some(name.as_str())) else {
                 continue;
             };
             let backend = Arc::new(ClusterView::new(
@@ -89,9 +84,6 @@ impl Endpoints {
             match AdminEndpoint::start(EndpointConfig::new(addr.clone()), backend).await {
                 Ok(endpoint) => {
                     tracing::info!(cluster = %name, addr = %endpoint.local_addr(), "Kafka endpoint listening");
-                    if cluster.kafka.endpoint.is_none() {
-                        self.override_holder = Some(name.clone());
-                    }
                     self.running
                         .insert(name.clone(), Running { addr, endpoint });
                 }
@@ -103,14 +95,11 @@ impl Endpoints {
     }
 
     /// Where `cluster`'s endpoint belongs: its configured address, else the
-    /// `--kafka` address unless another cluster holds it.
-    fn wanted(&self, name: &str, cluster: &ClusterState) -> Option<String> {
-        match (&cluster.kafka.endpoint, &self.override_addr) {
-            (Some(addr), _) => Some(addr.clone()),
-            (None, Some(addr)) if self.override_holder.as_deref().is_none_or(|h| h == name) => {
-                Some(addr.clone())
-            }
-            (None, _) => None,
+    /// `--kafka` address when it is the cluster that serves (`served`).
+    fn wanted(&self, cluster: &ClusterState, served: bool) -> Option<String> {
+        match &cluster.kafka.endpoint {
+            Some(addr) => Some(addr.clone()),
+            None => self.override_addr.clone().filter(|_| served),
         }
     }
 }

@@ -44,6 +44,15 @@ async fn read_cluster(
         let broker = LiveBroker {
             dynamic: layer(&entries, ConfigSource::Dynamic),
             effective: entries.iter().map(value).collect(),
+            beneath: entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.name.clone(),
+                        e.static_value.clone().filter(|_| !e.sensitive),
+                    )
+                })
+                .collect(),
         };
         live.brokers.insert(*id, broker);
         first.get_or_insert(connection);

@@ -52,6 +52,7 @@ impl Prepared {
         };
         let mut config = CoreConfig::new(ROLE, executor, tansu);
         config.principal = Some("kmesos".into());
+        config.kafka = options.kafka.clone();
         for path in &options.distributions {
             let served = artifacts.add(path, false)?.clone();
             let artifact = Artifact {

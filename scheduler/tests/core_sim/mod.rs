@@ -160,6 +160,9 @@ pub fn config() -> CoreConfig {
         sha256: "b".repeat(64),
     });
     let mut config = CoreConfig::new(ROLE, executor, tansu);
+    // A Kafka endpoint of its own, as `kmesos dev` has: it serves the first
+    // cluster that names none.
+    config.kafka = Some("scheduler:9092".into());
     config.distributions.insert(
         "kafka-4.1.0.tgz".into(),
         Artifact {

@@ -79,9 +79,11 @@ fn as_applied() -> LiveCluster {
             ("log.retention.ms", Some("604800000")),
         ])
     };
+    // Nothing set at runtime: what is in force is what is beneath.
     let broker = |threads| LiveBroker {
         dynamic: LiveConfig::new(),
         effective: effective(threads),
+        beneath: effective(threads),
     };
     LiveCluster {
         defaults: LiveConfig::new(),
@@ -113,6 +115,31 @@ fn a_cluster_as_applied_has_no_drift() {
     let before = s.clone();
     assert!(s.refresh("events", &as_applied(), AT).is_empty());
     assert_eq!(s, before);
+}
+
+#[test]
+fn a_runtime_value_the_hcl_does_not_set_that_changes_nothing_is_no_drift() {
+    // As Kafka 4.1's controller does with Eligible Leader Replicas: a
+    // cluster-wide (and here a broker's own) value equal to what the brokers
+    // run with beneath it, for a property the HCL does not set.
+    let mut s = state();
+    let before = s.clone();
+    let mut live = as_applied();
+    live.defaults = config(&[("log.retention.ms", Some("604800000"))]);
+    broker(&mut live, 1).dynamic = config(&[("log.retention.ms", Some("604800000"))]);
+    assert!(s.refresh("events", &live, AT).is_empty());
+    assert_eq!(s, before);
+
+    // Beneath it broker 0 runs with another value: the cluster-wide one
+    // changes what broker 0 runs with, and is drift.
+    broker(&mut live, 0)
+        .beneath
+        .insert("log.retention.ms".into(), Some("3600000".into()));
+    assert_eq!(
+        s.refresh("events", &live, AT),
+        [Address::of_cluster("events")]
+    );
+    assert_eq!(s.clusters["events"].config["log.retention.ms"], "604800000");
 }
 
 #[test]

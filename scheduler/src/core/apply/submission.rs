@@ -24,12 +24,13 @@ pub(in crate::core) fn submit(
         return;
     }
     let checked =
-        plan_check::checked_changes(&plan, &config, &core.doc.state).and_then(|changes| {
-            // What running brokers take is read from the plan against the state
-            // with its secrets: against the redacted one, every secret differs.
-            let exact = plan_check::plan_against(&config, &core.doc.state)?;
-            Ok((changes, exact))
-        });
+        plan_check::checked_changes(&plan, &config, &core.doc.state, core.config.kafka.is_some())
+            .and_then(|changes| {
+                // What running brokers take is read from the plan against the state
+                // with its secrets: against the redacted one, every secret differs.
+                let exact = plan_check::plan_against(&config, &core.doc.state)?;
+                Ok((changes, exact))
+            });
     let (changes, exact) = match checked {
         Ok(checked) => checked,
         Err(refusal) => {
