@@ -41,7 +41,10 @@ class Scheduler:
 
 
 class HaCluster:
-    def __init__(self, tmp_path, zookeeper, schedulers=3, agents=3):
+    """`start_schedulers=False` starts Mesos alone; the test starts the
+    schedulers later (`start_schedulers()`)."""
+
+    def __init__(self, tmp_path, zookeeper, schedulers=3, agents=3, start_schedulers=True):
         self.dir = pathlib.Path(tmp_path)
         self.zookeeper = zookeeper
         self.master = f"127.0.0.1:{_free_master_port()}"
@@ -53,6 +56,7 @@ class HaCluster:
             "--work-dir", str(self.dir / "mesos"), "--ports", f"{ports[0]}-{ports[1]}",
         ], self.dir)
         self.schedulers = [Scheduler(self, i) for i in range(schedulers)]
+        self.start_at_once = start_schedulers
 
     @property
     def urls(self):
@@ -81,10 +85,14 @@ class HaCluster:
         os.environ[ENDPOINT_VAR] = self.kafka
         self.mesos.start()
         wait_for(lambda: self.mesos.alive() and self.master_state() is not None, 60, "the Mesos master")
+        if self.start_at_once:
+            self.start_schedulers()
+        return self
+
+    def start_schedulers(self):
         for scheduler in self.schedulers:
             scheduler.start()
-        self.wait_leader()
-        return self
+        return self.wait_leader()
 
     def __exit__(self, *exc):
         for scheduler in self.schedulers:

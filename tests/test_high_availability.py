@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 
-from devcluster import KMESOS, ONE_BROKER, TANSU_EXAMPLE, wait_for
+from devcluster import KMESOS, ONE_BROKER, TANSU_EXAMPLE, Process, _free_port, _get_json, wait_for
 from ha_cluster import SESSION_TIMEOUT, HaCluster
 from master_tasks import assert_one_task_per_broker, live_tasks, overlapping_tasks
 from zookeeper_server import ZooKeeper
@@ -34,12 +34,12 @@ def stored_state(zookeeper):
         client.close()
 
 
-def apply_one_broker(tmp_path, cluster):
+def apply_one_broker(tmp_path, urls):
     """Applies one small tansu broker (cluster `solo`) through the schedulers."""
     config = tmp_path / "solo"
     config.mkdir()
     (config / "main.kmesos.hcl").write_text(ONE_BROKER)
-    applied = kmesos(tmp_path, "apply", str(config), "--auto-approve", "--scheduler", cluster.urls)
+    applied = kmesos(tmp_path, "apply", str(config), "--auto-approve", "--scheduler", urls)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     return config
 
@@ -91,7 +91,7 @@ def test_standbys_name_the_leader_and_an_apply_survives_its_leaders_being_killed
 
 def test_a_leader_frozen_past_its_session_timeout_stops_without_writing(tmp_path):
     with ZooKeeper(tmp_path) as zookeeper, HaCluster(tmp_path, zookeeper, schedulers=2) as cluster:
-        apply_one_broker(tmp_path, cluster)
+        apply_one_broker(tmp_path, cluster.urls)
 
         frozen = cluster.leader()
         os.kill(frozen.process.proc.pid, signal.SIGSTOP)
@@ -124,7 +124,7 @@ def test_a_leader_frozen_past_its_session_timeout_stops_without_writing(tmp_path
 
 def test_a_zookeeper_restart_leaves_the_brokers_running_and_one_leader(tmp_path):
     with ZooKeeper(tmp_path) as zookeeper, HaCluster(tmp_path, zookeeper, schedulers=2) as cluster:
-        config = apply_one_broker(tmp_path, cluster)
+        config = apply_one_broker(tmp_path, cluster.urls)
         tasks_before = live_tasks(cluster.master_state())
         assert list(tasks_before) == [("solo", 0)]
 
@@ -147,3 +147,70 @@ def test_a_zookeeper_restart_leaves_the_brokers_running_and_one_leader(tmp_path)
         restarted = kmesos(tmp_path, "broker", "restart", "0", "--cluster", "solo", "--scheduler", cluster.urls)
         assert restarted.returncode == 0, restarted.stdout + restarted.stderr
         assert cluster.leader() is leader
+
+
+def test_a_state_moves_from_a_file_into_zookeeper_and_back_under_running_brokers(tmp_path):
+    with ZooKeeper(tmp_path) as zookeeper, HaCluster(tmp_path, zookeeper, schedulers=2, agents=1,
+                                                     start_schedulers=False) as cluster:
+        def single_scheduler(name, state):
+            api = f"127.0.0.1:{_free_port()}"
+            process = Process(name, ["scheduler", "--master", f"http://{cluster.master}", "--state", state,
+                                     "--api", api, "--kafka", cluster.kafka], tmp_path).start()
+            url = f"http://{api}"
+
+            def subscribed():
+                process.alive()
+                try:
+                    return _get_json(url + "/v1/health").get("subscribed")
+                except OSError:
+                    return False
+
+            wait_for(subscribed, 120, f"{name} to subscribe")
+            return process, url
+
+        first_file = f"file:{tmp_path / 'state.json'}"
+        single, url = single_scheduler("file-scheduler", first_file)
+        config = apply_one_broker(tmp_path, url)
+        before = _get_json(url + "/v1/health")
+        tasks = live_tasks(cluster.master_state())
+        assert list(tasks) == [("solo", 0)]
+        single.stop()
+
+        moved = kmesos(tmp_path, "state", "migrate", "--from", first_file, "--to", cluster.state)
+        assert moved.returncode == 0, moved.stderr
+        assert f"lineage {before['lineage']}" in moved.stdout, moved.stdout
+        again = kmesos(tmp_path, "state", "migrate", "--from", first_file, "--to", cluster.state)
+        assert again.returncode == 1 and "already holds a state" in again.stderr, again.stderr
+
+        leader = cluster.start_schedulers()
+        health = leader.health()
+        assert (health["lineage"], health["framework_id"]) == (before["lineage"], before["framework_id"])
+        plan = kmesos(tmp_path, "plan", str(config), "--scheduler", cluster.urls, "--detailed-exitcode")
+        assert plan.returncode == 0, plan.stdout + plan.stderr
+        assert live_tasks(cluster.master_state()) == tasks, "the broker kept running, untouched"
+        busy = kmesos(tmp_path, "state", "migrate", "--from", cluster.state, "--to", f"file:{tmp_path / 'back.json'}")
+        assert busy.returncode == 1 and f"the scheduler at {leader.url}" in busy.stderr, busy.stderr
+
+        for scheduler in cluster.schedulers:
+            scheduler.process.stop()
+        wait_for(lambda: _no_candidates(zookeeper), 60, "the schedulers' election nodes to go")
+        refused = kmesos(tmp_path, "state", "migrate", "--from", cluster.state, "--to", first_file)
+        assert refused.returncode == 1 and "already holds a state" in refused.stderr, refused.stderr
+        back = f"file:{tmp_path / 'back.json'}"
+        moved = kmesos(tmp_path, "state", "migrate", "--from", cluster.state, "--to", back)
+        assert moved.returncode == 0, moved.stderr
+
+        single, url = single_scheduler("file-scheduler-again", back)
+        health = _get_json(url + "/v1/health")
+        assert (health["lineage"], health["framework_id"]) == (before["lineage"], before["framework_id"])
+        assert live_tasks(cluster.master_state()) == tasks
+        single.stop()
+
+
+def _no_candidates(zookeeper):
+    client = zookeeper.client()
+    try:
+        return client.get_children("/kmesos/test/leader") == []
+    finally:
+        client.stop()
+        client.close()

@@ -14,10 +14,12 @@
 mod document;
 mod file;
 mod lock;
+mod migrate;
 mod zookeeper;
 
 pub use document::{parse, to_json};
 pub use file::FileStore;
+pub use migrate::{migrate, Migrated};
 pub use zookeeper::ZkStore;
 
 use engine::state::StateError;
@@ -53,6 +55,14 @@ pub enum StoreError {
     /// Someone else wrote the state since this scheduler last did.
     #[error("the state at {location} was written by another scheduler since this one last wrote it; refusing to overwrite it")]
     Superseded { location: String },
+    /// A `zk://` location that does not parse (the message says why).
+    #[error("{0}")]
+    InvalidLocation(String),
+    #[error("there is no state at {location}")]
+    Missing { location: String },
+    /// A migration's destination that already holds a state.
+    #[error("{location} already holds a state; refusing to overwrite it")]
+    Occupied { location: String },
     #[error("ZooKeeper at {location}: {detail}")]
     ZooKeeper { location: String, detail: String },
 }
@@ -76,6 +86,11 @@ pub trait StateStore: Send + Sync {
 /// path). ZooKeeper locations are refused here: only an elected leader
 /// opens one.
 pub fn open(location: &str) -> Result<Box<dyn StateStore>, StoreError> {
+    Ok(Box::new(FileStore::open(file_path(location)?)?))
+}
+
+/// The path of a `file:PATH` location (or a bare path).
+fn file_path(location: &str) -> Result<&str, StoreError> {
     let path = match location.split_once(':') {
         Some(("file", path)) => path,
         Some((scheme, _)) if scheme.len() > 1 && !scheme.contains('/') => {
@@ -86,5 +101,5 @@ pub fn open(location: &str) -> Result<Box<dyn StateStore>, StoreError> {
     if path.is_empty() {
         return Err(StoreError::Location(location.to_string()));
     }
-    Ok(Box::new(FileStore::open(path)?))
+    Ok(path)
 }

@@ -1,5 +1,7 @@
 //! `kmesos state pull | list | show ADDR`: what the scheduler has recorded,
 //! secrets shown as `(sensitive)` (the scheduler redacts them before sending).
+//! `kmesos state migrate`: move a stopped scheduler's state between a file
+//! and ZooKeeper.
 
 use std::process::ExitCode;
 
@@ -27,20 +29,43 @@ enum StateCommand {
     List,
     /// Show one resource, e.g. `cluster.quickstart.broker.0`.
     Show { address: Address },
+    /// Move the state of stopped schedulers to another location, e.g. from
+    /// `file:state.json` to `zk://zk1:2181/kmesos` (several schedulers) or
+    /// back; the destination must hold no state, the source is left as is.
+    Migrate {
+        /// Where the state is: file:PATH or zk://HOST:PORT[,HOST:PORT…]/PATH.
+        #[arg(long, value_name = "LOCATION")]
+        from: String,
+        /// Where it goes.
+        #[arg(long, value_name = "LOCATION")]
+        to: String,
+    },
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let client = args.target.client()?;
-    let state = runtime()?.block_on(client.state())?;
     match args.command {
-        StateCommand::Pull => println!("{}", state.to_json()),
-        StateCommand::List => {
-            for line in list(&state) {
-                println!("{line}");
+        StateCommand::Migrate { from, to } => migrate(&from, &to),
+        read => {
+            let client = args.target.client()?;
+            let state = runtime()?.block_on(client.state())?;
+            match read {
+                StateCommand::List => list(&state).iter().for_each(|line| println!("{line}")),
+                StateCommand::Show { address } => println!("{}", show(&state, &address)?),
+                StateCommand::Pull | StateCommand::Migrate { .. } => {
+                    println!("{}", state.to_json())
+                }
             }
+            Ok(ExitCode::SUCCESS)
         }
-        StateCommand::Show { address } => println!("{}", show(&state, &address)?),
     }
+}
+
+fn migrate(from: &str, to: &str) -> Result<ExitCode> {
+    let moved = runtime()?.block_on(scheduler::store::migrate(from, to))?;
+    println!(
+        "Moved the state (lineage {}, serial {}, generation {}) from {from} to {to}.\nStart the schedulers with --state {to}; {from} is left as it was.",
+        moved.lineage, moved.serial, moved.generation
+    );
     Ok(ExitCode::SUCCESS)
 }
 

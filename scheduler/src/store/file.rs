@@ -98,6 +98,35 @@ impl StateStore for FileStore {
     }
 }
 
+/// The state at `path`, read under its lock (so no scheduler runs on it);
+/// a missing file is an error, not a fresh state.
+pub(super) fn read_existing(path: &Path) -> Result<CoreState, StoreError> {
+    let _lock = StateLock::acquire(path)?;
+    let bytes = match fs::read(path) {
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Err(StoreError::Missing {
+                location: format!("file:{}", path.display()),
+            })
+        }
+        read => read.map_err(|e| io("reading", path, e))?,
+    };
+    let origin = path.display().to_string();
+    let text = utf8_text(&origin, bytes).map_err(StateError::from)?;
+    Ok(document::parse(&text, &origin)?)
+}
+
+/// Writes `text` as a new state at `path`, under its lock; refused if a
+/// state is there already.
+pub(super) fn create_with(path: &Path, text: &str) -> Result<(), StoreError> {
+    let _lock = StateLock::acquire(path)?;
+    if path.exists() {
+        return Err(StoreError::Occupied {
+            location: format!("file:{}", path.display()),
+        });
+    }
+    write_atomically(path, text)
+}
+
 /// Replaces `path` with `text` so that readers and crashes see either the old
 /// or the new content. The file is created 0600: the state holds secrets.
 fn write_atomically(path: &Path, text: &str) -> Result<(), StoreError> {

@@ -5,6 +5,9 @@
 //! written (compare-and-set), so a deposed leader — paused, partitioned,
 //! its session expired — can never overwrite its successor's state.
 //!
+//! Also the reading and creating of a state while no scheduler leads, for
+//! moving one in and out (`migrate`).
+//!
 //! The trait is synchronous (the file store blocks on `fsync` alike); the
 //! ZooKeeper calls block the calling worker thread, so the daemon runs on a
 //! multi-threaded runtime.
@@ -15,12 +18,12 @@ use std::time::Duration;
 use engine::diagnostics::utf8_text;
 use engine::state::StateError;
 use engine::State;
-use zookeeper_client::{Acls, CheckWriteError, CreateMode, Error, MultiWriteResult};
+use zookeeper_client::{Acls, CheckWriteError, Client, CreateMode, Error, MultiWriteResult};
 
 use super::{document, StateStore, StoreError};
 use crate::core::CoreState;
-use crate::zookeeper::election::Leadership;
-use crate::zookeeper::ZkLocation;
+use crate::zookeeper::election::{self, Leadership};
+use crate::zookeeper::{ZkLocation, DEFAULT_SESSION_TIMEOUT};
 
 /// The state in ZooKeeper, held by the leader.
 #[derive(Debug)]
@@ -155,6 +158,62 @@ impl StateStore for ZkStore {
         stored.version = block_on(self.write(text.as_bytes(), stored.version))?;
         stored.generation = doc.state.generation;
         Ok(())
+    }
+}
+
+/// A session on `location` for moving its state, refused while a
+/// scheduler runs there.
+pub(super) async fn unled(location: &ZkLocation) -> Result<Client, StoreError> {
+    let client = crate::zookeeper::connect(location, DEFAULT_SESSION_TIMEOUT)
+        .await
+        .map_err(|e| zk_error(location, e))?;
+    if let Some(url) = election::leader(&client, location)
+        .await
+        .map_err(|e| zk_error(location, e))?
+    {
+        return Err(StoreError::Locked {
+            path: location.display(),
+            holder: format!("the scheduler at {url}"),
+        });
+    }
+    Ok(client)
+}
+
+/// The state stored at `location`.
+pub(super) async fn read(client: &Client, location: &ZkLocation) -> Result<CoreState, StoreError> {
+    match client.get_data(&location.state_node()).await {
+        Ok((bytes, _)) => parse(location, bytes),
+        Err(Error::NoNode) => Err(StoreError::Missing {
+            location: location.display(),
+        }),
+        Err(e) => Err(zk_error(location, e)),
+    }
+}
+
+/// Stores `text` as a new state at `location`; refused if one is there.
+pub(super) async fn create(
+    client: &Client,
+    location: &ZkLocation,
+    text: &str,
+) -> Result<(), StoreError> {
+    let acls = Acls::anyone_all();
+    match client
+        .mkdir(&location.root, &CreateMode::Persistent.with_acls(acls))
+        .await
+    {
+        Ok(()) | Err(Error::NodeExists) => {}
+        Err(e) => return Err(zk_error(location, e)),
+    }
+    let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
+    match client
+        .create(&location.state_node(), text.as_bytes(), &options)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(Error::NodeExists) => Err(StoreError::Occupied {
+            location: location.display(),
+        }),
+        Err(e) => Err(zk_error(location, e)),
     }
 }
 
