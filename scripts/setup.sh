@@ -21,5 +21,10 @@ if [ ! -x .venv/bin/python ] || ! cmp -s tests/requirements.txt .venv/requiremen
   cp tests/requirements.txt .venv/requirements.txt
 fi
 
+# ZooKeeper's server script where kmesos (dev --ha) and the tests find it.
+source "$root/scripts/env.sh"
+mkdir -p "$KMESOS_TOOLS/zookeeper"
+ln -sf /usr/share/zookeeper/bin/zkServer.sh "$KMESOS_TOOLS/zookeeper/zkServer.sh"
+
 "$root/scripts/install-kafka.sh"
 "$root/scripts/install-tansu.sh"

@@ -6,11 +6,14 @@ ever has two live tasks."""
 
 import json
 import os
+import random
+import re
 import signal
 import subprocess
 import time
 
-from devcluster import KMESOS, ONE_BROKER, TANSU_EXAMPLE, Process, _free_port, _get_json, wait_for
+from devcluster import (ENDPOINT_VAR, KMESOS, ONE_BROKER, TANSU_EXAMPLE, Process, _bindable, _free_broker_range,
+                        _free_master_port, _free_port, _get_json, kill_processes_under, processes, wait_for)
 from ha_cluster import SESSION_TIMEOUT, HaCluster
 from master_tasks import assert_one_task_per_broker, live_tasks, overlapping_tasks
 from zookeeper_server import ZooKeeper
@@ -214,3 +217,56 @@ def _no_candidates(zookeeper):
     finally:
         client.stop()
         client.close()
+
+
+def test_kmesos_dev_ha_runs_three_schedulers_on_its_own_zookeeper_and_a_standby_takes_over(tmp_path):
+    api = _free_consecutive_ports(3)
+    master = f"127.0.0.1:{_free_master_port()}"
+    ports = _free_broker_range(3)
+    kafka = f"127.0.0.1:{_free_port()}"
+    os.environ[ENDPOINT_VAR] = kafka
+    dev = Process("dev-ha", [
+        "dev", "--ha", "--zookeeper", f"127.0.0.1:{_free_port()}", "--dir", str(tmp_path / ".kmesos"),
+        "--master", master, "--api", f"127.0.0.1:{api}", "--kafka", kafka,
+        "--ports", f"{ports[0]}-{ports[1]}", "--apply", str(TANSU_EXAMPLE),
+    ], tmp_path).start()
+    try:
+        output = lambda: dev.stdout_path.read_text()  # noqa: E731
+        wait_for(lambda: dev.alive() and "Apply complete! 6 created" in output(), 240, "the apply on kmesos dev --ha")
+        pids = dict(re.findall(r"scheduler (http://\S+) \(pid (\d+)\)", output()))
+        assert len(pids) == 3, output()
+
+        def leading():
+            for url in pids:
+                try:
+                    health = _get_json(url + "/v1/health")
+                except OSError:
+                    continue
+                if health.get("role") == "leader" and health.get("subscribed"):
+                    return url
+            return None
+
+        leader = wait_for(leading, 60, "a leader")
+        tasks = live_tasks(_get_json(f"http://{master}/master/state"))
+        assert len(tasks) == 3
+        os.kill(int(pids[leader]), signal.SIGKILL)
+        successor = wait_for(lambda: (lambda url: url if url and url != leader else None)(leading()), 60,
+                             "a standby to take over")
+        brokers = _get_json(successor + "/v1/state")["clusters"]["tansu"]["brokers"]
+        assert {b["runtime"]["status"] for b in brokers.values()} == {"running"}, brokers
+        assert live_tasks(_get_json(f"http://{master}/master/state")) == tasks, "the brokers kept running"
+    finally:
+        dev.stop()
+        os.environ.pop(ENDPOINT_VAR, None)
+    left = [argv for _, argv, _ in processes() if str(tmp_path).encode() in b" ".join(argv)
+            and (b"scheduler" in argv or b"start-foreground" in argv)]
+    kill_processes_under(tmp_path)
+    assert left == [], f"kmesos dev left schedulers or ZooKeeper running: {left}"
+
+
+def _free_consecutive_ports(count):
+    for _ in range(200):
+        first = random.randint(20000, 29000)
+        if all(_bindable("127.0.0.1", p) for p in range(first, first + count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports")

@@ -12,7 +12,8 @@ from kazoo.client import KazooClient
 
 from devcluster import _free_port, wait_for
 
-ZK_SERVER = "/usr/share/zookeeper/bin/zkServer.sh"
+# scripts/env.sh sets it; scripts/setup.sh links it into the tools dir.
+ZK_SERVER = os.environ.get("KMESOS_ZOOKEEPER", "/usr/share/zookeeper/bin/zkServer.sh")
 
 
 class ZooKeeper:

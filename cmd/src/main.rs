@@ -11,6 +11,7 @@
 mod async_runtime;
 mod commands;
 mod configuration;
+mod dev_ha;
 mod error_report;
 mod live_state;
 mod logging;

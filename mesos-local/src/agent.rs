@@ -28,7 +28,7 @@ use mesos::proto::{
 };
 
 pub use self::dirs::AgentDirs;
-use self::process::ProcessGroup;
+pub use self::process::ProcessGroup;
 use self::status::StatusStreams;
 use super::messages::{
     AgentCommand, AgentReport, ExecutorEvents, MasterMsg, Refusal, Reply, VolumeMount,

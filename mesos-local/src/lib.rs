@@ -26,5 +26,6 @@ mod http;
 mod master;
 mod messages;
 
+pub use self::agent::ProcessGroup;
 pub use self::cluster::{LocalAgent, LocalCluster, StartError};
 pub use self::config::{AgentConfig, AgentResources, ConfigError, LocalConfig};

@@ -1,6 +1,7 @@
 //! Where kmesos finds the programs it runs or serves to agents,
 //! one lookup for the `kmesos` binary, the executor and the tests: the
-//! tansu binary and the Apache Kafka distribution (an explicit variable,
+//! tansu binary, the Apache Kafka distribution and ZooKeeper's server
+//! script (an explicit variable,
 //! then, for tansu, `PATH`, then the tools dir the install scripts fill:
 //! `$KMESOS_TOOLS`, by default `$HOME/.cache/kmesos/tools`), the executor
 //! beside `kmesos`, programs on `PATH` (the executor's `java`), and the
@@ -34,6 +35,15 @@ pub const KAFKA_DISTRIBUTION: Tool = Tool {
     on_path: None,
     in_tools: "kafka/current.tgz",
     installer: "scripts/install-kafka.sh",
+};
+
+/// ZooKeeper's server script (`zkServer.sh`, from Debian's `zookeeper`
+/// package, linked into the tools dir), for `kmesos dev --ha`.
+pub const ZOOKEEPER: Tool = Tool {
+    variable: "KMESOS_ZOOKEEPER",
+    on_path: None,
+    in_tools: "zookeeper/zkServer.sh",
+    installer: "scripts/setup.sh",
 };
 
 impl Tool {

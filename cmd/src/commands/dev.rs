@@ -6,6 +6,8 @@
 //! distribution scripts/install-kafka.sh packed and tansu, whichever are
 //! installed. With
 //! `--apply PATH` it applies that configuration once the scheduler is up.
+//! With `--ha`, three scheduler processes share a state in a ZooKeeper
+//! server it starts (`dev_ha`), instead of one scheduler in this process.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,6 +20,7 @@ use scheduler::daemon::{Daemon, Options};
 
 use crate::async_runtime::{runtime, shutdown_signal};
 use crate::configuration::{load_config, VarArgs};
+use crate::dev_ha::{self, HaSchedulers};
 use crate::logging::init_logging_beside;
 use crate::plan_availability::AllowUnavailable;
 use crate::plan_submission::submit_and_follow;
@@ -55,6 +58,14 @@ pub struct Args {
     /// agents share one machine, and a broker listens on all interfaces.
     #[arg(long, default_value = "31000-33999", value_parser = crate::port_range::parse)]
     ports: (u64, u64),
+    /// Run three schedulers (API on --api and the next two ports) on one
+    /// state in a ZooKeeper server started here, as several schedulers run
+    /// in production; kill the leader's process to see a standby take over.
+    #[arg(long)]
+    ha: bool,
+    /// Where the ZooKeeper server of --ha listens.
+    #[arg(long, default_value = "127.0.0.1:2181", requires = "ha")]
+    zookeeper: SocketAddr,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -74,8 +85,43 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let mut mesos = LocalConfig::with_agents(args.master, args.agents, dir.join("mesos"));
     mesos.split_ports(args.ports)?;
     mesos.validate()?;
+    let distributions: Vec<PathBuf> = kafka.into_iter().collect();
+    let runtime = runtime()?;
+    if args.ha {
+        return runtime.block_on(async move {
+            let cluster = LocalCluster::start(mesos).await?;
+            let settings = dev_ha::Settings {
+                dir: &dir,
+                zookeeper: args.zookeeper,
+                master: cluster.master_url(),
+                api: args.api,
+                kafka: &args.kafka,
+                executor: &executor,
+                tansu: tansu.as_deref(),
+                distributions: &distributions,
+            };
+            let schedulers = HaSchedulers::start(&settings).await?;
+            println!(
+                "kmesos dev --ha: Mesos master {}, {} agents; ZooKeeper {}; Kafka endpoint {} (on the leader); state and logs in {}",
+                cluster.master_url(),
+                args.agents,
+                args.zookeeper,
+                args.kafka,
+                dir.display()
+            );
+            println!("{}", schedulers.describe().join("\n"));
+            let client = SchedulerClient::new(&schedulers.urls(), None);
+            let outcome = tokio::select! {
+                result = apply_then_wait(&client, args.apply.as_ref(), &args.vars) => result,
+                _ = shutdown_signal() => Ok(ExitCode::SUCCESS),
+            };
+            schedulers.stop().await;
+            cluster.shutdown().await;
+            outcome
+        });
+    }
     let store = scheduler::store::open(&format!("file:{}", dir.join("state.json").display()))?;
-    runtime()?.block_on(async move {
+    runtime.block_on(async move {
         let cluster = LocalCluster::start(mesos).await?;
         let options = Options {
             master: cluster.master_url(),
@@ -85,7 +131,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             token: None,
             executor,
             tansu,
-            distributions: kafka.into_iter().collect(),
+            distributions,
             tune: None,
         };
         let daemon = Daemon::start(options, store).await?;
