@@ -6,7 +6,7 @@
 
 use anyhow::{bail, Result};
 use engine::plan::Availability;
-use engine::Plan;
+use engine::{Plan, State};
 
 use crate::scheduler_client::SchedulerClient;
 
@@ -25,14 +25,14 @@ pub struct AllowUnavailable {
 pub const NO_SCHEDULER: &str =
     "planned against a state file: no live scheduler to read the partitions from";
 
-/// `plan` with its availability analysis from the partitions `client`'s
-/// scheduler reads from the brokers.
-pub async fn analyzed(client: &SchedulerClient, mut plan: Plan) -> Plan {
+/// `plan` (computed against `state`) with its availability analysis from
+/// the partitions `client`'s scheduler reads from the brokers.
+pub async fn analyzed(client: &SchedulerClient, state: &State, mut plan: Plan) -> Plan {
     if Availability::not_possible(&plan, "").is_none() {
         return plan;
     }
     plan.availability = match client.partitions().await {
-        Ok(report) => Availability::analyze(&plan, &report.clusters),
+        Ok(report) => Availability::analyze(&plan, state, &report.clusters),
         Err(e) => Availability::not_possible(
             &plan,
             &format!("the scheduler did not report the partitions: {e}"),
@@ -41,8 +41,23 @@ pub async fn analyzed(client: &SchedulerClient, mut plan: Plan) -> Plan {
     plan
 }
 
-/// Refuses a plan whose broker stops put partitions at risk, unless allowed.
+/// Refuses a plan that destroys brokers whose replicas cannot move (too
+/// few brokers would remain for a topic's replication factor).
+pub fn refuse_stranded(plan: &Plan) -> Result<()> {
+    let refused = plan.availability.iter().flat_map(|a| &a.refused);
+    let reasons: Vec<String> = refused
+        .map(|r| format!("{} cannot be destroyed: {}", r.address, r.reason))
+        .collect();
+    if !reasons.is_empty() {
+        bail!("{}", reasons.join("\n"));
+    }
+    Ok(())
+}
+
+/// Refuses a plan whose broker stops put partitions at risk, unless
+/// allowed, and one whose destroyed brokers' replicas cannot move.
 pub fn check(plan: &Plan, allow: AllowUnavailable) -> Result<()> {
+    refuse_stranded(plan)?;
     let risky = plan
         .availability
         .as_ref()

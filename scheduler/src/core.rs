@@ -45,11 +45,11 @@ use engine::Address;
 pub use clients::InstanceKey;
 pub use commands::{
     ApplyRefusal, BrokerPhase, Command, Counts, KafkaAdmin, MesosCall, Progress, RefreshOutcome,
-    Reply,
+    Reply, Throttle,
 };
 pub use config::{Artifact, CoreConfig, Program};
 pub use constraints::{KnownValues, Site};
-pub use events::{Event, PartitionHealth};
+pub use events::{Event, LiveReassignment, PartitionHealth};
 pub use offers::{Need, OfferMatcher, Placement};
 pub use record::{
     ApplyRun, BrokerRecord, CoreState, InstanceRecord, SchedulerRecord, Stage, Step, TaskPhase,
@@ -73,8 +73,11 @@ pub struct Core {
     reconcile_retry: Option<(u64, u64)>,
     /// Next periodic implicit reconciliation (unix ms).
     next_implicit: u64,
-    /// Last probe sent per broker (unix ms).
+    /// Last probe (or reassignment read) sent per broker (unix ms).
     probes: BTreeMap<BrokerKey, u64>,
+    /// Brokers to destroy whose reassignment or throttle removal was sent
+    /// and not answered yet: no other is sent meanwhile.
+    reassigning: BTreeSet<BrokerKey>,
     /// Attribute values seen on offered agents (for `groupBy`).
     known_values: constraints::KnownValues,
     /// Apply steps whose Kafka admin call this core sent (addresses); one
@@ -121,6 +124,7 @@ impl Core {
             reconcile_retry: None,
             next_implicit: 0,
             probes: BTreeMap::new(),
+            reassigning: BTreeSet::new(),
             sent: BTreeSet::new(),
             refreshing: BTreeMap::new(),
             known_values: BTreeMap::new(),
@@ -208,6 +212,15 @@ impl Core {
                     .doc
                     .state
                     .record_outside_change(&cluster, &change, &origin);
+            }
+            Event::ReassignmentRead { cluster, id, read } => {
+                apply::reassignment_read(self, (cluster, id), read, now, &mut out)
+            }
+            Event::ReassignmentAsked { cluster, id, error } => {
+                apply::reassignment_asked(self, (cluster, id), error, &mut out)
+            }
+            Event::ThrottleCleared { cluster, id, error } => {
+                apply::throttle_cleared(self, (cluster, id), error, now, &mut out)
             }
             Event::RefreshRequested => refresh::requested(self, &mut out),
             Event::LiveRead { cluster, live } => refresh::read(self, cluster, live, now, &mut out),

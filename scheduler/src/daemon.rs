@@ -14,6 +14,7 @@ mod kafka_ops;
 mod live_read;
 mod mesos_calls;
 mod prepared;
+mod reassignment;
 
 pub use driver::DriverError;
 pub use mesos_calls::send_mesos_call;

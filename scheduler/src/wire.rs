@@ -223,6 +223,8 @@ pub enum BrokerPhase {
     /// Until every partition it hosts keeps `min.insync.replicas` in-sync
     /// replicas without it.
     WaitingToStop,
+    /// To be destroyed: until its partitions moved to the brokers that stay.
+    Reassigning,
     Stopping,
     Stopped,
     Failed,

@@ -7,38 +7,12 @@ mod core_sim;
 
 use std::time::Duration;
 
-use core_sim::{launches, op_types, Sim};
+use core_sim::{launches, op_types, Sim, APACHE_AGENTS as AGENTS, APACHE_EVENTS as EVENTS};
 use engine::state::WaitingFor;
 use kmesos_executor::launch::{BrokerProgram, LaunchSpec};
 use kmesos_scheduler::core::{Command, Event, MesosCall, PartitionHealth, Progress};
 use mesos::proto::offer::operation::Type as Op;
 use mesos::proto::TaskState;
-
-const AGENTS: &[(&str, &str)] = &[
-    ("node-1", "r1"),
-    ("node-2", "r2"),
-    ("node-3", "r3"),
-    ("node-4", "r1"),
-];
-
-const EVENTS: &str = r#"
-cluster "events" {
-  kafka {
-    kind = "apache"
-    dist = "kafka-4.1.0.tgz"
-  }
-  broker "0..3" {
-    cpus = 1
-    mem  = 2048
-    disk = 4096
-    port = "31000..31999"
-    constraints = {
-      hostname = "unique"
-    }
-    stickiness = "1m"
-  }
-}
-"#;
 
 #[test]
 fn voters_are_reserved_first_then_every_broker_runs_with_the_same_quorum() {

@@ -308,21 +308,12 @@ fn a_scheduler_restarted_mid_apply_resumes_it() {
         "explicit for the three known tasks, then implicit"
     );
     // Reconciliation answers (no uuid): all three run.
-    let ids: Vec<String> = sim
-        .live()
-        .values()
-        .flatten()
-        .map(|t| t.task_id.clone())
-        .collect();
-    for id in &ids {
-        let status = sim.status(id, TaskState::TaskRunning, false);
-        let out = sim.handle(Event::StatusUpdate(status));
-        assert!(
-            !out.iter()
-                .any(|c| matches!(c, Command::Mesos(MesosCall::Acknowledge { .. }))),
-            "answers are not acknowledged"
-        );
-    }
+    let out = sim.reconcile_as_running();
+    assert!(
+        !out.iter()
+            .any(|c| matches!(c, Command::Mesos(MesosCall::Acknowledge { .. }))),
+        "answers are not acknowledged"
+    );
     assert!(sim.apply_running());
     sim.settle();
     assert_eq!(finished(&sim).map(|c| c.restarted), Some(3));

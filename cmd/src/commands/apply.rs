@@ -57,7 +57,8 @@ async fn apply(args: Args) -> Result<ExitCode> {
             let config = load_config(&args.path, &args.vars)?;
             let client = args.scheduler.client(Some(&config))?;
             let state = current_state(&client, args.refresh).await?;
-            let plan = plan_availability::analyzed(&client, engine::diff(&config, &state)?).await;
+            let plan =
+                plan_availability::analyzed(&client, &state, engine::diff(&config, &state)?).await;
             (plan, config, false)
         }
     };

@@ -65,7 +65,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => match live_state(&args.scheduler, &config, args.refresh)? {
             (state, Some(client)) => {
                 let plan = engine::diff(&config, &state)?;
-                runtime()?.block_on(plan_availability::analyzed(&client, plan))
+                runtime()?.block_on(plan_availability::analyzed(&client, &state, plan))
             }
             (state, None) => {
                 let mut plan = engine::diff(&config, &state)?;
@@ -92,6 +92,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             engine::render::text::render(&plan, std::io::stdout().is_terminal())
         );
     }
+    plan_availability::refuse_stranded(&plan)?;
     Ok(if args.detailed_exitcode && plan.has_changes() {
         ExitCode::from(EXIT_CHANGES)
     } else {

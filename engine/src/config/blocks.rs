@@ -9,6 +9,7 @@ use hcl::edit::Span;
 
 use crate::address::Address;
 
+use super::byte_rate::ByteRate;
 use super::constraint::{Constraint, Rule};
 use super::decode::Decoder;
 use super::model::{
@@ -20,7 +21,7 @@ use super::{duration, ids, reserved};
 
 const CLUSTER_ATTRS: &[&str] = &["config"];
 const CLUSTER_BLOCKS: &[&str] = &["kafka", "broker", "topic", "client"];
-const KAFKA_ATTRS: &[&str] = &["kind", "dist", "endpoint"];
+const KAFKA_ATTRS: &[&str] = &["kind", "dist", "endpoint", "reassignment_throttle"];
 const BROKER_ATTRS: &[&str] = &[
     "cpus",
     "mem",
@@ -209,6 +210,7 @@ impl Decoder<'_> {
                 kind: KafkaKind::Tansu,
                 dist: None,
                 endpoint: None,
+                reassignment_throttle: None,
             }),
             config,
             brokers,
@@ -247,10 +249,13 @@ impl Decoder<'_> {
                 )),
             }
         });
+        let reassignment_throttle =
+            self.parsed(&block.body, &path, "reassignment_throttle", ByteRate::parse);
         Some(KafkaSpec {
             kind: kind?,
             dist,
             endpoint,
+            reassignment_throttle,
         })
     }
 

@@ -7,6 +7,7 @@
 
 mod arithmetic;
 mod blocks;
+pub mod byte_rate;
 pub mod constraint;
 mod decode;
 pub mod duration;
@@ -24,6 +25,7 @@ use hcl::edit::structure::Structure;
 use hcl::edit::Span;
 use serde::{Deserialize, Serialize};
 
+pub use byte_rate::ByteRate;
 pub use constraint::{Constraint, Pattern, Rule};
 pub use endpoints::{scheduler_endpoint_cluster, unserved};
 pub use model::{

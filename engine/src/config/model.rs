@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::byte_rate::ByteRate;
 use super::constraint::Constraint;
 use super::duration;
 
@@ -48,6 +49,10 @@ pub struct KafkaSpec {
     /// The scheduler's Kafka admin/bootstrap listener for this cluster, `HOST:PORT`.
     #[serde(default)]
     pub endpoint: Option<String>,
+    /// The replication throttle while partitions move off a broker being
+    /// destroyed; none: unthrottled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reassignment_throttle: Option<ByteRate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -322,3 +322,24 @@ cluster "c" {
     assert_eq!(c.kafka.endpoint.as_deref(), Some("10.0.0.1:9092"));
     assert_eq!((c.brokers[&0].mem, c.brokers[&0].disk), (1024, 4096));
 }
+
+#[test]
+fn reads_a_reassignment_throttle_and_names_a_wrong_one() {
+    let cluster = |throttle: &str| {
+        format!(
+            "cluster \"c\" {{\n  kafka {{\n    kind = \"apache\"\n    reassignment_throttle = \"{throttle}\"\n  }}\n  broker \"0\" {{}}\n}}\n"
+        )
+    };
+    let files = [SourceFile::new("main.hcl", cluster("50MB/s"))];
+    let config = load(&files, &Vars::new()).unwrap();
+    assert_eq!(
+        config.clusters["c"].kafka.reassignment_throttle,
+        Some(super::ByteRate(50_000_000))
+    );
+    assert_eq!(
+        errors(&cluster("fast")),
+        vec![
+            "main.hcl:4:29: cluster.c.kafka.reassignment_throttle: \"fast\" is not a byte rate; write e.g. \"50MB/s\", \"512KiB/s\" or \"1GB/s\"",
+        ]
+    );
+}

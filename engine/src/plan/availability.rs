@@ -6,14 +6,20 @@
 //! brokers destroyed earlier in the plan gone for good. A stop is a risk
 //! for a partition when, without that broker, fewer in-sync replicas are
 //! left than the topic's `min.insync.replicas` (producers with `acks=all`
-//! are refused), or none (the partition is offline).
+//! are refused), or none (the partition is offline). A broker the plan
+//! destroys first has its replicas moved to the brokers that stay
+//! ([`reassignment`]), so its stop takes nothing away: the analysis lists
+//! those moves, or refuses the destroy when a topic has more replicas than
+//! brokers would remain.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::reassignment::{self, ReplicaMove, TooFewBrokers};
 use super::{Action, Change, Plan, ResourceKind};
 use crate::address::Address;
+use crate::state::State;
 
 /// One partition as the live brokers report it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +52,30 @@ pub struct Availability {
     /// The broker stops that put partitions at risk, in the apply's order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub risks: Vec<StopRisk>,
+    /// Per broker the plan destroys that holds replicas, where they move
+    /// before it stops.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moves: Vec<BrokerMoves>,
+    /// Destroys refused: their replicas have nowhere to go.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<RefusedDestroy>,
+}
+
+/// The replicas a destroyed broker holds and where each partition's
+/// replicas will be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerMoves {
+    /// The broker's address, as in the changes.
+    pub address: Address,
+    pub moves: Vec<ReplicaMove>,
+}
+
+/// A destroy that cannot be carried out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedDestroy {
+    /// The broker's address, as in the changes.
+    pub address: Address,
+    pub reason: TooFewBrokers,
 }
 
 /// One broker stop and the partitions it puts at risk.
@@ -89,13 +119,18 @@ impl Availability {
         let stopped = stopping_clusters(plan);
         (!stopped.is_empty()).then(|| Availability {
             not_analyzed: stopped.into_iter().map(|c| (c, why.to_string())).collect(),
-            risks: Vec::new(),
+            ..Availability::default()
         })
     }
 
     /// Analyzes `plan`'s broker stops against the partitions `live` reports
-    /// per cluster; `None` when the plan stops no broker.
-    pub fn analyze(plan: &Plan, live: &BTreeMap<String, PartitionReport>) -> Option<Availability> {
+    /// per cluster (`state` says where brokers run: their racks); `None`
+    /// when the plan stops no broker.
+    pub fn analyze(
+        plan: &Plan,
+        state: &State,
+        live: &BTreeMap<String, PartitionReport>,
+    ) -> Option<Availability> {
         let stopped = stopping_clusters(plan);
         if stopped.is_empty() {
             return None;
@@ -107,6 +142,7 @@ impl Availability {
                     analysis
                         .risks
                         .extend(cluster_risks(plan, &cluster, partitions));
+                    analysis.drain(plan, state, &cluster, partitions);
                 }
                 Some(PartitionReport::Unavailable(why)) => {
                     analysis.not_analyzed.insert(cluster, why.clone());
@@ -118,6 +154,73 @@ impl Availability {
             }
         }
         Some(analysis)
+    }
+}
+
+impl Availability {
+    /// The moves that take the replicas off `cluster`'s destroyed brokers,
+    /// onto the brokers the plan keeps or creates, or the refusal.
+    fn drain(&mut self, plan: &Plan, state: &State, cluster: &str, partitions: &[LivePartition]) {
+        let brokers = plan
+            .changes
+            .iter()
+            .filter(|c| c.cluster == cluster && c.kind == ResourceKind::Broker)
+            .filter_map(|c| Some((c, c.address.broker_id()?)));
+        let (destroyed, kept): (Vec<_>, Vec<_>) =
+            brokers.partition(|(c, _)| c.action == Action::Destroy);
+        let leaving: BTreeSet<u32> = destroyed.iter().map(|(_, id)| *id).collect();
+        let rack = |id: u32| {
+            let runtime = state
+                .clusters
+                .get(cluster)?
+                .brokers
+                .get(&id)?
+                .runtime
+                .as_ref()?;
+            runtime.attributes.get("rack").cloned()
+        };
+        let remaining = kept.iter().map(|(_, id)| (*id, rack(*id))).collect();
+        // Topics the plan destroys are gone before the brokers.
+        let destroyed_topics: BTreeSet<&str> = plan
+            .changes
+            .iter()
+            .filter(|c| c.cluster == cluster && c.kind == ResourceKind::Topic)
+            .filter(|c| c.action == Action::Destroy)
+            .map(|c| c.name.as_str())
+            .collect();
+        let partitions: Vec<LivePartition> = partitions
+            .iter()
+            .filter(|p| !destroyed_topics.contains(p.topic.as_str()))
+            .cloned()
+            .collect();
+        let partitions = partitions.as_slice();
+        match reassignment::moves(partitions, &leaving, &remaining) {
+            Ok(moves) => {
+                for (change, id) in &destroyed {
+                    let held: Vec<ReplicaMove> = moves
+                        .iter()
+                        .filter(|m| m.replicas.contains(id))
+                        .cloned()
+                        .collect();
+                    if !held.is_empty() {
+                        self.moves.push(BrokerMoves {
+                            address: change.address.clone(),
+                            moves: held,
+                        });
+                    }
+                }
+            }
+            Err(reason) => {
+                for (change, id) in &destroyed {
+                    if partitions.iter().any(|p| p.replicas.contains(id)) {
+                        self.refused.push(RefusedDestroy {
+                            address: change.address.clone(),
+                            reason: reason.clone(),
+                        });
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -134,56 +237,25 @@ fn stopping_clusters(plan: &Plan) -> BTreeSet<String> {
         .collect()
 }
 
-/// The risks of one cluster's broker stops, in the apply's order: restarts
-/// and moves (each broker back in sync before the next), then destroys
-/// (each broker gone for the stops after it; topics the plan destroys are
-/// gone before them).
+/// The risks of one cluster's broker stops: restarts and moves, one at a
+/// time, each broker back in sync before the next. Destroys come last and
+/// stop a broker only once its replicas have moved: they take nothing away.
 fn cluster_risks(plan: &Plan, cluster: &str, partitions: &[LivePartition]) -> Vec<StopRisk> {
-    let brokers = |phase: fn(Action) -> bool| {
-        plan.changes
-            .iter()
-            .filter(move |c| c.cluster == cluster && c.kind == ResourceKind::Broker)
-            .filter(move |c| phase(c.action))
-            .filter_map(|c| Some((c, c.address.broker_id()?)))
-    };
-    let destroyed_topics: BTreeSet<&str> = plan
-        .changes
+    plan.changes
         .iter()
-        .filter(|c| c.cluster == cluster && c.kind == ResourceKind::Topic)
-        .filter(|c| c.action == Action::Destroy)
-        .map(|c| c.name.as_str())
-        .collect();
-    let mut risks = Vec::new();
-    let mut gone = BTreeSet::new();
-    for (change, id) in brokers(|a| matches!(a, Action::Restart | Action::Move)) {
-        risks.extend(stop_risk(change, id, partitions.iter(), &gone));
-    }
-    let remaining = partitions
-        .iter()
-        .filter(|p| !destroyed_topics.contains(p.topic.as_str()));
-    let remaining: Vec<&LivePartition> = remaining.collect();
-    for (change, id) in brokers(|a| a == Action::Destroy) {
-        risks.extend(stop_risk(change, id, remaining.iter().copied(), &gone));
-        gone.insert(id);
-    }
-    risks
+        .filter(|c| c.cluster == cluster && c.kind == ResourceKind::Broker)
+        .filter(|c| matches!(c.action, Action::Restart | Action::Move))
+        .filter_map(|c| stop_risk(c, c.address.broker_id()?, partitions))
+        .collect()
 }
 
-fn stop_risk<'a>(
-    change: &Change,
-    id: u32,
-    partitions: impl Iterator<Item = &'a LivePartition>,
-    gone: &BTreeSet<u32>,
-) -> Option<StopRisk> {
+fn stop_risk(change: &Change, id: u32, partitions: &[LivePartition]) -> Option<StopRisk> {
     let at_risk: Vec<PartitionRisk> = partitions
+        .iter()
         // Only partitions it is in sync with lose an in-sync replica.
         .filter(|p| p.isr.contains(&id))
         .filter_map(|p| {
-            let left = p
-                .isr
-                .iter()
-                .filter(|b| **b != id && !gone.contains(b))
-                .count();
+            let left = p.isr.iter().filter(|b| **b != id).count();
             let left = u32::try_from(left).unwrap_or(u32::MAX);
             (left < p.min_insync_replicas.max(1)).then(|| PartitionRisk {
                 topic: p.topic.clone(),
@@ -241,14 +313,14 @@ mod tests {
             (ResourceKind::Broker, "1", Action::Restart),
         ]);
         let healthy = live(vec![partition("orders", &[0, 1, 2], &[0, 1, 2], 2)]);
-        let safe = Availability::analyze(&restarts, &healthy).unwrap();
+        let safe = Availability::analyze(&restarts, &State::empty(), &healthy).unwrap();
         assert_eq!(safe, Availability::default());
 
         let fragile = live(vec![
             partition("audit", &[1], &[1], 1),
             partition("orders", &[0, 1, 2], &[0, 1], 2),
         ]);
-        let risky = Availability::analyze(&restarts, &fragile).unwrap();
+        let risky = Availability::analyze(&restarts, &State::empty(), &fragile).unwrap();
         let described: Vec<(String, Vec<String>)> = risky
             .risks
             .iter()
@@ -278,24 +350,50 @@ mod tests {
     }
 
     #[test]
-    fn destroys_come_last_and_each_leaves_the_ones_after_it_with_less() {
+    fn a_destroyed_broker_risks_nothing_and_its_replicas_are_listed_with_where_they_go() {
         let shrink = plan(&[
+            (ResourceKind::Broker, "0", Action::NoOp),
+            (ResourceKind::Broker, "1", Action::NoOp),
+            (ResourceKind::Broker, "2", Action::NoOp),
             (ResourceKind::Broker, "3", Action::Destroy),
-            (ResourceKind::Broker, "4", Action::Destroy),
             (ResourceKind::Topic, "scratch", Action::Destroy),
         ]);
         let partitions = live(vec![
-            partition("orders", &[2, 3, 4], &[2, 3, 4], 2),
-            partition("scratch", &[4], &[4], 1),
+            partition("orders", &[1, 2, 3], &[1, 2, 3], 2),
+            partition("scratch", &[3], &[3], 1),
         ]);
-        let analysis = Availability::analyze(&shrink, &partitions).unwrap();
-        assert_eq!(analysis.risks.len(), 1, "{analysis:?}");
+        let analysis = Availability::analyze(&shrink, &State::empty(), &partitions).unwrap();
+        assert_eq!(analysis.risks, [], "its replicas move before it stops");
+        assert_eq!(analysis.refused, []);
+        assert_eq!(analysis.moves.len(), 1, "{analysis:?}");
         assert_eq!(
-            analysis.risks[0].address.to_string(),
-            "cluster.events.broker.4"
+            analysis.moves[0].address.to_string(),
+            "cluster.events.broker.3"
         );
-        assert_eq!(analysis.risks[0].partitions[0].topic, "orders");
-        assert_eq!(analysis.risks[0].partitions[0].in_sync_left, 1);
+        let described: Vec<String> = analysis.moves[0]
+            .moves
+            .iter()
+            .map(|m| m.describe())
+            .collect();
+        // The topic the plan destroys is gone before the broker.
+        assert_eq!(described, ["orders-0: [1, 2, 3] → [1, 2, 0]"]);
+    }
+
+    #[test]
+    fn a_destroy_below_a_topics_replication_factor_is_refused() {
+        let shrink = plan(&[
+            (ResourceKind::Broker, "0", Action::NoOp),
+            (ResourceKind::Broker, "1", Action::NoOp),
+            (ResourceKind::Broker, "2", Action::Destroy),
+        ]);
+        let partitions = live(vec![partition("orders", &[0, 1, 2], &[0, 1, 2], 2)]);
+        let analysis = Availability::analyze(&shrink, &State::empty(), &partitions).unwrap();
+        assert_eq!(analysis.moves, []);
+        assert_eq!(analysis.refused.len(), 1);
+        assert_eq!(
+            analysis.refused[0].reason.to_string(),
+            "topic orders has replication factor 3, but only 2 brokers would remain ([0, 1]): add brokers or keep this one"
+        );
     }
 
     #[test]
@@ -303,17 +401,20 @@ mod tests {
         let restart = plan(&[(ResourceKind::Broker, "2", Action::Restart)]);
         let behind = live(vec![partition("orders", &[0, 1, 2], &[0, 1], 2)]);
         assert_eq!(
-            Availability::analyze(&restart, &behind).unwrap(),
+            Availability::analyze(&restart, &State::empty(), &behind).unwrap(),
             Availability::default()
         );
         let unread = BTreeMap::from([(
             "events".to_string(),
             PartitionReport::Unavailable("no broker answers".into()),
         )]);
-        let analysis = Availability::analyze(&restart, &unread).unwrap();
+        let analysis = Availability::analyze(&restart, &State::empty(), &unread).unwrap();
         assert_eq!(analysis.not_analyzed["events"], "no broker answers");
         let updates = plan(&[(ResourceKind::Broker, "2", Action::Update)]);
-        assert_eq!(Availability::analyze(&updates, &unread), None);
+        assert_eq!(
+            Availability::analyze(&updates, &State::empty(), &unread),
+            None
+        );
         assert_eq!(Availability::not_possible(&updates, "offline"), None);
     }
 }

@@ -14,6 +14,7 @@ mod drift;
 pub mod dynamic_configs;
 mod pairs;
 mod placement;
+pub mod reassignment;
 mod resources;
 mod waiting;
 

@@ -37,6 +37,13 @@ pub(super) fn cluster(
     d.field("kafka.kind", bk, ak, |k| k.kind, false);
     d.field("kafka.dist", bk, ak, |k| k.dist.clone(), false);
     d.field("kafka.endpoint", bk, ak, |k| k.endpoint.clone(), false);
+    d.field(
+        "kafka.reassignment_throttle",
+        bk,
+        ak,
+        |k| k.reassignment_throttle,
+        false,
+    );
     d.map(
         "config",
         before.map(|b| &b.config),

@@ -144,15 +144,40 @@ fn render_drift(out: &mut String, drift: &[Drift], changes: bool, p: &Painter) {
     });
 }
 
-/// The availability analysis: the broker stops that would take partitions
+/// The availability analysis: the replicas destroyed brokers hand over
+/// first (or why they cannot), the broker stops that would take partitions
 /// below `min.insync.replicas` or offline, and the clusters not analyzed.
 fn render_availability(out: &mut String, availability: &Availability, p: &Painter) {
     let _ = writeln!(out, "\n{}", p.bold("Availability:"));
     for (cluster, why) in &availability.not_analyzed {
         let _ = writeln!(out, "  not analyzed for cluster {cluster}: {why}");
     }
+    for broker in &availability.moves {
+        let count = broker.moves.len();
+        let title = format!(
+            "# {} hands over its {} before it stops",
+            broker.address,
+            if count == 1 {
+                "replica".to_string()
+            } else {
+                format!("{count} replicas")
+            }
+        );
+        let _ = writeln!(out, "\n  {}", p.bold(&title));
+        for m in &broker.moves {
+            let _ = writeln!(out, "  #   {}", m.describe());
+        }
+    }
+    for refused in &availability.refused {
+        let title = format!("# {} cannot be destroyed", refused.address);
+        let _ = writeln!(out, "\n  {}", p.bold(&title));
+        let _ = writeln!(out, "  #   {}", refused.reason);
+    }
+    if !availability.refused.is_empty() {
+        out.push_str("\n  kmesos plan and apply refuse this plan.\n");
+    }
     if availability.risks.is_empty() {
-        if availability.not_analyzed.is_empty() {
+        if availability.not_analyzed.is_empty() && availability.refused.is_empty() {
             out.push_str(
                 "  every broker stop keeps each partition at or above min.insync.replicas\n",
             );
@@ -491,6 +516,44 @@ mod tests {
             "{changed}"
         );
         assert!(!render(&plan(), false).contains("Note:"));
+    }
+
+    #[test]
+    fn a_destroyed_brokers_moves_and_a_refused_destroy_are_shown_in_the_availability_section() {
+        use crate::plan::availability::{BrokerMoves, RefusedDestroy};
+        use crate::plan::reassignment::{ReplicaMove, TooFewBrokers};
+        let mut p = plan();
+        p.availability = Some(Availability {
+            moves: vec![BrokerMoves {
+                address: crate::Address::of_broker("c", 3),
+                moves: vec![ReplicaMove {
+                    topic: "orders".into(),
+                    partition: 0,
+                    replicas: vec![1, 3, 2],
+                    target: vec![1, 0, 2],
+                }],
+            }],
+            refused: vec![RefusedDestroy {
+                address: crate::Address::of_broker("c", 2),
+                reason: TooFewBrokers {
+                    topic: "orders".into(),
+                    replication_factor: 3,
+                    remaining: vec![0, 1],
+                },
+            }],
+            ..Availability::default()
+        });
+        let text = render(&p, false);
+        let section = &text[text.find("Availability:").expect("the section")..];
+        assert_eq!(
+            section,
+            "Availability:\n\n  \
+             # cluster.c.broker.3 hands over its replica before it stops\n  \
+             #   orders-0: [1, 3, 2] → [1, 0, 2]\n\n  \
+             # cluster.c.broker.2 cannot be destroyed\n  \
+             #   topic orders has replication factor 3, but only 2 brokers would remain ([0, 1]): add brokers or keep this one\n\n  \
+             kmesos plan and apply refuse this plan.\n"
+        );
     }
 
     #[test]

@@ -3,13 +3,16 @@
 //!
 //! [`probe`] is the health check ("does a Kafka broker answer on host:port?");
 //! [`BrokerConnection::send`] sends any kafka-protocol request at the highest
-//! version both sides support; `ops` adds typed admin calls on top.
+//! version both sides support; `ops` adds typed admin calls on top, and
+//! `reassignments` partition moves.
 
 mod ops;
+mod reassignments;
 
 pub use ops::{
     BrokerAddress, ClusterMetadata, NewTopic, PartitionMetadata, TopicMetadata, TopicOutcome,
 };
+pub use reassignments::Reassignment;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

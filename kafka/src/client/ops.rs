@@ -280,7 +280,7 @@ impl BrokerConnection {
         Ok(())
     }
 
-    fn timeout_ms(&self) -> i32 {
+    pub(super) fn timeout_ms(&self) -> i32 {
         i32::try_from(self.timeout.as_millis()).unwrap_or(i32::MAX)
     }
 }

@@ -70,6 +70,7 @@ impl From<core::BrokerPhase> for wire::BrokerPhase {
             Core::Running => Wire::Running,
             Core::Probing => Wire::Probing,
             Core::WaitingToStop => Wire::WaitingToStop,
+            Core::Reassigning => Wire::Reassigning,
             Core::Stopping => Wire::Stopping,
             Core::Stopped => Wire::Stopped,
             Core::Failed => Wire::Failed,

@@ -12,7 +12,8 @@
 //! (or a broker restart); [`target`] turns the change set into steps;
 //! [`phases`] orders them and moves the run on; [`run`] keeps each step's
 //! stage and ends the run; one executor per kind of resource
-//! ([`cluster_steps`], [`broker_steps`] with [`restarts`], [`topic_steps`],
+//! ([`cluster_steps`], [`broker_steps`] with [`restarts`] and [`reassign`],
+//! [`topic_steps`],
 //! [`client_steps`]), and [`dynamic_configs`] for what running brokers take
 //! without a restart.
 
@@ -22,6 +23,7 @@ mod cluster_steps;
 mod dynamic_configs;
 mod phases;
 mod placement_deadline;
+mod reassign;
 mod restarts;
 mod run;
 mod submission;
@@ -30,6 +32,7 @@ mod topic_steps;
 
 pub(super) use dynamic_configs::dynamic_config_done;
 pub(super) use phases::advance;
+pub(super) use reassign::{reassignment_asked, reassignment_read, throttle_cleared};
 pub(super) use restarts::probed;
 pub(super) use run::cancel;
 pub(super) use submission::{restart_broker, submit};

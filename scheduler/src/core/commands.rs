@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use engine::plan::reassignment::ReplicaMove;
 use engine::plan::{Action, StalePlan};
 use engine::Address;
 use mesos::proto::{offer, AgentId, Filters, OfferId, TaskId};
@@ -107,6 +108,44 @@ pub enum KafkaAdmin {
         brokers: BTreeMap<u32, String>,
         topics: Vec<String>,
     },
+    /// Read, through the first of `endpoints` that answers, the cluster's
+    /// partitions (replicas, ISR) and its running partition reassignments,
+    /// while replicas move off broker `id`; answer with
+    /// [`Event::ReassignmentRead`](super::Event::ReassignmentRead).
+    ReadReassignment {
+        cluster: String,
+        id: u32,
+        endpoints: Vec<String>,
+    },
+    /// Set the replication throttle, if any, then ask the controller to
+    /// move the partitions (AlterPartitionReassignments) so that broker
+    /// `id` holds none; answer with
+    /// [`Event::ReassignmentAsked`](super::Event::ReassignmentAsked).
+    Reassign {
+        cluster: String,
+        id: u32,
+        endpoints: Vec<String>,
+        moves: Vec<ReplicaMove>,
+        throttle: Option<Throttle>,
+    },
+    /// Delete the replication throttles a [`KafkaAdmin::Reassign`] set:
+    /// the rates of `brokers`, the throttled replicas of `topics`; answer
+    /// with [`Event::ThrottleCleared`](super::Event::ThrottleCleared).
+    ClearThrottle {
+        cluster: String,
+        id: u32,
+        endpoints: Vec<String>,
+        brokers: Vec<u32>,
+        topics: Vec<String>,
+    },
+}
+
+/// A replication throttle for partition moves: `rate` bytes per second on
+/// each of `brokers`, for the replicas that move.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Throttle {
+    pub rate: u64,
+    pub brokers: Vec<u32>,
 }
 
 /// The answer to an API request the core handled.
@@ -230,6 +269,9 @@ pub enum BrokerPhase {
     /// Running, to be stopped once every partition it hosts keeps
     /// `min.insync.replicas` in-sync replicas without it.
     WaitingToStop,
+    /// To be destroyed: its partitions move to the brokers that stay
+    /// before it is stopped.
+    Reassigning,
     Stopping,
     Stopped,
     Failed,

@@ -2,6 +2,7 @@
 //! the `mesos` client), requests from the HTTP API, answers to the commands it
 //! asked the shell to carry out (probes, Kafka admin calls), and the clock.
 
+use engine::plan::availability::LivePartition;
 use engine::plan::Plan;
 use engine::Config;
 use mesos::proto::{Offer, OfferId, TaskStatus};
@@ -15,6 +16,15 @@ pub struct PartitionHealth {
     /// `min.insync.replicas` without it: stopping it now would refuse
     /// acks=all writes to them (or take them offline).
     pub needing_it: u32,
+}
+
+/// A cluster's partitions and its running reassignments, read while
+/// replicas move off a broker.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LiveReassignment {
+    pub partitions: Vec<LivePartition>,
+    /// The partitions whose reassignment runs, as (topic, partition).
+    pub running: Vec<(String, i32)>,
 }
 
 /// One input to [`Core::handle`](super::Core::handle).
@@ -88,6 +98,24 @@ pub enum Event {
         cluster: String,
         change: engine::state::OutsideEvent,
         via: String,
+    },
+    /// The answer to [`KafkaAdmin::ReadReassignment`](super::KafkaAdmin::ReadReassignment).
+    ReassignmentRead {
+        cluster: String,
+        id: u32,
+        read: Result<LiveReassignment, String>,
+    },
+    /// The answer to [`KafkaAdmin::Reassign`](super::KafkaAdmin::Reassign).
+    ReassignmentAsked {
+        cluster: String,
+        id: u32,
+        error: Option<String>,
+    },
+    /// The answer to [`KafkaAdmin::ClearThrottle`](super::KafkaAdmin::ClearThrottle).
+    ThrottleCleared {
+        cluster: String,
+        id: u32,
+        error: Option<String>,
     },
     /// Refresh the state from the live brokers (before a plan).
     RefreshRequested,

@@ -221,6 +221,9 @@ pub enum Stage {
     /// A broker to restart or move waits until stopping it is safe for its
     /// partitions (Apache Kafka: their ISR keeps `min.insync.replicas`).
     CheckingStop,
+    /// A broker to destroy waits until its partitions have moved to the
+    /// brokers that stay (Apache Kafka's partition reassignment).
+    Reassigning,
     /// Its work was handed out (launch pending, Kafka admin call sent, kill sent).
     Started,
     /// A restarted broker is relaunching (its old task is gone).

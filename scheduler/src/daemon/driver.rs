@@ -12,7 +12,7 @@ use mesos::scheduler::{Events, SchedulerEvent};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::endpoints::Endpoints;
-use super::{kafka_ops, live_read, mesos_calls};
+use super::{kafka_ops, live_read, mesos_calls, reassignment};
 use crate::core::{
     ApplyRefusal, Command, Core, CoreState, Event, KafkaAdmin, MesosCall, Progress, RefreshOutcome,
     Reply,
@@ -274,6 +274,31 @@ impl Driver {
                 }
                 spawn_kafka(done, live_read::read(cluster, brokers, topics));
             }
+            KafkaAdmin::ReadReassignment {
+                cluster,
+                id,
+                endpoints,
+            } => spawn_kafka(done, reassignment::read(cluster, id, endpoints)),
+            KafkaAdmin::Reassign {
+                cluster,
+                id,
+                endpoints,
+                moves,
+                throttle,
+            } => spawn_kafka(
+                done,
+                reassignment::reassign(cluster, id, endpoints, moves, throttle),
+            ),
+            KafkaAdmin::ClearThrottle {
+                cluster,
+                id,
+                endpoints,
+                brokers,
+                topics,
+            } => spawn_kafka(
+                done,
+                reassignment::clear_throttle(cluster, id, endpoints, brokers, topics),
+            ),
         }
     }
 

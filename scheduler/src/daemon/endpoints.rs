@@ -122,6 +122,7 @@ mod tests {
                 kind: KafkaKind::Tansu,
                 dist: None,
                 endpoint: endpoint.map(str::to_string),
+                reassignment_throttle: None,
             },
             config: Default::default(),
             brokers: Default::default(),

@@ -348,7 +348,10 @@ impl Sim {
             Command::Mesos(MesosCall::Reconcile { tasks }) => self.answer_reconcile(tasks),
             Command::Kafka(KafkaAdmin::ProbeBroker { .. })
             | Command::Kafka(KafkaAdmin::ApplyDynamicConfig { .. })
-            | Command::Kafka(KafkaAdmin::TopicOp { .. }) => self.asked.push(command.clone()),
+            | Command::Kafka(KafkaAdmin::TopicOp { .. })
+            | Command::Kafka(KafkaAdmin::ReadReassignment { .. })
+            | Command::Kafka(KafkaAdmin::Reassign { .. })
+            | Command::Kafka(KafkaAdmin::ClearThrottle { .. }) => self.asked.push(command.clone()),
             _ => {}
         }
     }
@@ -824,6 +827,23 @@ impl Sim {
         panic!("the cluster does not settle");
     }
 
+    /// The master answers a reconciliation of every live task: running
+    /// (no uuid, as reconciliation answers carry none).
+    pub fn reconcile_as_running(&mut self) -> Vec<Command> {
+        let ids: Vec<String> = self
+            .live()
+            .values()
+            .flatten()
+            .map(|t| t.task_id.clone())
+            .collect();
+        let mut out = Vec::new();
+        for id in &ids {
+            let status = self.status(id, TaskState::TaskRunning, false);
+            out.extend(self.handle(Event::StatusUpdate(status)));
+        }
+        out
+    }
+
     pub fn deliver_kills(&mut self) {
         for id in std::mem::take(&mut self.kills) {
             let reachable = self
@@ -904,8 +924,9 @@ impl Sim {
     }
 }
 
-/// The answer to a probe, dynamic config change or topic operation the
-/// core asked for (a probe with `healthy` and `partitions`; the others
+/// The answer to a probe, dynamic config change, topic operation or
+/// partition reassignment the core asked for (a probe with `healthy` and
+/// `partitions`; a reassignment read finds no partition left; the others
 /// succeed); `None` for other commands.
 pub fn answer(asked: Command, healthy: bool, partitions: PartitionHealth) -> Option<Event> {
     let Command::Kafka(work) = asked else {
@@ -930,9 +951,52 @@ pub fn answer(asked: Command, healthy: bool, partitions: PartitionHealth) -> Opt
             topic: op.topic().to_string(),
             error: None,
         },
+        KafkaAdmin::ReadReassignment { cluster, id, .. } => Event::ReassignmentRead {
+            cluster,
+            id,
+            read: Ok(Default::default()),
+        },
+        KafkaAdmin::Reassign { cluster, id, .. } => Event::ReassignmentAsked {
+            cluster,
+            id,
+            error: None,
+        },
+        KafkaAdmin::ClearThrottle { cluster, id, .. } => Event::ThrottleCleared {
+            cluster,
+            id,
+            error: None,
+        },
         KafkaAdmin::ReadLive { .. } => return None,
     })
 }
+
+/// Four agents on three racks, for Apache Kafka clusters.
+pub const APACHE_AGENTS: &[(&str, &str)] = &[
+    ("node-1", "r1"),
+    ("node-2", "r2"),
+    ("node-3", "r3"),
+    ("node-4", "r1"),
+];
+
+/// An Apache Kafka cluster of four brokers, one per agent.
+pub const APACHE_EVENTS: &str = r#"
+cluster "events" {
+  kafka {
+    kind = "apache"
+    dist = "kafka-4.1.0.tgz"
+  }
+  broker "0..3" {
+    cpus = 1
+    mem  = 2048
+    disk = 4096
+    port = "31000..31999"
+    constraints = {
+      hostname = "unique"
+    }
+    stickiness = "1m"
+  }
+}
+"#;
 
 pub fn load(hcl: &str) -> engine::Config {
     let files = [engine::SourceFile::new("main.hcl", hcl)];

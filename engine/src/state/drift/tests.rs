@@ -14,6 +14,7 @@ fn state() -> State {
             kind: KafkaKind::Tansu,
             dist: None,
             endpoint: None,
+            reassignment_throttle: None,
         },
         config: BTreeMap::new(),
         brokers: BTreeMap::new(),

@@ -1,13 +1,14 @@
 //! A broker's step: created (recorded, launched through the offers, done
 //! once it runs); updated in place (its spec recorded, the dynamic
-//! properties the plan marked set on it while it runs); destroyed (stopped,
-//! then removed, its record kept while its volume waits to be given back).
-//! Restarts and moves are [`super::restarts`].
+//! properties the plan marked set on it while it runs); destroyed (its
+//! partitions moved off first, [`super::reassign`]; stopped, then removed,
+//! its record kept while its volume waits to be given back). Restarts and
+//! moves are [`super::restarts`].
 
 use engine::plan::Action;
 use engine::state::BrokerState;
 
-use super::{dynamic_configs, placement_deadline, restarts, run, target};
+use super::{dynamic_configs, placement_deadline, reassign, restarts, run, target};
 use crate::core::record::{BrokerRecord, Stage, Step};
 use crate::core::{tasks, BrokerKey, BrokerPhase, Core, Out, TaskPhase};
 
@@ -111,13 +112,19 @@ fn update(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, out: &mut Out
             dynamic_configs::send(core, i, step, Some(key.1), out);
         }
         Stage::Started => dynamic_configs::send(core, i, step, Some(key.1), out),
-        Stage::CheckingStop | Stage::Relaunching | Stage::Probing | Stage::Done => {}
+        Stage::CheckingStop
+        | Stage::Reassigning
+        | Stage::Relaunching
+        | Stage::Probing
+        | Stage::Done => {}
     }
 }
 
 fn destroy(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, now: u64, out: &mut Out) {
     match step.stage {
+        Stage::Pending if reassign::needed(core, key) => reassign::start(core, i, key, now, out),
         Stage::Pending => stop(core, i, key, now, out),
+        Stage::Reassigning => reassign::work_on(core, key, now, out),
         Stage::Started => remove_once_stopped(core, i, key, out),
         Stage::CheckingStop | Stage::Relaunching | Stage::Probing | Stage::Done => {}
     }

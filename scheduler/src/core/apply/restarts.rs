@@ -52,7 +52,8 @@ pub(super) fn work_on(
         Stage::Probing if running => probe(core, key, now, false, BrokerPhase::Probing, out),
         // It failed again before it was found healthy.
         Stage::Probing => run::set_stage(core, i, Stage::Relaunching, out),
-        Stage::Done => {}
+        // Destroys only.
+        Stage::Reassigning | Stage::Done => {}
     }
 }
 
@@ -104,9 +105,7 @@ fn probe(
     phase: BrokerPhase,
     out: &mut Out,
 ) {
-    let interval = millis(core.config.probe_interval);
-    let due = immediately || core.probes.get(key).is_none_or(|at| now >= at + interval);
-    if !due {
+    if !due(core, key, now, immediately) {
         return;
     }
     let Some(endpoint) = core.endpoint(&key.0, key.1) else {
@@ -121,6 +120,13 @@ fn probe(
         id: key.1,
         endpoint,
     });
+}
+
+/// Whether a probe (or reassignment read) of the broker is due: none was
+/// sent within the probe interval, or it is wanted `immediately`.
+pub(super) fn due(core: &Core, key: &BrokerKey, now: u64, immediately: bool) -> bool {
+    let interval = millis(core.config.probe_interval);
+    immediately || core.probes.get(key).is_none_or(|at| now >= at + interval)
 }
 
 /// `Event::BrokerProbe`: a broker waiting to stop is stopped once that is
@@ -173,7 +179,8 @@ pub(in crate::core) fn probed(
             core.progress_broker(&key, BrokerPhase::WaitingToStop, Some(detail), out);
         }
         // Found for the stages above only.
-        Stage::Pending | Stage::Started | Stage::Relaunching | Stage::Done => {}
+        Stage::Pending | Stage::Started | Stage::Relaunching | Stage::Reassigning | Stage::Done => {
+        }
     }
 }
 
@@ -187,7 +194,7 @@ fn allowed(core: &Core) -> bool {
 }
 
 /// "1 partition", "4 partitions".
-fn count(n: u32, noun: &str) -> String {
+pub(super) fn count(n: u32, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {
