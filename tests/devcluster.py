@@ -20,6 +20,14 @@ KMESOS = ROOT / "target" / "debug" / "kmesos"
 QUICKSTART = ROOT / "examples" / "quickstart"
 # The same on tansu, the light broker.
 TANSU_EXAMPLE = ROOT / "examples" / "tansu"
+# The resources of a small Apache Kafka broker, as lines of a `broker`
+# block: four of them fit the dev agents beside each other.
+SMALL_APACHE_BROKER = '''    cpus = 0.5
+    mem  = 640
+    heap = 256
+    disk = 1024
+    port = "31000..31999"
+'''
 # One small tansu broker, for tests that need a broker running and no more.
 ONE_BROKER = '''
 cluster "solo" {

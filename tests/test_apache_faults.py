@@ -10,7 +10,7 @@ import os
 import signal
 import urllib.request
 
-from devcluster import DevCluster, processes
+from devcluster import SMALL_APACHE_BROKER, DevCluster, processes
 from kafka_clients import AcksAllProducer, consume_group, fully_in_sync
 
 # Brokers 0-2 are the KRaft voters, one per agent; broker 3 is a broker only,
@@ -35,12 +35,7 @@ cluster "faults" {
     constraints = {
       hostname = "unique"
     }
-    cpus = 0.5
-    mem  = 640
-    heap = 256
-    disk = 1024
-    port = "31000..31999"
-  }
+''' + SMALL_APACHE_BROKER + '''  }
   broker "3" {
     stickiness = "5s"
     failover {
@@ -48,12 +43,7 @@ cluster "faults" {
       max_delay = "10s"
       max_tries = 0
     }
-    cpus = 0.5
-    mem  = 640
-    heap = 256
-    disk = 1024
-    port = "31000..31999"
-  }
+''' + SMALL_APACHE_BROKER + '''  }
   topic "orders" {
     partitions         = 4
     replication_factor = 3

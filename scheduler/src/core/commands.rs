@@ -129,23 +129,25 @@ pub enum KafkaAdmin {
         throttle: Option<Throttle>,
     },
     /// Delete the replication throttles a [`KafkaAdmin::Reassign`] set:
-    /// the rates of `brokers`, the throttled replicas of `topics`; answer
-    /// with [`Event::ThrottleCleared`](super::Event::ThrottleCleared).
+    /// the rates of `brokers` (id → endpoint: a broker takes its own
+    /// configs only), the throttled replicas of `topics`; answer with
+    /// [`Event::ThrottleCleared`](super::Event::ThrottleCleared).
     ClearThrottle {
         cluster: String,
         id: u32,
         endpoints: Vec<String>,
-        brokers: Vec<u32>,
+        brokers: BTreeMap<u32, String>,
         topics: Vec<String>,
     },
 }
 
 /// A replication throttle for partition moves: `rate` bytes per second on
-/// each of `brokers`, for the replicas that move.
+/// each of `brokers` (id → endpoint: a broker takes its own configs only),
+/// for the replicas that move.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Throttle {
     pub rate: u64,
-    pub brokers: Vec<u32>,
+    pub brokers: BTreeMap<u32, String>,
 }
 
 /// The answer to an API request the core handled.

@@ -84,18 +84,12 @@ pub async fn clear_throttle(
     cluster: String,
     id: u32,
     endpoints: Vec<String>,
-    brokers: Vec<u32>,
+    brokers: BTreeMap<u32, String>,
     topics: Vec<String>,
 ) -> Event {
     let cleared = async {
+        set_rates(&brokers, &deletes(&RATES)).await?;
         let mut connection = connect(&endpoints).await?;
-        let rates = deletes(&RATES);
-        for broker in &brokers {
-            let resource = ConfigResource::Broker(broker.to_string());
-            connection
-                .incremental_alter_configs(&resource, &rates, false)
-                .await?;
-        }
         let replicas = deletes(&[LEADER_REPLICAS, FOLLOWER_REPLICAS]);
         for topic in topics {
             let resource = ConfigResource::Topic(topic);
@@ -124,12 +118,7 @@ async fn set_throttle(
             value: throttle.rate.to_string(),
         })
         .collect();
-    for broker in &throttle.brokers {
-        let resource = ConfigResource::Broker(broker.to_string());
-        connection
-            .incremental_alter_configs(&resource, &rates, false)
-            .await?;
-    }
+    set_rates(&throttle.brokers, &rates).await?;
     for (topic, (leader, follower)) in throttled_replicas(moves) {
         let mut changes = vec![ConfigChange::Set {
             name: LEADER_REPLICAS.to_string(),
@@ -144,6 +133,22 @@ async fn set_throttle(
         let resource = ConfigResource::Topic(topic.to_string());
         connection
             .incremental_alter_configs(&resource, &changes, false)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Makes the rate `changes` on each broker, through its own endpoint: a
+/// broker takes changes to its own configs only.
+async fn set_rates(
+    brokers: &BTreeMap<u32, String>,
+    changes: &[ConfigChange],
+) -> Result<(), KafkaError> {
+    for (id, endpoint) in brokers {
+        let mut connection = BrokerConnection::connect(endpoint, CALL_TIMEOUT).await?;
+        let resource = ConfigResource::Broker(id.to_string());
+        connection
+            .incremental_alter_configs(&resource, changes, false)
             .await?;
     }
     Ok(())

@@ -247,18 +247,11 @@ fn brokers(core: &Core, cluster: &str) -> (BTreeSet<u32>, BTreeMap<u32, Option<S
     (leaving.collect(), remaining.collect())
 }
 
-/// The cluster's running brokers.
-fn running_brokers(core: &Core, cluster: &str) -> Vec<u32> {
-    let ids = core
-        .doc
-        .state
-        .clusters
-        .get(cluster)
-        .map(|c| c.brokers.keys());
-    ids.into_iter()
-        .flatten()
-        .filter(|id| core.running(cluster, **id))
-        .copied()
+/// The cluster's running brokers, each with its endpoint.
+fn running_brokers(core: &Core, cluster: &str) -> BTreeMap<u32, String> {
+    let cs = core.doc.state.clusters.get(cluster);
+    let ids = cs.into_iter().flat_map(|c| c.brokers.keys());
+    ids.filter_map(|id| Some((*id, core.endpoint(cluster, *id)?)))
         .collect()
 }
 
@@ -266,11 +259,9 @@ fn running_brokers(core: &Core, cluster: &str) -> Vec<u32> {
 /// the apply keeps first.
 fn endpoints(core: &Core, cluster: &str) -> Vec<String> {
     let (leaving, _) = brokers(core, cluster);
-    let mut ids = running_brokers(core, cluster);
-    ids.sort_by_key(|id| leaving.contains(id));
-    ids.iter()
-        .filter_map(|id| core.endpoint(cluster, *id))
-        .collect()
+    let mut running: Vec<(u32, String)> = running_brokers(core, cluster).into_iter().collect();
+    running.sort_by_key(|(id, _)| leaving.contains(id));
+    running.into_iter().map(|(_, endpoint)| endpoint).collect()
 }
 
 /// The cluster's `reassignment_throttle` in the apply's target, bytes/s.
