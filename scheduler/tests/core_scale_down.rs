@@ -232,6 +232,22 @@ fn a_scheduler_restart_mid_reassignment_resumes_without_asking_for_the_running_m
 }
 
 #[test]
+fn a_replica_out_of_sync_on_a_broker_that_is_not_running_does_not_hold_the_stop() {
+    let (mut sim, _) = scale_down_until_the_moves_are_asked();
+    let mut stranded = moved();
+    // Broker 9 is not running: its replica cannot catch up now.
+    stranded
+        .partitions
+        .push(partition("audit", 0, &[0, 9], &[0]));
+    sim.advance(Duration::from_secs(6));
+    read(&mut sim, stranded);
+    assert!(matches!(
+        asked(&mut sim).as_slice(),
+        [KafkaAdmin::ClearThrottle { .. }]
+    ));
+}
+
+#[test]
 fn a_scale_down_below_a_topics_replication_factor_fails_without_stopping_the_broker() {
     let mut sim = Sim::running(AGENTS, &events());
     sim.apply(&scaled_down());

@@ -302,6 +302,13 @@ mod tests {
         plan
     }
 
+    /// Broker 2 of 0-2 destroyed.
+    const THREE_TO_TWO: &[(ResourceKind, &str, Action)] = &[
+        (ResourceKind::Broker, "0", Action::NoOp),
+        (ResourceKind::Broker, "1", Action::NoOp),
+        (ResourceKind::Broker, "2", Action::Destroy),
+    ];
+
     fn live(partitions: Vec<LivePartition>) -> BTreeMap<String, PartitionReport> {
         BTreeMap::from([("events".to_string(), PartitionReport::Read(partitions))])
     }
@@ -380,12 +387,36 @@ mod tests {
     }
 
     #[test]
+    fn the_json_plan_carries_the_moves_and_the_refusals() {
+        let shrink = plan(THREE_TO_TWO);
+        // The plan's JSON "availability" with the partitions `live` reports.
+        let analyzed = |partitions| {
+            let mut analyzed = shrink.clone();
+            analyzed.availability = Availability::analyze(&shrink, &State::empty(), &partitions);
+            let json = crate::render::json::render(&analyzed);
+            serde_json::from_str::<serde_json::Value>(&json).unwrap()["availability"].clone()
+        };
+        let movable = analyzed(live(vec![partition("orders", &[0, 2], &[0, 2], 1)]));
+        assert_eq!(
+            movable,
+            serde_json::json!({"moves": [{
+                "address": "cluster.events.broker.2",
+                "moves": [{"topic": "orders", "partition": 0, "replicas": [0, 2], "target": [0, 1]}]
+            }]})
+        );
+        let wide = analyzed(live(vec![partition("orders", &[0, 1, 2], &[0, 1, 2], 2)]));
+        assert_eq!(
+            wide,
+            serde_json::json!({"refused": [{
+                "address": "cluster.events.broker.2",
+                "reason": {"topic": "orders", "replication_factor": 3, "remaining": [0, 1]}
+            }]})
+        );
+    }
+
+    #[test]
     fn a_destroy_below_a_topics_replication_factor_is_refused() {
-        let shrink = plan(&[
-            (ResourceKind::Broker, "0", Action::NoOp),
-            (ResourceKind::Broker, "1", Action::NoOp),
-            (ResourceKind::Broker, "2", Action::Destroy),
-        ]);
+        let shrink = plan(THREE_TO_TWO);
         let partitions = live(vec![partition("orders", &[0, 1, 2], &[0, 1, 2], 2)]);
         let analysis = Availability::analyze(&shrink, &State::empty(), &partitions).unwrap();
         assert_eq!(analysis.moves, []);

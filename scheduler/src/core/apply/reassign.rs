@@ -4,8 +4,8 @@
 //! running reassignments are read; the partitions still on the broker and
 //! not moving yet are reassigned where [`engine::plan::reassignment`] puts
 //! them (the cluster's `reassignment_throttle` set first); once no
-//! partition is on it, none is moving and every ISR is full, the throttle
-//! is deleted and the broker stopped. Nothing of this is kept but the
+//! partition is on it, none is moving and no replica on a running broker
+//! is out of sync, the throttle is deleted and the broker stopped. Nothing of this is kept but the
 //! stage: a core rebuilt mid-way reads again and asks only for the moves
 //! not running, so asking again is safe.
 
@@ -84,14 +84,18 @@ pub(in crate::core) fn reassignment_read(
     };
     let running: BTreeSet<(&str, i32)> =
         live.running.iter().map(|(t, p)| (t.as_str(), *p)).collect();
+    // A replica out of sync on a broker that is not running cannot catch
+    // up now, and stopping a broker that holds nothing takes nothing from it.
+    let up = running_brokers(core, &key.0);
+    let catching_up = |p: &LivePartition| {
+        p.replicas
+            .iter()
+            .any(|r| !p.isr.contains(r) && up.contains_key(r))
+    };
     let left: BTreeSet<(&str, i32)> = live
         .partitions
         .iter()
-        .filter(|p| {
-            p.replicas.contains(&key.1)
-                || running.contains(&name(p))
-                || p.isr.len() < p.replicas.len()
-        })
+        .filter(|p| p.replicas.contains(&key.1) || running.contains(&name(p)) || catching_up(p))
         .map(name)
         .collect();
     if left.is_empty() {
