@@ -130,14 +130,13 @@ pub enum KafkaAdmin {
     },
     /// Delete the replication throttles a [`KafkaAdmin::Reassign`] set:
     /// the rates of `brokers` (id → endpoint: a broker takes its own
-    /// configs only), the throttled replicas of `topics`; answer with
+    /// configs only), the throttled replicas of every topic; answer with
     /// [`Event::ThrottleCleared`](super::Event::ThrottleCleared).
     ClearThrottle {
         cluster: String,
         id: u32,
         endpoints: Vec<String>,
         brokers: BTreeMap<u32, String>,
-        topics: Vec<String>,
     },
 }
 

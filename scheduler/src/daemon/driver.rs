@@ -294,10 +294,9 @@ impl Driver {
                 id,
                 endpoints,
                 brokers,
-                topics,
             } => spawn_kafka(
                 done,
-                reassignment::clear_throttle(cluster, id, endpoints, brokers, topics),
+                reassignment::clear_throttle(cluster, id, endpoints, brokers),
             ),
         }
     }

@@ -79,20 +79,20 @@ pub async fn reassign(
     }
 }
 
-/// Deletes the rates on `brokers` and the throttled replicas of `topics`.
+/// Deletes the rates on `brokers` and the throttled replicas of every topic.
 pub async fn clear_throttle(
     cluster: String,
     id: u32,
     endpoints: Vec<String>,
     brokers: BTreeMap<u32, String>,
-    topics: Vec<String>,
 ) -> Event {
     let cleared = async {
         set_rates(&brokers, &deletes(&RATES)).await?;
         let mut connection = connect(&endpoints).await?;
+        let topics = connection.metadata(None).await?.topics;
         let replicas = deletes(&[LEADER_REPLICAS, FOLLOWER_REPLICAS]);
         for topic in topics {
-            let resource = ConfigResource::Topic(topic);
+            let resource = ConfigResource::Topic(topic.name);
             connection
                 .incremental_alter_configs(&resource, &replicas, false)
                 .await?;

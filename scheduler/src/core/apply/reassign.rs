@@ -19,7 +19,7 @@ use engine::Address;
 use super::broker_steps::stop;
 use super::restarts::{count, due};
 use super::{run, target};
-use crate::core::record::Stage;
+use crate::core::record::{ApplyRun, Stage};
 use crate::core::{BrokerKey, BrokerPhase, Core, KafkaAdmin, LiveReassignment, Out, Throttle};
 
 /// Whether destroying the broker moves its partitions first: an Apache
@@ -99,7 +99,7 @@ pub(in crate::core) fn reassignment_read(
         .map(name)
         .collect();
     if left.is_empty() {
-        return finish(core, i, &key, &live, now, out);
+        return finish(core, i, &key, now, out);
     }
     let n = u32::try_from(left.len()).unwrap_or(u32::MAX);
     let detail = format!(
@@ -191,29 +191,36 @@ pub(in crate::core) fn throttle_cleared(
 
 /// Nothing is left on the broker: the throttle (if the cluster has one) is
 /// removed, then the broker stopped.
-fn finish(
-    core: &mut Core,
-    i: usize,
-    key: &BrokerKey,
-    live: &LiveReassignment,
-    now: u64,
-    out: &mut Out,
-) {
+fn finish(core: &mut Core, i: usize, key: &BrokerKey, now: u64, out: &mut Out) {
     if throttle_rate(core, &key.0).is_none() {
         core.probes.remove(key);
         return stop(core, i, key, now, out);
     }
-    if core.reassigning.contains(key) {
-        return;
+    if core.reassigning.insert(key.clone()) {
+        clear_throttle(core, key, out);
     }
-    let topics: BTreeSet<&String> = live.partitions.iter().map(|p| &p.topic).collect();
-    core.reassigning.insert(key.clone());
+}
+
+/// The apply ended (failed or cancelled) while partitions moved off
+/// brokers: the throttles it set go (the moves Kafka runs carry on,
+/// unthrottled); the answers find no step and change nothing.
+pub(super) fn abandoned(core: &Core, run: &ApplyRun, out: &mut Out) {
+    let reassigning = run.steps.iter().filter(|s| s.stage == Stage::Reassigning);
+    for step in reassigning {
+        let throttled = run.target.clusters.get(&step.cluster);
+        let throttled = throttled.is_some_and(|c| c.kafka.reassignment_throttle.is_some());
+        if let (true, Some(id)) = (throttled, step.address.broker_id()) {
+            clear_throttle(core, &(step.cluster.clone(), id), out);
+        }
+    }
+}
+
+fn clear_throttle(core: &Core, key: &BrokerKey, out: &mut Out) {
     out.push(KafkaAdmin::ClearThrottle {
         cluster: key.0.clone(),
         id: key.1,
         endpoints: endpoints(core, &key.0),
         brokers: running_brokers(core, &key.0),
-        topics: topics.into_iter().cloned().collect(),
     });
 }
 

@@ -1,11 +1,13 @@
 //! The running apply's bookkeeping: each step's stage, a step done (counted,
 //! reported, its drift cleared), the Kafka admin calls this core sent, and
 //! the run's end (finished, failed or cancelled), which gives back the
-//! apply lock.
+//! apply lock (and removes the replication throttle of a scale-down left
+//! unfinished).
 
 use engine::plan::Action;
 use engine::Address;
 
+use super::reassign;
 use crate::core::record::{ApplyRun, Stage, Step};
 use crate::core::{Core, Out, Progress};
 
@@ -87,6 +89,7 @@ pub(super) fn finish(core: &mut Core, out: &mut Out) {
 pub(super) fn fail(core: &mut Core, message: String, out: &mut Out) {
     if let Some(run) = core.doc.scheduler.apply.take() {
         release(core, &run);
+        reassign::abandoned(core, &run, out);
         out.push(Progress::Failed {
             apply_id: run.id,
             message,
@@ -99,6 +102,7 @@ pub(super) fn fail(core: &mut Core, message: String, out: &mut Out) {
 pub(in crate::core) fn cancel(core: &mut Core, out: &mut Out) {
     if let Some(run) = core.doc.scheduler.apply.take() {
         release(core, &run);
+        reassign::abandoned(core, &run, out);
         out.push(Progress::Cancelled {
             apply_id: run.id,
             counts: run.counts,
