@@ -1,0 +1,4 @@
+cluster "broken" {
+  kafka {
+    kind = "tansu"
+  broker "0" {}

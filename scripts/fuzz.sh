@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every fuzz target in fuzz/ for SECONDS each (default 10, as CI does;
+# `scripts/fuzz.sh 600` is the soak). Installs cargo-fuzz if missing, and
+# builds on stable Rust: RUSTC_BOOTSTRAP=1 lets it take the -Z sanitizer
+# flags cargo-fuzz passes. Seeds come from fuzz/corpus/TARGET (never written
+# to); what the fuzzer finds grows fuzz/target/corpus/TARGET, kept between
+# runs. Fails if any target crashes; the crashing inputs are in
+# fuzz/artifacts/TARGET. Optional target names after SECONDS run only those.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+source "$root/scripts/env.sh"
+seconds=${1:-10}
+shift || true
+"$root/scripts/install-cargo-fuzz.sh" >/dev/null
+export PATH="$KMESOS_TOOLS/bin:$PATH" RUSTC_BOOTSTRAP=1
+# No sanitizer: the code fuzzed is safe Rust, and AddressSanitizer would
+# cost three times the runs. Both builds check arithmetic overflow, as the
+# test builds do.
+if [ "$seconds" -lt 60 ]; then
+  # Short runs (CI's): unoptimized, about a third of the optimized build's time.
+  flags=(--dev --sanitizer none)
+else
+  # The soak: optimized, over ten times the runs a second.
+  flags=(--release --debug-assertions --sanitizer none)
+fi
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo fuzz list)
+start=$SECONDS
+cargo fuzz build "${flags[@]}"
+echo "fuzz targets built in $((SECONDS - start)) s"
+
+failed=()
+for target in "${targets[@]}"; do
+  work="fuzz/target/corpus/$target" log="fuzz/target/$target.log"
+  mkdir -p "$work"
+  echo "fuzzing $target for $seconds s"
+  if ! cargo fuzz run "${flags[@]}" "$target" "$work" "fuzz/corpus/$target" -- \
+    -max_total_time="$seconds" -timeout=20 -print_final_stats=1 >"$log" 2>&1; then
+    grep -E -A3 'panicked at|==ERROR|^SUMMARY|Failing input:|Reproduce with:' "$log" | cut -c1-300
+    echo "(the whole output: $log)"
+    failed+=("$target")
+  fi
+  grep -E '^stat::number_of_executed_units' "$log" || true
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz targets that crashed: ${failed[*]} (inputs in fuzz/artifacts/)" >&2
+  exit 1
+fi
+echo "no crashes in ${#targets[@]} fuzz targets ($seconds s each)"
