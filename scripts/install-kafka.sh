@@ -4,7 +4,9 @@
 # as the archive the scheduler serves to agents: kafka-VERSION.tgz, with
 # current.tgz linked to it (where `kmesos dev` and the tests look).
 # The broker's logging backend (log4j2 behind slf4j) is added here; its
-# configuration is rendered by the executor at launch.
+# configuration is rendered by the executor at launch. kafka-tools (the
+# performance tools `client` blocks run) is in the official archive's libs/
+# too, so it is added as well.
 # Installs Java 17 and Maven first if they are missing.
 # Idempotent: does nothing when the pinned version is already packed.
 set -euo pipefail
@@ -16,7 +18,9 @@ dist_dir="$TOOLS_DIR/kafka"
 archive="$dist_dir/kafka-$KAFKA_VERSION.tgz"
 # Brokers run on the JVM; Maven is needed only to resolve the jars.
 command -v java >/dev/null 2>&1 || "$(dirname "$0")/install-debs.sh" openjdk-17-jre-headless
-if [ -s "$archive" ] && [ -f "$archive.done" ] && [ -L "$dist_dir/current.tgz" ]; then
+# What the archive holds; an archive packed with another list is packed again.
+CONTENTS="kafka_$SCALA_VERSION kafka-tools log4j-core log4j-slf4j-impl"
+if [ -s "$archive" ] && [ "$(cat "$archive.done" 2>/dev/null)" = "$CONTENTS" ] && [ -L "$dist_dir/current.tgz" ]; then
   echo "Apache Kafka $KAFKA_VERSION already packed at $archive"
   exit 0
 fi
@@ -40,6 +44,11 @@ cat > "$work/pom.xml" <<POM
       <version>$KAFKA_VERSION</version>
     </dependency>
     <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka-tools</artifactId>
+      <version>$KAFKA_VERSION</version>
+    </dependency>
+    <dependency>
       <groupId>org.apache.logging.log4j</groupId>
       <artifactId>log4j-core</artifactId>
       <version>$LOG4J_VERSION</version>
@@ -55,11 +64,11 @@ POM
 home="$work/kafka-$KAFKA_VERSION"
 mvn -q -B -f "$work/pom.xml" dependency:copy-dependencies \
   -DincludeScope=runtime -DoutputDirectory="$home/libs"
-ls "$home/libs/kafka_$SCALA_VERSION-$KAFKA_VERSION.jar" >/dev/null
+ls "$home/libs/kafka_$SCALA_VERSION-$KAFKA_VERSION.jar" "$home/libs/kafka-tools-$KAFKA_VERSION.jar" >/dev/null
 
 mkdir -p "$dist_dir"
 tar -czf "$archive.tmp" -C "$work" "kafka-$KAFKA_VERSION"
 mv "$archive.tmp" "$archive"
-touch "$archive.done"
+echo "$CONTENTS" > "$archive.done"
 ln -sfn "kafka-$KAFKA_VERSION.tgz" "$dist_dir/current.tgz"
 echo "Apache Kafka $KAFKA_VERSION packed: $archive"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything kmesos's tests and `kmesos dev` need on a bare machine:
-# Debian packages, the Python Kafka clients (in .venv), Apache Kafka (from
-# Maven Central) and the tansu broker.
+# Debian packages, the Python Kafka clients and schemathesis (in .venv),
+# Apache Kafka (from Maven Central) and the tansu broker.
 # Idempotent; safe to run on every test run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

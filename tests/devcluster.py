@@ -10,6 +10,7 @@ import random
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -19,6 +20,19 @@ KMESOS = ROOT / "target" / "debug" / "kmesos"
 QUICKSTART = ROOT / "examples" / "quickstart"
 # The same on tansu, the light broker.
 TANSU_EXAMPLE = ROOT / "examples" / "tansu"
+# One small tansu broker, for tests that need a broker running and no more.
+ONE_BROKER = '''
+cluster "solo" {
+  kafka {
+    kind = "tansu"
+  }
+  broker "0" {
+    cpus = 0.25
+    mem  = 256
+    disk = 256
+  }
+}
+'''
 # The examples' brokers take ports in 31000..31999; agents offer slices of it.
 BROKER_PORTS = (31000, 31999)
 AGENT_HOSTS = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]
@@ -211,6 +225,13 @@ def processes():
         yield int(pid), argv, cwd
 
 
+def tansu_pids(address):
+    """The tansu processes serving the broker at `address` (HOST:PORT, the
+    listener it advertises)."""
+    listener = f"tcp://{address}".encode()
+    return [pid for pid, argv, _ in processes() if argv[0].endswith(b"tansu") and listener in argv]
+
+
 def kill_processes_under(directory):
     """Kills every process working in `directory` (executors and brokers run
     in sandboxes under a test's directory)."""
@@ -221,6 +242,35 @@ def kill_processes_under(directory):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+class ApplyFollower:
+    """`kmesos apply PATH --auto-approve` against `url`, running while the
+    test watches its output (`lines`, as printed); `detach()` sends Ctrl-C
+    and returns its exit status and stderr."""
+
+    def __init__(self, path, url, cwd):
+        self.proc = subprocess.Popen(
+            [str(KMESOS), "apply", str(path), "--auto-approve", "--scheduler", url],
+            cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines = []
+        self.reader = threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")),
+                                       daemon=True)
+        self.reader.start()
+
+    def detach(self):
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=60)
+        self.reader.join(timeout=10)
+        return self.proc.returncode, self.proc.stderr.read()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.detach()
 
 
 class DevCluster:

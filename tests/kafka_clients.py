@@ -9,14 +9,15 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 
-def consume_partition(bootstrap, topic, partition, count):
+def consume_partition(bootstrap, topic, partition, count, polls=120):
     """Up to `count` messages (as text) from one partition of `topic`, read
-    from its beginning with confluent-kafka bootstrapped at `bootstrap`."""
+    from its beginning with confluent-kafka bootstrapped at `bootstrap`,
+    polling at most `polls` seconds."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"kmesos-e2e-{uuid.uuid4()}",
                          "enable.auto.commit": False})
     consumer.assign([TopicPartition(topic, partition, OFFSET_BEGINNING)])
     got = []
-    for _ in range(120):
+    for _ in range(polls):
         if len(got) >= count:
             break
         message = consumer.poll(1.0)
@@ -92,3 +93,26 @@ class AcksAllProducer:
         self.thread.join(timeout=30)
         unsent = self.producer.flush(120)
         assert unsent == 0, f"{unsent} messages neither acknowledged nor failed"
+
+
+def end_offsets(bootstrap, topic):
+    """The sum of the end offsets of `topic`'s partitions: how many messages
+    were ever written to it."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"kmesos-e2e-{uuid.uuid4()}"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
+        return sum(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1] for p in partitions)
+    finally:
+        consumer.close()
+
+
+def committed_offsets(bootstrap, group, topic):
+    """The sum of the offsets consumer group `group` committed on `topic`'s
+    partitions (a partition it never committed counts 0)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        partitions = consumer.list_topics(topic, timeout=30).topics[topic].partitions
+        committed = consumer.committed([TopicPartition(topic, p) for p in partitions], timeout=30)
+        return sum(max(tp.offset, 0) for tp in committed)
+    finally:
+        consumer.close()

@@ -5,14 +5,17 @@ its agent; the topics have three in-sync replicas; an acks=all producer and a
 consumer group exchange messages; kcat at the scheduler's Kafka endpoint
 lists the brokers and partitions Kafka itself reports. Rolling restarts, from
 `kmesos broker restart` and from a restart-forcing HCL change, lose no
-acknowledged message while a producer keeps writing with acks=all."""
+acknowledged message while a producer keeps writing with acks=all; the plan
+says beforehand which broker stops would take partitions offline (a topic
+with one replica), and `apply` refuses such a plan unless told
+`--allow-unavailable`."""
 
 import json
 import shutil
 import subprocess
 
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 from devcluster import QUICKSTART, DevCluster
 from kafka_clients import AcksAllProducer, consume_group, fully_in_sync
@@ -79,7 +82,7 @@ def test_quickstart_forms_one_replicated_cluster_that_real_clients_use(tmp_path)
         assert partitions_seen_by_kcat(dev.kafka) == partitions_seen_by_kafka(bootstrap)
 
 
-def test_rolling_restarts_lose_no_acknowledged_message(tmp_path):
+def test_rolling_restarts_lose_no_acknowledged_message_and_unsafe_ones_need_consent(tmp_path):
     with DevCluster(tmp_path, apply=QUICKSTART) as dev:
         dev.wait_output(APPLIED, timeout=300)
         before = {b.id: b for b in dev.wait_running(3)}
@@ -93,8 +96,29 @@ def test_rolling_restarts_lose_no_acknowledged_message(tmp_path):
             assert after_one[1].task_id != before[1].task_id
             assert after_one[1].host == before[1].host, "a voter comes back on its agent and volume"
 
-            # A bigger heap restarts every broker, one at a time.
-            roll = dev.kmesos("apply", str(QUICKSTART), "--auto-approve", "--var", "broker_heap=320")
+            # A bigger heap restarts every broker, one at a time: safe while
+            # every partition has three in-sync replicas.
+            bigger = ("--var", "broker_heap=320")
+            safe = dev.kmesos("plan", str(QUICKSTART), *bigger)
+            assert "every broker stop keeps each partition at or above min.insync.replicas" in safe.stdout, safe.stdout
+
+            # A topic with one replica goes offline while its broker restarts.
+            admin = AdminClient({"bootstrap.servers": bootstrap})
+            admin.create_topics([NewTopic("fragile", num_partitions=1, replication_factor=1)])["fragile"].result(60)
+
+            def fragile_replicas():
+                partitions = admin.list_topics("fragile", timeout=30).topics["fragile"].partitions
+                return 0 in partitions and partitions[0].replicas
+            [holder] = dev.wait_for(fragile_replicas, 60, "fragile's replica")
+            risky = dev.kmesos("plan", str(QUICKSTART), *bigger)
+            assert f"# stopping cluster.quickstart.broker.{holder} (restart) would leave" in risky.stdout, risky.stdout
+            assert "#   fragile-0: offline (no in-sync replica left)" in risky.stdout, risky.stdout
+            refused = dev.kmesos("apply", str(QUICKSTART), "--auto-approve", *bigger, check=False)
+            assert refused.returncode == 1 and "--allow-unavailable" in refused.stderr, refused.stdout + refused.stderr
+            assert {b.id: b.task_id for b in dev.wait_running(3)} == {i: b.task_id for i, b in after_one.items()}, \
+                "nothing was restarted"
+
+            roll = dev.kmesos("apply", str(QUICKSTART), "--auto-approve", *bigger, "--allow-unavailable")
             assert "0 created, 3 updated" in roll.stdout or "3 restarted" in roll.stdout, roll.stdout
             after_roll = {b.id: b for b in dev.wait_running(3)}
             assert all(after_roll[i].task_id != after_one[i].task_id for i in range(3))

@@ -3,12 +3,10 @@ against: while one apply runs a second is refused naming who holds the lock
 and since when; a saved plan applied after the state moved is refused."""
 
 import json
-import signal
 import subprocess
-import threading
 import urllib.request
 
-from devcluster import KMESOS, TANSU_EXAMPLE, DevCluster
+from devcluster import KMESOS, TANSU_EXAMPLE, ApplyFollower, DevCluster
 
 
 def test_second_apply_is_refused_with_the_holder_and_a_stale_saved_plan_is_refused(tmp_path):
@@ -59,27 +57,19 @@ def test_a_prompt_is_refused_without_a_terminal(tmp_path):
 
 def test_ctrl_c_detaches_and_the_api_cancels_the_running_apply(tmp_path):
     with DevCluster(tmp_path) as dev:
-        follower = subprocess.Popen(
-            [str(KMESOS), "apply", str(TANSU_EXAMPLE), "--auto-approve", "--scheduler", dev.url],
-            cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
+        follower = ApplyFollower(TANSU_EXAMPLE, dev.url, tmp_path)
         # Interrupted once it follows the apply: it has printed progress
         # after saying the apply started.
-        said = []
-        reader = threading.Thread(target=lambda: said.extend(iter(follower.stdout.readline, "")), daemon=True)
-        reader.start()
         running = dev.wait_for(lambda: dev.get("/v1/health")["apply"], 120, "the apply to take the lock")
         started = f"Apply {running['apply_id']} started on {dev.url}."
 
         def following():
-            lines = [line.strip() for line in said]
+            lines = [line.strip() for line in follower.lines]
             return started in lines and any(lines[lines.index(started) + 1:])
         dev.wait_for(following, 60, f"progress after {started!r}")
-        follower.send_signal(signal.SIGINT)
-        follower.wait(timeout=60)
-        reader.join(timeout=10)
-        out, err = "".join(said), follower.stderr.read()
-        assert follower.returncode == 0, out + err
+        status, err = follower.detach()
+        out = "".join(follower.lines)
+        assert status == 0, out + err
         assert f"Detached. Apply {running['apply_id']} keeps running on the scheduler" in out, out
         assert dev.get("/v1/health")["apply"]["apply_id"] == running["apply_id"], "still running after the CLI left"
 

@@ -11,7 +11,7 @@ import os
 import signal
 import urllib.request
 
-from devcluster import DevCluster, processes
+from devcluster import DevCluster, tansu_pids
 
 CONFIG = '''
 cluster "faults" {
@@ -43,12 +43,6 @@ def start(dev, tmp_path):
     applied = dev.kmesos("apply", str(hcl), "--auto-approve")
     assert "Apply complete! 4 created, 0 updated, 0 restarted, 0 destroyed." in applied.stdout, applied.stdout
     return {b.id: b for b in dev.wait_running(3, cluster="faults")}
-
-
-def broker_pids(broker):
-    """The tansu processes serving `broker` (by the listener it advertises)."""
-    listener = f"tcp://{broker.addr}".encode()
-    return [pid for pid, argv, _ in processes() if argv[0].endswith(b"tansu") and listener in argv]
 
 
 def test_a_removed_agent_s_broker_is_relaunched_on_another_agent(tmp_path):
@@ -88,7 +82,7 @@ def test_a_killed_broker_fails_and_comes_back_and_a_plan_saved_before_still_appl
         data = dev.kmesos("broker", "log", "1", "--file", "data/tansu.db", check=False)
         assert data.returncode == 1 and "must be a log file" in data.stderr, data.stderr
 
-        pids = broker_pids(victim)
+        pids = tansu_pids(victim.addr)
         assert len(pids) == 1, f"one tansu process serves {victim}: {pids}"
         os.kill(pids[0], signal.SIGKILL)
 

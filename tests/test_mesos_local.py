@@ -8,20 +8,7 @@ import subprocess
 
 import pytest
 
-from devcluster import KMESOS, SplitCluster, processes, wait_for
-
-ONE_BROKER = '''
-cluster "solo" {
-  kafka {
-    kind = "tansu"
-  }
-  broker "0" {
-    cpus = 0.25
-    mem  = 256
-    disk = 256
-  }
-}
-'''
+from devcluster import KMESOS, ONE_BROKER, SplitCluster, processes, wait_for
 
 
 def running_under(directory):

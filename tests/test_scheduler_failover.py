@@ -4,51 +4,14 @@ resumes and completes. Throughout, no broker id has two live tasks, and at
 the end every live task is one the state knows (none orphaned)."""
 
 import json
-import re
 import subprocess
-import threading
-import time
 
 from devcluster import KMESOS, TANSU_EXAMPLE, SplitCluster, wait_for
-
-LIVE = {"TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING", "TASK_UNREACHABLE"}
-TASK_ID = re.compile(r"^(?P<cluster>.+)\.broker-(?P<id>\d+)\.")
-
-
-def live_tasks(master_state):
-    """Live task ids by (cluster, broker id), from the master's view."""
-    live = {}
-    for task in master_state.get("tasks", []):
-        match = TASK_ID.match(task.get("id") or "")
-        if match and task.get("state") in LIVE:
-            live.setdefault((match["cluster"], int(match["id"])), []).append(task["id"])
-    return live
-
-
-class TwoTaskWatch(threading.Thread):
-    """Samples the master until stopped, keeping any moment a broker id had
-    more than one live task."""
-
-    def __init__(self, cluster):
-        super().__init__(daemon=True)
-        self.cluster = cluster
-        self.doubles = []
-        self.samples = 0
-        self.done = threading.Event()
-
-    def run(self):
-        while not self.done.is_set():
-            state = self.cluster.master_state()
-            if state is not None:
-                self.samples += 1
-                self.doubles += [(k, v) for k, v in live_tasks(state).items() if len(v) > 1]
-            time.sleep(0.2)
+from master_tasks import live_tasks, overlapping_tasks
 
 
 def test_a_scheduler_killed_mid_apply_resumes_it_without_duplicating_brokers(tmp_path):
     with SplitCluster(tmp_path) as cluster:
-        watch = TwoTaskWatch(cluster)
-        watch.start()
         apply = subprocess.Popen(
             [str(KMESOS), "apply", str(TANSU_EXAMPLE), "--auto-approve", "--scheduler", cluster.url],
             cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -70,13 +33,13 @@ def test_a_scheduler_killed_mid_apply_resumes_it_without_duplicating_brokers(tmp
         finally:
             if apply.poll() is None:
                 apply.kill()
-            watch.done.set()
-            watch.join(timeout=10)
 
         assert "Apply complete! 6 created, 0 updated, 0 restarted, 0 destroyed." in out, out + err
         brokers = cluster.state()["clusters"]["tansu"]["brokers"]
         assert {b["runtime"]["status"] for b in brokers.values()} == {"running"}, brokers
-        assert watch.samples > 10 and watch.doubles == [], watch.doubles
+        doubles, seen = overlapping_tasks(cluster.master_state())
+        assert seen == {("tansu", int(i)) for i in brokers}, seen
+        assert doubles == [], f"a broker id had two live tasks at once: {doubles}"
 
         known = {(("tansu", int(i)), b["runtime"]["task_id"]) for i, b in brokers.items()}
         live = live_tasks(cluster.master_state())

@@ -21,25 +21,26 @@ pub struct RefreshArgs {
 }
 
 /// The state to plan against when no `--state` file is given: the live
-/// scheduler's, refreshed from the brokers unless `refresh` says not to.
-/// With the address only from the configuration's `scheduler` block and
-/// nothing answering there, the plan is made against an empty state, with a
-/// warning (so a configuration can be planned offline).
+/// scheduler's, refreshed from the brokers unless `refresh` says not to,
+/// with the client that reached it. With the address only from the
+/// configuration's `scheduler` block and nothing answering there, the plan
+/// is made against an empty state, with a warning (so a configuration can
+/// be planned offline), and there is no client.
 pub fn live_state(
     scheduler: &SchedulerArgs,
     config: &Config,
     refresh: RefreshArgs,
-) -> Result<engine::State> {
+) -> Result<(engine::State, Option<SchedulerClient>)> {
     let explicit = scheduler.scheduler.is_some();
     if !explicit && config.scheduler.is_none() {
-        return Ok(engine::State::empty());
+        return Ok((engine::State::empty(), None));
     }
     let client = scheduler.client(Some(config))?;
     match runtime()?.block_on(current_state(&client, refresh)) {
-        Ok(state) => Ok(state),
+        Ok(state) => Ok((state, Some(client))),
         Err(ClientError::Unreachable { url, detail }) if !explicit => {
             eprintln!("warning: no scheduler answers at {url} ({detail}); planning against an empty state");
-            Ok(engine::State::empty())
+            Ok((engine::State::empty(), None))
         }
         Err(e) => Err(explain(e)),
     }

@@ -14,6 +14,7 @@ mod configuration;
 mod error_report;
 mod live_state;
 mod logging;
+mod plan_availability;
 mod plan_submission;
 mod port_range;
 mod progress;

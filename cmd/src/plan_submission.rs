@@ -10,6 +10,7 @@ use engine::{Config, Plan};
 use scheduler::wire::ApplyRequest;
 
 use crate::error_report::EXIT_ERROR;
+use crate::plan_availability::{self, AllowUnavailable};
 use crate::progress::follow;
 use crate::scheduler_client::{explain, holder, ClientError, SchedulerClient};
 
@@ -26,8 +27,9 @@ pub async fn submit_and_follow(
     plan: Plan,
     config: Config,
     approved: bool,
+    allow: AllowUnavailable,
 ) -> Result<ExitCode> {
-    submit_plan(client, plan, config, approved, false).await
+    submit_plan(client, plan, config, approved, false, allow).await
 }
 
 /// [`submit_and_follow`] for a plan file: never recomputed.
@@ -35,8 +37,9 @@ pub async fn submit_saved(
     client: &SchedulerClient,
     plan: Plan,
     config: Config,
+    allow: AllowUnavailable,
 ) -> Result<ExitCode> {
-    submit_plan(client, plan, config, true, true).await
+    submit_plan(client, plan, config, true, true, allow).await
 }
 
 async fn submit_plan(
@@ -45,6 +48,7 @@ async fn submit_plan(
     config: Config,
     approved: bool,
     saved: bool,
+    allow: AllowUnavailable,
 ) -> Result<ExitCode> {
     print!(
         "{}",
@@ -54,6 +58,7 @@ async fn submit_plan(
         // The rendering above already says "No changes."
         return Ok(ExitCode::SUCCESS);
     }
+    plan_availability::check(&plan, allow)?;
     if !approved && !confirm()? {
         println!("\nApply cancelled.");
         return Ok(ExitCode::from(EXIT_ERROR));
@@ -64,6 +69,7 @@ async fn submit_plan(
             plan: plan.clone(),
             config: config.clone(),
             holder: holder(),
+            allow_unavailable: allow.allow_unavailable,
         };
         match client.apply(&request).await {
             Ok(accepted) => break accepted,

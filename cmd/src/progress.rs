@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
+use engine::Address;
 use futures::StreamExt;
 use scheduler::wire::{Counts, Progress};
 
@@ -114,7 +115,8 @@ fn show(
                 .map(|d| format!(" ({d})"))
                 .unwrap_or_default();
             println!(
-                "cluster.{cluster}.broker.{id}: {}{detail} [{} elapsed]",
+                "{}: {}{detail} [{} elapsed]",
+                Address::of_broker(cluster, *id),
                 phase.replace('_', " "),
                 elapsed(since)
             );

@@ -7,8 +7,8 @@ use std::time::Duration;
 use engine::State;
 use futures::{Stream, StreamExt};
 use scheduler::wire::{
-    ApplyAccepted, ApplyRequest, BrokerLog, ErrorBody, Health, LogQuery, Progress, RefreshReport,
-    RestartRequest,
+    ApplyAccepted, ApplyRequest, BrokerLog, ErrorBody, Health, LogQuery, PartitionsReport,
+    Progress, RefreshReport, RestartRequest,
 };
 
 /// Why a call to the scheduler failed.
@@ -70,6 +70,11 @@ impl SchedulerClient {
             url,
             detail: e.to_string(),
         })
+    }
+
+    /// Each cluster's partitions as its live brokers report them.
+    pub async fn partitions(&self) -> Result<PartitionsReport, ClientError> {
+        self.json(self.http.get(self.url("/v1/partitions"))).await
     }
 
     /// Refreshes the scheduler's state from the live brokers.

@@ -39,6 +39,7 @@ fn broker() -> BrokerSpec {
         ]),
         failover: Default::default(),
         stickiness: BrokerSpec::DEFAULT_STICKINESS,
+        placement_timeout: BrokerSpec::DEFAULT_PLACEMENT_TIMEOUT,
     }
 }
 

@@ -11,17 +11,18 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::address::Address;
 use crate::config::{BrokerSpec, ClientSpec, KafkaProperties, KafkaSpec, TopicSpec};
 
 mod drift;
 mod refresh;
 mod waiting;
 pub use drift::{
-    broker_address, cluster_address, current, topic_address, Applied, ChangeOrigin, ConfigEdit,
-    DriftRecord, OutsideChange, OutsideEvent, TopicEvent,
+    current, Applied, ChangeOrigin, ConfigEdit, DriftRecord, OutsideChange, OutsideEvent,
+    TopicEvent,
 };
 pub use refresh::{LiveBroker, LiveCluster, LiveConfig, LiveTopic};
-pub use waiting::{AgentWait, WaitingFor};
+pub use waiting::{AgentWait, OfferWait, WaitingFor};
 
 /// The version of the state document this code writes.
 pub const STATE_FORMAT_VERSION: u32 = 2;
@@ -64,7 +65,7 @@ pub struct ClusterState {
     /// Resources changed outside kmesos since it last applied them, by
     /// address (see [`DriftRecord`]); absent when there are none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub drift: BTreeMap<String, DriftRecord>,
+    pub drift: BTreeMap<Address, DriftRecord>,
 }
 
 /// One broker: the spec applied, and where and how it runs (none before its
@@ -104,6 +105,14 @@ pub struct BrokerRuntime {
 }
 
 impl BrokerRuntime {
+    /// `HOST:PORT` where the broker serves Kafka clients, while it runs.
+    pub fn serving_endpoint(&self) -> Option<String> {
+        match (self.status, &self.hostname, self.port) {
+            (Some(BrokerStatus::Running), Some(host), Some(port)) => Some(format!("{host}:{port}")),
+            _ => None,
+        }
+    }
+
     /// The value of a placement attribute: `hostname` or an agent attribute.
     pub fn attribute(&self, name: &str) -> Option<&str> {
         match name {
@@ -284,14 +293,17 @@ impl State {
 
     /// Calls `f` with every Kafka property map the state holds (applied and
     /// recorded before outside changes) and its resource's address.
-    fn each_properties(&mut self, mut f: impl FnMut(&str, &mut KafkaProperties)) {
+    fn each_properties(&mut self, mut f: impl FnMut(&Address, &mut KafkaProperties)) {
         for (name, cluster) in self.clusters.iter_mut() {
-            f(&cluster_address(name), &mut cluster.config);
+            f(&Address::of_cluster(name), &mut cluster.config);
             for (id, broker) in cluster.brokers.iter_mut() {
-                f(&broker_address(name, *id), &mut broker.spec.config);
+                f(&Address::of_broker(name, *id), &mut broker.spec.config);
             }
             for (topic, spec) in cluster.topics.iter_mut() {
-                f(&topic_address(name, topic), &mut spec.config);
+                f(&Address::of_topic(name, topic), &mut spec.config);
+            }
+            for (client, spec) in cluster.clients.iter_mut() {
+                f(&Address::of_client(name, client), &mut spec.properties);
             }
             for (address, record) in cluster.drift.iter_mut() {
                 match &mut record.applied {

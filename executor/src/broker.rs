@@ -26,6 +26,10 @@ use crate::render::{BrokerCommand, PrepareStep};
 pub const STDOUT_FILE: &str = "broker.stdout";
 pub const STDERR_FILE: &str = "broker.stderr";
 
+/// A client instance's output files, in the sandbox.
+pub const CLIENT_STDOUT_FILE: &str = "client.stdout";
+pub const CLIENT_STDERR_FILE: &str = "client.stderr";
+
 /// How many lines of each output file a failure report carries.
 pub const REPORT_LINES: usize = 10;
 
@@ -47,6 +51,14 @@ impl BrokerLogs {
         BrokerLogs {
             stdout: sandbox.join(STDOUT_FILE),
             stderr: sandbox.join(STDERR_FILE),
+        }
+    }
+
+    /// `client.stdout` and `client.stderr` in `sandbox`.
+    pub fn of_client(sandbox: &Path) -> BrokerLogs {
+        BrokerLogs {
+            stdout: sandbox.join(CLIENT_STDOUT_FILE),
+            stderr: sandbox.join(CLIENT_STDERR_FILE),
         }
     }
 

@@ -1,9 +1,14 @@
 //! The launch contract: what the scheduler puts in `TaskInfo.data` (JSON) so
-//! the executor knows which broker to run and how. It is versioned
-//! (`version`), documented in docs/executor.md, and shared by both sides: the
-//! scheduler builds a [`LaunchSpec`] and serialises it with [`LaunchSpec::to_bytes`];
-//! the executor decodes it with [`LaunchSpec::decode`], which also checks the
-//! values, so a bad contract fails the task with a message naming the field.
+//! the executor knows which broker (or client instance, [`client`]) to run
+//! and how. It is versioned (`version`), documented in docs/executor.md, and
+//! shared by both sides: the scheduler builds a [`LaunchSpec`] (or a
+//! [`ClientLaunch`]) and serialises it with `to_bytes`; the executor decodes
+//! it with [`TaskLaunch::decode`], which also checks the values, so a bad
+//! contract fails the task with a message naming the field.
+
+mod client;
+
+pub use client::{ClientLaunch, ClientTask, Workload};
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
@@ -123,20 +128,49 @@ pub enum LaunchError {
     Field { path: String, message: String },
 }
 
-impl LaunchSpec {
-    /// Decodes and checks the contract from `TaskInfo.data`.
-    pub fn decode(data: &[u8]) -> Result<LaunchSpec, LaunchError> {
-        let value: serde_json::Value =
-            serde_json::from_slice(data).map_err(LaunchError::NotJson)?;
-        // The version is checked first so that a newer scheduler gets a
-        // version error rather than a confusing field error.
-        let found = value
-            .get("version")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or(LaunchError::NoVersion)?;
-        if found != u64::from(LAUNCH_VERSION) {
-            return Err(LaunchError::Version { found });
+/// What one task runs: a broker, or an instance of a client.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskLaunch {
+    Broker(LaunchSpec),
+    Client(ClientLaunch),
+}
+
+impl TaskLaunch {
+    /// Decodes and checks the contract from `TaskInfo.data`: a client's has
+    /// a `client` field, a broker's has none.
+    pub fn decode(data: &[u8]) -> Result<TaskLaunch, LaunchError> {
+        let value = versioned(data)?;
+        if value.get("client").is_none() {
+            return LaunchSpec::from_value(value).map(TaskLaunch::Broker);
         }
+        let spec: ClientLaunch = typed("", value)?;
+        spec.check()?;
+        Ok(TaskLaunch::Client(spec))
+    }
+}
+
+/// The contract as JSON, once its version is known to be this executor's.
+/// The version is checked first so that a newer scheduler gets a version
+/// error rather than a confusing field error.
+fn versioned(data: &[u8]) -> Result<serde_json::Value, LaunchError> {
+    let value: serde_json::Value = serde_json::from_slice(data).map_err(LaunchError::NotJson)?;
+    let found = value
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or(LaunchError::NoVersion)?;
+    if found != u64::from(LAUNCH_VERSION) {
+        return Err(LaunchError::Version { found });
+    }
+    Ok(value)
+}
+
+impl LaunchSpec {
+    /// Decodes and checks a broker's contract from `TaskInfo.data`.
+    pub fn decode(data: &[u8]) -> Result<LaunchSpec, LaunchError> {
+        LaunchSpec::from_value(versioned(data)?)
+    }
+
+    fn from_value(value: serde_json::Value) -> Result<LaunchSpec, LaunchError> {
         let broker = value.get("broker").cloned();
         let spec: LaunchSpec = typed("", value).map_err(|e| match (&e, broker) {
             // serde reads a tagged enum as one blob and loses the path inside
@@ -192,11 +226,7 @@ impl LaunchSpec {
                 if apache.heap_mib == 0 {
                     return Err(field("broker.heap_mib", "must be at least 1"));
                 }
-                if let Some(home) = &apache.java_home {
-                    if !home.starts_with('/') || home.chars().any(char::is_control) {
-                        return Err(field("broker.java_home", "must be an absolute path"));
-                    }
-                }
+                check_java_home("broker.java_home", apache.java_home.as_deref())?;
                 self.check_quorum(&apache.quorum, apache.controller_port)?;
             }
         }
@@ -382,6 +412,15 @@ fn check_program_path(path: &str, value: &str) -> Result<(), LaunchError> {
         Ok(())
     } else {
         check_relative(path, value)
+    }
+}
+
+fn check_java_home(path: &str, home: Option<&str>) -> Result<(), LaunchError> {
+    match home {
+        Some(home) if !home.starts_with('/') || home.chars().any(char::is_control) => {
+            Err(field(path, "must be an absolute path"))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -3,8 +3,10 @@
 //! needed, start it (TASK_STARTING), probe it until it answers ApiVersions
 //! (TASK_RUNNING with the endpoint), then wait for it to exit (TASK_FAILED
 //! with the exit and last log lines) or for a kill (graceful stop,
-//! TASK_KILLED). The executor's event loop owns one [`TaskControl`] per task
-//! and sends kills through it.
+//! TASK_KILLED). A client instance's task is [`client`]'s. The executor's
+//! event loop owns one [`TaskControl`] per task and sends kills through it.
+
+mod client;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,7 +18,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::broker::{self, Broker, BrokerError, BrokerLogs};
-use crate::launch::{BrokerProgram, LaunchSpec};
+use crate::launch::{BrokerProgram, LaunchSpec, TaskLaunch};
 use crate::render::render;
 use kafka::front::Front;
 
@@ -59,7 +61,7 @@ pub fn spawn(
         kills,
         kill_policy: task.kill_policy.clone(),
     };
-    let run = BrokerTask {
+    let run = Supervisor {
         report: Reporter {
             executor,
             task_id: task.task_id.clone().unwrap_or_default(),
@@ -101,14 +103,14 @@ enum Outcome {
     },
 }
 
-struct BrokerTask {
+struct Supervisor {
     report: Reporter,
     sandbox: PathBuf,
     fallback_grace: Duration,
     kills: mpsc::UnboundedReceiver<Duration>,
 }
 
-impl BrokerTask {
+impl Supervisor {
     async fn run(mut self, task: TaskInfo) -> Option<Uuid> {
         let outcome = self.supervise(&task).await;
         let (state, reason, message) = match outcome {
@@ -119,10 +121,14 @@ impl BrokerTask {
     }
 
     async fn supervise(&mut self, task: &TaskInfo) -> Outcome {
-        let spec = match LaunchSpec::decode(task.data.as_deref().unwrap_or_default()) {
-            Ok(spec) => spec,
-            Err(e) => return failed(Reason::ReasonTaskInvalid, e.to_string()),
-        };
+        match TaskLaunch::decode(task.data.as_deref().unwrap_or_default()) {
+            Ok(TaskLaunch::Broker(spec)) => self.broker(spec).await,
+            Ok(TaskLaunch::Client(spec)) => self.client(spec.client).await,
+            Err(e) => failed(Reason::ReasonTaskInvalid, e.to_string()),
+        }
+    }
+
+    async fn broker(&mut self, spec: LaunchSpec) -> Outcome {
         let id = spec.broker_id;
         let rendered = match render(&spec, &self.sandbox) {
             Ok(rendered) => rendered,

@@ -98,10 +98,30 @@ struct Task {
     agent_id: String,
     executor_id: String,
     state: TaskState,
-    latest: Option<TaskStatus>,
+    /// The status updates the master received or made for it, oldest
+    /// first, without their `data` (a resend of the last is not repeated).
+    statuses: Vec<TaskStatus>,
     resources: ResourceBag,
     /// The executor's sandbox, once the agent has created it.
     sandbox: Option<PathBuf>,
+}
+
+impl Task {
+    fn latest(&self) -> Option<&TaskStatus> {
+        self.statuses.last()
+    }
+
+    /// Keeps `status` in the task's history, unless it resends the last.
+    fn record(&mut self, status: &TaskStatus) {
+        let resent = self
+            .latest()
+            .is_some_and(|last| last.uuid.is_some() && last.uuid == status.uuid);
+        if !resent {
+            let mut kept = status.clone();
+            kept.data = None;
+            self.statuses.push(kept);
+        }
+    }
 }
 
 struct OfferRecord {

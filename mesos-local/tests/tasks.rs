@@ -110,6 +110,32 @@ async fn command_tasks_finish_fail_and_are_killed() {
         .find(|t| t["id"] == "hello")
         .cloned()
         .expect("hello in completed tasks");
+    // Every update the task had is in its history, oldest first, each with
+    // its time, as the real master's `statuses`.
+    let killed = state["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "sleeps")
+        .expect("sleeps in the task list");
+    let history: Vec<(&str, f64)> = killed["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["state"].as_str().unwrap(),
+                s["timestamp"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let states: Vec<&str> = history.iter().map(|(s, _)| *s).collect();
+    assert_eq!(states.last(), Some(&"TASK_KILLED"), "{history:?}");
+    assert!(
+        states.contains(&"TASK_RUNNING") && states.contains(&"TASK_KILLING"),
+        "{history:?}"
+    );
+    assert!(history.windows(2).all(|w| w[0].1 <= w[1].1), "{history:?}");
     let stdout = format!("{}/stdout", task["sandbox"].as_str().unwrap());
     let agent_url = task["agent_url"].as_str().unwrap();
     let read: serde_json::Value = reqwest::Client::new()

@@ -1,14 +1,17 @@
 //! The scheduler's HTTP API (axum, JSON; documented in docs/scheduler-api.md):
 //! state and its refresh from the brokers, applies and their progress, broker
-//! operations, health and metrics, plus the artifacts agents fetch. A bearer
-//! token, when set, guards every route but `/v1/health` and `/artifacts/*`
-//! (agents' fetchers cannot send one). Bodies are `crate::wire` types; the
-//! handlers convert the core's values into them (`convert`).
+//! operations, health and metrics, plus the artifacts agents fetch and the
+//! API's OpenAPI document. A bearer token, when set, guards every route but
+//! `/v1/health`, `/v1/openapi.json` and `/artifacts/*` (agents' fetchers
+//! cannot send one). Bodies are `crate::wire` types; the handlers convert
+//! the core's values into them (`convert`).
 
 mod applies;
 mod brokers;
 mod convert;
 mod json_errors;
+mod openapi;
+mod partitions;
 
 use std::sync::Arc;
 
@@ -40,6 +43,7 @@ pub fn router(api: Api, artifacts: Artifacts) -> Router {
     let guarded = Router::new()
         .route("/v1/state", get(state))
         .route("/v1/refresh", post(refresh))
+        .route("/v1/partitions", get(partitions::partitions))
         .route("/v1/applies", post(applies::submit))
         .route("/v1/applies/{id}/progress", get(applies::progress))
         .route("/v1/applies/current/cancel", post(applies::cancel))
@@ -49,6 +53,7 @@ pub fn router(api: Api, artifacts: Artifacts) -> Router {
         .route_layer(middleware::from_fn_with_state(api.clone(), authorize));
     Router::new()
         .route("/v1/health", get(health))
+        .route("/v1/openapi.json", get(openapi::document))
         .merge(guarded)
         .with_state(api)
         .merge(artifacts.router())
@@ -136,6 +141,18 @@ async fn metrics(State(api): State<Api>) -> Response {
 /// A JSON error answer.
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(ErrorBody::new(message))).into_response()
+}
+
+/// A 400 for an apply or restart that does not say who submits it (the
+/// holder other users are shown while it runs).
+fn unnamed_holder(holder: &str) -> Option<Response> {
+    let named = !holder.trim().is_empty() && !holder.chars().any(char::is_control);
+    (!named).then(|| {
+        error(
+            StatusCode::BAD_REQUEST,
+            format!("holder must say who submits the apply (user@host), not {holder:?}"),
+        )
+    })
 }
 
 /// The answer to a refused apply or restart: 409 naming the lock holder, or

@@ -9,14 +9,15 @@
 //!
 //! The pieces: [`offers`] (the OfferMatcher) with [`constraints`] and
 //! [`resources`]; [`launch`] builds the TaskInfo; [`scheduling`] hands offers
-//! to pending brokers; [`tasks`] follows status updates, failover and
-//! reconciliation; [`apply`] runs a change set one safe step at a time,
+//! to pending brokers, then to client instances ([`clients`]); [`tasks`]
+//! follows status updates, failover and reconciliation; [`apply`] runs a change set one safe step at a time,
 //! with [`topics`] deciding where a topic operation runs;
 //! [`reclaim`] gives back reservations and volumes no longer needed;
 //! [`refresh`] reads the live brokers into the state before a plan;
 //! [`waiting`] records why a broker whose task ended is not running.
 
 mod apply;
+mod clients;
 mod commands;
 mod config;
 mod constraints;
@@ -39,7 +40,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use engine::state::{BrokerRuntime, BrokerState, BrokerStatus, ClusterState};
+use engine::Address;
 
+pub use clients::InstanceKey;
 pub use commands::{
     ApplyRefusal, BrokerPhase, Command, Counts, KafkaAdmin, MesosCall, Progress, RefreshOutcome,
     Reply,
@@ -49,12 +52,12 @@ pub use constraints::{KnownValues, Site};
 pub use events::{Event, PartitionHealth};
 pub use offers::{Need, OfferMatcher, Placement};
 pub use record::{
-    ApplyRun, BrokerRecord, CoreState, SchedulerRecord, Stage, Step, TaskPhase, TaskRecord,
-    VolumeRecord,
+    ApplyRun, BrokerRecord, CoreState, InstanceRecord, SchedulerRecord, Stage, Step, TaskPhase,
+    TaskRecord, VolumeRecord,
 };
 pub use topics::{TopicOp, TopicPlacement, TopicRefusal};
 
-/// A broker's address: its cluster and id.
+/// A broker as the core keys it: its cluster and id.
 pub type BrokerKey = (String, u32);
 
 /// The decision core. Build it with [`Core::new`], then feed it events.
@@ -76,10 +79,14 @@ pub struct Core {
     known_values: constraints::KnownValues,
     /// Apply steps whose Kafka admin call this core sent (addresses); one
     /// marked started but not sent was in flight when the scheduler stopped.
-    sent: BTreeSet<String>,
+    sent: BTreeSet<Address>,
     /// Clusters whose brokers are being read for a refresh, with their state
     /// when the read was asked for.
     refreshing: BTreeMap<String, ClusterState>,
+    /// Per broker waiting to be placed, per agent (hostname), why that
+    /// agent's latest offer did not fit; published as the broker's
+    /// `waiting_for` once a second.
+    unfit: BTreeMap<BrokerKey, BTreeMap<String, String>>,
 }
 
 /// The commands of one `handle` call, and whether the state changed.
@@ -117,6 +124,7 @@ impl Core {
             sent: BTreeSet::new(),
             refreshing: BTreeMap::new(),
             known_values: BTreeMap::new(),
+            unfit: BTreeMap::new(),
         }
     }
 
@@ -130,6 +138,7 @@ impl Core {
     pub fn handle(&mut self, event: Event, now: SystemTime) -> Vec<Command> {
         let now = unix_ms(now);
         let mut out = Out::default();
+        let tick = matches!(event, Event::Tick);
         match event {
             Event::Subscribed { framework_id } => self.subscribed(framework_id, now, &mut out),
             Event::Disconnected => {
@@ -154,7 +163,16 @@ impl Core {
                 plan,
                 config,
                 holder,
-            } => apply::submit(self, *plan, *config, holder, now, &mut out),
+                allow_unavailable,
+            } => apply::submit(
+                self,
+                *plan,
+                *config,
+                holder,
+                allow_unavailable,
+                now,
+                &mut out,
+            ),
             Event::ApplyCancelled => apply::cancel(self, &mut out),
             Event::BrokerRestartRequested {
                 cluster,
@@ -197,7 +215,7 @@ impl Core {
         }
         tasks::expire_delays(self, now, &mut out);
         apply::advance(self, now, &mut out);
-        waiting::update(self, now, &mut out);
+        waiting::update(self, now, tick, &mut out);
         self.offer_interest(now, &mut out);
         if out.dirty || out.applied {
             let state = &mut self.doc.state;
@@ -222,13 +240,15 @@ impl Core {
         self.next_implicit = now + millis(self.config.reconcile_interval);
     }
 
-    /// Revive when a broker waits for an offer (or a volume waits to be
-    /// given back), suppress when nothing does.
+    /// Revive when a broker or client instance waits for an offer (or a
+    /// volume waits to be given back), suppress when nothing does.
     fn offer_interest(&mut self, now: u64, out: &mut Out) {
         if !self.connected {
             return;
         }
-        let wanted = !scheduling::candidates(self, now).is_empty() || self.has_orphan_volumes();
+        let wanted = !scheduling::candidates(self, now).is_empty()
+            || !clients::candidates(self, now).is_empty()
+            || self.has_orphan_volumes();
         if self.suppressed != Some(!wanted) {
             out.push(if wanted {
                 MesosCall::Revive

@@ -22,6 +22,7 @@ pub enum Request {
         plan: Box<Plan>,
         config: Box<Config>,
         holder: String,
+        allow_unavailable: bool,
         reply: oneshot::Sender<Result<String, ApplyRefusal>>,
     },
     RestartBroker {
@@ -87,11 +88,13 @@ impl DaemonHandle {
         plan: Plan,
         config: Config,
         holder: String,
+        allow_unavailable: bool,
     ) -> Result<Result<String, ApplyRefusal>, Gone> {
         self.ask(|reply| Request::Apply {
             plan: Box::new(plan),
             config: Box::new(config),
             holder,
+            allow_unavailable,
             reply,
         })
         .await

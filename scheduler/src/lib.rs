@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod daemon_handle;
 pub mod kafka_backend;
 pub mod metrics;
+pub mod partitions;
 pub mod sandbox;
 pub mod store;
 pub mod wire;

@@ -5,8 +5,11 @@
 //! server converts their values into these at its edge (`api/convert.rs`),
 //! so the documented format changes only when this file does.
 
+use std::collections::BTreeMap;
+
+use engine::plan::availability::PartitionReport;
 use engine::plan::Action;
-use engine::{Config, Plan};
+use engine::{Address, Config, Plan};
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/applies`: a plan and the configuration it was computed from
@@ -17,6 +20,10 @@ pub struct ApplyRequest {
     pub config: Config,
     /// Who submits it (`user@host`), shown to anyone refused while it runs.
     pub holder: String,
+    /// Stop brokers even when partitions need them (`--allow-unavailable`):
+    /// the apply does not wait for their partitions to allow the stop.
+    #[serde(default)]
+    pub allow_unavailable: bool,
 }
 
 /// The answer to an accepted apply or broker restart.
@@ -53,6 +60,13 @@ impl ErrorBody {
             since: None,
         }
     }
+}
+
+/// `GET /v1/partitions`: each cluster's partitions as its live brokers
+/// report them, or why they could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionsReport {
+    pub clusters: BTreeMap<String, PartitionReport>,
 }
 
 /// `GET /v1/health`.
@@ -95,7 +109,7 @@ pub struct RefreshOutcome {
     pub cluster: String,
     /// The addresses of the resources whose drift the refresh recorded.
     #[serde(default)]
-    pub drifted: Vec<String>,
+    pub drifted: Vec<Address>,
     /// Why the cluster was not refreshed; absent when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
@@ -154,7 +168,7 @@ pub enum Progress {
     /// A resource's change is done.
     StepDone {
         apply_id: String,
-        address: String,
+        address: Address,
         action: Action,
     },
     Finished {

@@ -2,11 +2,12 @@
 //! open, everything else wants the bearer token, state output hides secrets,
 //! artifacts are served with their sha256, bad requests get clear errors (a
 //! change set the state contradicts among them), a refresh answers for each
-//! Apache cluster, and the metrics show the subscription.
+//! Apache cluster, the metrics show the subscription, and the OpenAPI
+//! document names every route.
 
 use std::time::{Duration, Instant};
 
-use kmesos_scheduler::artifacts::sha256_of;
+use kmesos_scheduler::artifacts::{sha256_of, ARTIFACTS_PATH};
 use kmesos_scheduler::daemon::{Daemon, Options};
 use kmesos_scheduler::store::FileStore;
 use kmesos_scheduler::wire::ApplyRequest;
@@ -216,6 +217,21 @@ async fn bad_requests_get_errors_that_say_what_is_wrong() {
         .unwrap();
     let error = error_of(bad, 400).await;
     assert!(error.contains("missing field `plan`"), "{error}");
+    for holder in ["", "  ", "me\nyou"] {
+        let restart = setup
+            .http
+            .post(setup.url("/v1/brokers/secure/0/restart"))
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({ "holder": holder }))
+            .send()
+            .await
+            .unwrap();
+        let error = error_of(restart, 400).await;
+        assert!(
+            error.contains("holder must say who submits"),
+            "{holder:?}: {error}"
+        );
+    }
 
     let unknown = setup
         .get("/v1/applies/apply-404/progress", Some(TOKEN))
@@ -328,6 +344,7 @@ async fn a_change_set_the_state_contradicts_is_refused_naming_the_resource() {
             plan,
             config: config.clone(),
             holder: "forger".into(),
+            allow_unavailable: false,
         };
         setup
             .http
@@ -373,4 +390,91 @@ async fn metrics_show_the_subscription_and_the_state_serial() {
         "{text}"
     );
     assert!(text.contains("kmesos_apply_running 0"), "{text}");
+}
+
+/// The routes `api::router` serves, as (method, path), read from its source
+/// so that a route added there and not to the OpenAPI document fails the test
+/// below. The artifacts' route is built from `ARTIFACTS_PATH` elsewhere.
+fn routes_served() -> Vec<(String, String)> {
+    let mut routes: Vec<(String, String)> = include_str!("../src/api.rs")
+        .split(".route(")
+        .skip(1)
+        .map(|call| {
+            let (path, rest) = call
+                .trim_start()
+                .strip_prefix('"')
+                .and_then(|c| c.split_once('"'))
+                .unwrap_or_else(|| panic!("a route without a literal path: {call}"));
+            let method = rest.trim_start_matches([',', ' ', '\n']).split('(').next();
+            (method.unwrap_or_default().to_string(), path.to_string())
+        })
+        .collect();
+    assert!(
+        routes.contains(&("get".into(), "/v1/health".into())),
+        "{routes:?}"
+    );
+    routes.push(("get".into(), format!("{ARTIFACTS_PATH}/{{name}}")));
+    routes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_names_every_route_and_who_may_call_it() {
+    let setup = Setup::start().await;
+    let response = setup.get("/v1/openapi.json", None).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let document: serde_json::Value = response.json().await.unwrap();
+    assert!(document["openapi"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("3.")));
+
+    for (method, path) in routes_served() {
+        assert!(
+            document["paths"][&path][&method].is_object(),
+            "{method} {path} is not in the document"
+        );
+    }
+    // Every documented operation is served, and wants the token unless the
+    // document says it is open.
+    let paths = document["paths"].as_object().unwrap();
+    for (path, operations) in paths {
+        let url = path
+            .split('/')
+            .map(|part| match part.starts_with('{') {
+                true => "0",
+                false => part,
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        for (method, operation) in operations.as_object().unwrap() {
+            let open = operation
+                .get("security")
+                .unwrap_or(&document["security"])
+                .as_array()
+                .is_some_and(|s| s.is_empty());
+            let request = |token: Option<&str>| {
+                let method = method.to_uppercase().parse().unwrap();
+                let request = setup.http.request(method, setup.url(&url));
+                match token {
+                    Some(token) => request.bearer_auth(token),
+                    None => request,
+                }
+                .send()
+            };
+            let anonymous = request(None).await.unwrap().status();
+            assert_eq!(anonymous == 401, !open, "{method} {path} without a token");
+            let answer = request(Some(TOKEN)).await.unwrap();
+            let status = answer.status();
+            let body: serde_json::Value = answer.json().await.unwrap_or_default();
+            assert!(
+                status != 405 && !(status == 404 && body["error"] == "not found"),
+                "{method} {path} is documented but not served: {status} {body}"
+            );
+            let documented = &operation["responses"][status.as_str()];
+            assert!(
+                documented.is_object(),
+                "{method} {path}: {status} is not documented"
+            );
+        }
+    }
 }

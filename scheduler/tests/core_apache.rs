@@ -71,7 +71,7 @@ fn voters_are_reserved_first_then_every_broker_runs_with_the_same_quorum() {
     );
     for id in 0..4 {
         let task = sim.task_of("events", id);
-        let BrokerProgram::Apache(apache) = &task.launch.broker else {
+        let BrokerProgram::Apache(apache) = &task.launch().broker else {
             panic!("broker {id} is not apache")
         };
         assert_eq!(apache.quorum, quorum, "broker {id} has the same quorum");
@@ -81,7 +81,7 @@ fn voters_are_reserved_first_then_every_broker_runs_with_the_same_quorum() {
             Some(voter) => {
                 assert_eq!(apache.controller_port, Some(voter.port));
                 assert_eq!(voter.host, sim.agents[task.agent].hostname);
-                assert_ne!(voter.port, task.launch.port);
+                assert_ne!(voter.port, task.launch().port);
             }
             None => assert_eq!(apache.controller_port, None),
         }
@@ -204,7 +204,7 @@ fn a_failed_voter_comes_back_on_its_agent_and_ports_even_past_stickiness() {
     sim.apply(EVENTS);
     sim.settle();
     let before = sim.task_of("events", 1);
-    let (old, agent, port) = (before.task_id.clone(), before.agent, before.launch.port);
+    let (old, agent, port) = (before.task_id.clone(), before.agent, before.launch().port);
     sim.update(&old, TaskState::TaskFailed);
     sim.agents[agent].reachable = false;
     for _ in 0..30 {
@@ -223,7 +223,7 @@ fn a_failed_voter_comes_back_on_its_agent_and_ports_even_past_stickiness() {
     sim.settle();
     let after = sim.task_of("events", 1);
     assert_ne!(after.task_id, old);
-    assert_eq!((after.agent, after.launch.port), (agent, port));
+    assert_eq!((after.agent, after.launch().port), (agent, port));
     assert_eq!(waiting_for(&sim, 1), None);
 }
 
@@ -277,7 +277,7 @@ fn waiting_for(sim: &Sim, id: u32) -> Option<WaitingFor> {
 fn a_voter_whose_agent_is_lost_waits_for_it_and_the_state_says_why() {
     let mut sim = Sim::running(AGENTS, EVENTS);
     let before = sim.task_of("events", 1);
-    let (old, agent, port) = (before.task_id.clone(), before.agent, before.launch.port);
+    let (old, agent, port) = (before.task_id.clone(), before.agent, before.launch().port);
     assert_eq!(waiting_for(&sim, 1), None, "running");
     sim.lose_agent(agent);
 
@@ -325,7 +325,7 @@ fn a_voter_whose_agent_is_lost_waits_for_it_and_the_state_says_why() {
     sim.settle();
     let after = sim.task_of("events", 1);
     assert_ne!(after.task_id, old);
-    assert_eq!((after.agent, after.launch.port), (agent, port));
+    assert_eq!((after.agent, after.launch().port), (agent, port));
     assert_eq!(waiting_for(&sim, 1), None, "cleared once launched");
     assert!(sim.core.state().scheduler.lost_agents.is_empty());
 }

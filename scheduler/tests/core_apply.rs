@@ -81,7 +81,7 @@ fn quickstart_launches_three_brokers_on_three_agents_and_creates_its_topic() {
         .collect();
     assert_eq!(hosts.len(), 3, "hostname = unique: one broker per agent");
     let ports: std::collections::BTreeSet<u16> = (0..3)
-        .map(|id| sim.task_of("quickstart", id).launch.port)
+        .map(|id| sim.task_of("quickstart", id).launch().port)
         .collect();
     assert_eq!(
         ports.len(),
@@ -91,15 +91,15 @@ fn quickstart_launches_three_brokers_on_three_agents_and_creates_its_topic() {
     for id in 0..3 {
         let task = sim.task_of("quickstart", id);
         let agent = &sim.agents[task.agent];
-        assert_eq!(task.launch.advertised_host, agent.hostname);
+        assert_eq!(task.launch().advertised_host, agent.hostname);
         assert_eq!(
-            task.launch.rack.as_deref(),
+            task.launch().rack.as_deref(),
             agent.attributes.get("rack").map(String::as_str)
         );
-        assert!((31000..=31999).contains(&task.launch.port));
-        assert_eq!(task.launch.data_dir, "data");
+        assert!((31000..=31999).contains(&task.launch().port));
+        assert_eq!(task.launch().data_dir, "data");
         assert_eq!(
-            task.launch
+            task.launch()
                 .properties
                 .get("log.retention.ms")
                 .map(String::as_str),
@@ -204,13 +204,13 @@ fn a_restart_goes_one_broker_at_a_time_and_waits_for_a_healthy_probe() {
         let kills = std::mem::take(&mut sim.kills);
         assert_eq!(kills.len(), 1, "one broker at a time: {kills:?}");
         let old = kills[0].clone();
-        let broker = sim.tasks[&old].broker.clone();
+        let broker = sim.tasks[&old].broker().clone();
         let agent = sim.tasks[&old].agent;
         sim.update(&old, TaskState::TaskKilled);
         let launched = launches(&sim.offer_all());
         assert_eq!(launched.len(), 1);
         let new = launched[0].task_id.as_ref().unwrap().value.clone();
-        assert_eq!(sim.tasks[&new].broker, broker);
+        assert_eq!(*sim.tasks[&new].broker(), broker);
         assert_eq!(
             sim.tasks[&new].agent, agent,
             "relaunched on the agent holding its volume"
@@ -344,6 +344,7 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
         plan: Box::new(plan),
         config: Box::new(config.clone()),
         holder: "late".into(),
+        allow_unavailable: false,
     });
     assert!(
         matches!(
@@ -359,6 +360,7 @@ fn a_stale_plan_or_a_second_apply_is_refused() {
         plan: Box::new(plan),
         config: Box::new(config),
         holder: "second".into(),
+        allow_unavailable: false,
     });
     let refused = out.iter().find_map(|c| match c {
         Command::Reply(Reply::ApplyRefused(ApplyRefusal::Busy { holder, .. })) => {
@@ -398,6 +400,7 @@ fn a_change_set_the_state_contradicts_is_refused_and_no_broker_runs_twice() {
             plan: Box::new(plan.clone()),
             config: Box::new(config.clone()),
             holder: "forger".into(),
+            allow_unavailable: false,
         })
     };
     let why = invalid(&submit(&mut sim, &forged));
@@ -459,7 +462,7 @@ fn broker_restart_relaunches_that_broker_alone_on_its_volume() {
     assert_ne!(new.task_id, old);
     assert_eq!(
         sim.agents[new.agent].hostname,
-        sim.tasks[&old].launch.advertised_host
+        sim.tasks[&old].launch().advertised_host
     );
     let unchanged: Vec<String> = [0, 2]
         .iter()
@@ -579,6 +582,7 @@ fn a_secret_left_as_it_is_is_not_set_on_the_running_brokers_again() {
         plan: Box::new(plan),
         config: Box::new(config),
         holder: "tester".into(),
+        allow_unavailable: false,
     });
     let sent: Vec<Vec<&String>> = sim
         .since(mark)

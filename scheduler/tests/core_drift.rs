@@ -7,6 +7,7 @@ mod core_sim;
 
 use core_sim::Sim;
 use engine::state::{ConfigEdit, OutsideEvent, TopicEvent};
+use engine::Address;
 use kmesos_scheduler::core::{Command, Event};
 
 const AGENTS: &[(&str, &str)] = &[("node-1", "r1"), ("node-2", "r2")];
@@ -60,7 +61,7 @@ fn an_outside_change_to_a_managed_topic_is_persisted_as_drift() {
     assert_eq!(doc.state.serial, serial + 1);
     let cluster = &doc.state.clusters["quickstart"];
     assert_eq!(cluster.topics["events"].config["retention.ms"], "1000");
-    let record = &cluster.drift["cluster.quickstart.topic.events"];
+    let record = &cluster.drift[&Address::of_topic("quickstart", "events")];
     assert_eq!(
         record.changes[0].via,
         "Kafka endpoint (IncrementalAlterConfigs)"

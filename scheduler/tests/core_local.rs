@@ -139,6 +139,7 @@ async fn run(announced: Option<&str>) -> Run {
                 plan: Box::new(plan),
                 config: Box::new(config),
                 holder: "test".into(),
+                allow_unavailable: false,
             };
             commands.extend(core.handle(event, SystemTime::now()));
         }

@@ -4,7 +4,8 @@
 mod core_sim;
 
 use core_sim::{launches, Sim};
-use kmesos_scheduler::core::{Command, Event, MesosCall};
+use engine::state::WaitingFor;
+use kmesos_scheduler::core::{BrokerPhase, Command, Event, MesosCall, Progress};
 use mesos::proto::TaskState;
 
 fn cluster(brokers: &str, cpus: f64, port: &str, constraints: &str) -> String {
@@ -35,7 +36,11 @@ fn hosts_of(sim: &Sim) -> Vec<(u32, String, String)> {
         .flatten()
         .map(|t| {
             let a = &sim.agents[t.agent];
-            (t.broker.1, a.hostname.clone(), a.attributes["rack"].clone())
+            (
+                t.broker().1,
+                a.hostname.clone(),
+                a.attributes["rack"].clone(),
+            )
         })
         .collect();
     placed.sort();
@@ -99,6 +104,53 @@ fn unique_leaves_a_broker_waiting_and_its_unfit_offers_declined_with_a_filter() 
         "declined, offered again soon: a broker waits"
     );
     assert!(sim.apply_running(), "the apply waits for a third agent");
+
+    // The broker left waiting says, per agent, why its offer did not fit:
+    // in the state and in the apply's progress, once a second.
+    let waiting = |sim: &Sim| {
+        (0..3).find_map(|id| {
+            let broker = &sim.core.state().state.clusters["c"].brokers[&id];
+            let wait = broker.runtime.as_ref()?.waiting_for.clone()?;
+            Some((id, wait))
+        })
+    };
+    let ticked = sim.advance(std::time::Duration::from_secs(1));
+    let Some((id, WaitingFor::Offers(wait))) = waiting(&sim) else {
+        panic!("no broker says why it waits: {:?}", waiting(&sim));
+    };
+    assert_eq!(
+        wait.unfit.keys().collect::<Vec<_>>(),
+        ["node-1", "node-2"],
+        "{wait:?}"
+    );
+    assert!(
+        wait.unfit
+            .values()
+            .all(|why| why.starts_with("constraint hostname")),
+        "{wait:?}"
+    );
+    let said = ticked.iter().find_map(|c| match c {
+        Command::ApplyProgress(Progress::Broker {
+            id: broker,
+            phase: BrokerPhase::WaitingForOffer,
+            detail: Some(detail),
+            ..
+        }) if *broker == id => Some(detail.clone()),
+        _ => None,
+    });
+    assert!(
+        said.as_deref().is_some_and(|d| d.starts_with(
+            "waits for an offer that fits (none from 2 agents did): node-1: constraint hostname"
+        )),
+        "{said:?}"
+    );
+
+    // A third agent: the broker is placed and no longer waits.
+    sim.add_agent("node-3", "r3");
+    sim.settle();
+    sim.advance(std::time::Duration::from_secs(1));
+    assert_eq!(sim.live().len(), 3);
+    assert_eq!(waiting(&sim).map(|(id, _)| id), None);
 }
 
 #[test]
@@ -135,7 +187,7 @@ fn ports_come_from_the_offer_within_the_range_asked_for() {
         .live()
         .values()
         .flatten()
-        .map(|t| t.launch.port)
+        .map(|t| t.launch().port)
         .collect();
     ports.sort();
     assert_eq!(ports, vec![31004, 31005]);
@@ -148,7 +200,7 @@ fn ports_come_from_the_offer_within_the_range_asked_for() {
         .live()
         .values()
         .flatten()
-        .map(|t| t.launch.port)
+        .map(|t| t.launch().port)
         .collect();
     assert_eq!(placed, vec![31003], "a fixed port fits once per agent");
     assert!(fixed.apply_running());
@@ -222,4 +274,40 @@ fn updates_are_acknowledged_after_they_are_persisted_duplicates_and_reordering_i
             .any(|c| matches!(c, Command::Mesos(MesosCall::Acknowledge { .. }))),
         "no uuid, no ack"
     );
+}
+
+#[test]
+fn an_apply_whose_broker_no_offer_fits_fails_after_its_placement_timeout() {
+    let mut sim = Sim::new(&[("node-1", "r1"), ("node-2", "r2")]);
+    sim.subscribe();
+    let hcl = cluster("0", 0.5, "31000..31999", "rack = \"like:r9\"").replace(
+        "port = \"31000..31999\"",
+        "port = \"31000..31999\"\n    placement_timeout = \"30s\"",
+    );
+    sim.apply(&hcl);
+    sim.offer_all();
+    let early = sim.advance(std::time::Duration::from_secs(10));
+    assert!(
+        sim.apply_running(),
+        "still within its placement timeout: {early:?}"
+    );
+
+    let late = sim.advance(std::time::Duration::from_secs(21));
+    let failed = late.iter().find_map(|c| match c {
+        Command::ApplyProgress(Progress::Failed { message, .. }) => Some(message.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        failed.as_deref(),
+        Some(
+            "cluster.c.broker.0: no offer fitted within its placement_timeout (30s): \
+             node-1: constraint rack=\"like:r9\": rack is \"r1\"; \
+             node-2: constraint rack=\"like:r9\": rack is \"r2\""
+        )
+    );
+    assert!(!sim.apply_running());
+    // The broker stays in the state, waiting to be placed.
+    let broker = &sim.core.state().state.clusters["c"].brokers[&0];
+    let wait = broker.runtime.as_ref().and_then(|r| r.waiting_for.clone());
+    assert!(matches!(wait, Some(WaitingFor::Offers(_))), "{wait:?}");
 }

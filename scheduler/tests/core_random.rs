@@ -465,6 +465,7 @@ impl World<'_> {
             plan: Box::new(plan),
             config: Box::new(config.clone()),
             holder: "random".into(),
+            allow_unavailable: false,
         });
         let accepted = answer
             .iter()
@@ -556,7 +557,7 @@ impl World<'_> {
         self.sim
             .tasks
             .values()
-            .filter(|t| &t.broker == broker && t.live())
+            .filter(|t| t.broker() == broker && t.live())
             .filter(|t| !t.resurfaced || current.as_ref() == Some(&t.task_id))
             .map(|t| t.task_id.clone())
             .collect()
@@ -564,8 +565,12 @@ impl World<'_> {
 
     fn check(&self) {
         let state = self.sim.core.state();
-        let brokers: BTreeSet<(String, u32)> =
-            self.sim.tasks.values().map(|t| t.broker.clone()).collect();
+        let brokers: BTreeSet<(String, u32)> = self
+            .sim
+            .tasks
+            .values()
+            .map(|t| t.broker().clone())
+            .collect();
         for broker in &brokers {
             let live = self.counted(broker);
             assert!(
@@ -577,8 +582,8 @@ impl World<'_> {
             let record = state
                 .scheduler
                 .brokers
-                .get(&task.broker.0)
-                .and_then(|r| r.get(&task.broker.1));
+                .get(&task.broker().0)
+                .and_then(|r| r.get(&task.broker().1));
             let tracked = record.is_some_and(|r| {
                 r.task
                     .iter()
@@ -594,7 +599,7 @@ impl World<'_> {
             // One the core heard of since it came back, and no longer wants, is killed.
             if task.resurfaced
                 && task.unseen_since.is_none()
-                && self.current_task(&task.broker).as_ref() != Some(&task.task_id)
+                && self.current_task(task.broker()).as_ref() != Some(&task.task_id)
             {
                 assert!(
                     self.sim.killed.contains(&task.task_id),
@@ -627,7 +632,7 @@ impl World<'_> {
     /// tasks of the cluster's other brokers.
     fn check_constraints(&self, task_id: &str) {
         let task = &self.sim.tasks[task_id];
-        let (cluster, id) = &task.broker;
+        let (cluster, id) = task.broker();
         let spec = &self.sim.core.state().state.clusters[cluster].brokers[id].spec;
         let agent = &self.sim.agents[task.agent];
         for constraint in &spec.constraints {
@@ -641,9 +646,9 @@ impl World<'_> {
                         .sim
                         .tasks
                         .values()
-                        .filter(|t| &t.broker.0 == cluster && t.broker.1 != *id)
-                        .filter(|t| self.counted(&t.broker).contains(&t.task_id))
-                        .map(|t| (t.broker.1, value(&self.sim.agents[t.agent])))
+                        .filter(|t| &t.broker().0 == cluster && t.broker().1 != *id)
+                        .filter(|t| self.counted(t.broker()).contains(&t.task_id))
+                        .map(|t| (t.broker().1, value(&self.sim.agents[t.agent])))
                         .collect();
                     assert!(
                         peers.iter().all(|(_, v)| *v != value(agent)),
@@ -696,7 +701,7 @@ impl World<'_> {
         let state = self.sim.core.state();
         assert!(state.scheduler.apply.is_none(), "the last apply completes");
         let plan = engine::diff(&target, &state.state).expect("a plan");
-        let left: Vec<&String> = plan
+        let left: Vec<&engine::Address> = plan
             .changes
             .iter()
             .filter(|c| c.action != Action::NoOp)
@@ -729,8 +734,8 @@ impl World<'_> {
             .filter(|t| {
                 target
                     .clusters
-                    .get(&t.broker.0)
-                    .is_none_or(|c| !c.brokers.contains_key(&t.broker.1))
+                    .get(&t.broker().0)
+                    .is_none_or(|c| !c.brokers.contains_key(&t.broker().1))
             })
             .map(|t| &t.task_id)
             .collect();
@@ -883,6 +888,8 @@ cluster "events" {{
     mem  = {mem}
     disk = 4096
     port = "31000..31999"
+    # Agents come and go for as long as the walk lasts: no deadline.
+    placement_timeout = "8760h"
     constraints = {{
       hostname = "unique"
     }}
@@ -918,6 +925,8 @@ cluster "quickstart" {{
     mem  = {mem}
     disk = 1024
     port = "31000..31999"
+    # Agents come and go for as long as the walk lasts: no deadline.
+    placement_timeout = "8760h"
     constraints = {{
       {constraint}
     }}

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use core_sim::Sim;
 use engine::state::{LiveBroker, LiveCluster, LiveTopic};
+use engine::Address;
 use kmesos_scheduler::core::{
     Command, Event, KafkaAdmin, MesosCall, RefreshOutcome, Reply, TopicOp,
 };
@@ -143,15 +144,15 @@ fn a_refresh_reads_each_running_apache_broker_and_records_what_differs_as_drift(
     let cluster = &doc.state.clusters["events"];
     assert_eq!(cluster.topics["orders"].config["retention.ms"], "1000");
     assert_eq!(cluster.brokers[&1].spec.config["log.cleaner.threads"], "4");
-    let via = &cluster.drift["cluster.events.topic.orders"].changes[0].via;
+    let via = &cluster.drift[&Address::of_topic("events", "orders")].changes[0].via;
     assert_eq!(via, "refresh from the brokers (DescribeConfigs)");
     assert_eq!(
         outcomes(&recorded),
         [RefreshOutcome {
             cluster: "events".into(),
             drifted: vec![
-                "cluster.events.broker.1".into(),
-                "cluster.events.topic.orders".into()
+                Address::of_broker("events", 1),
+                Address::of_topic("events", "orders")
             ],
             skipped: None,
         }]

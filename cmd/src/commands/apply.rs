@@ -10,6 +10,7 @@ use engine::Plan;
 use crate::async_runtime::runtime;
 use crate::configuration::{load_config, read_text, VarArgs};
 use crate::live_state::{current_state, RefreshArgs};
+use crate::plan_availability::{self, AllowUnavailable};
 use crate::plan_submission::{submit_and_follow, submit_saved};
 use crate::scheduler_args::SchedulerArgs;
 
@@ -29,6 +30,8 @@ pub struct Args {
     vars: VarArgs,
     #[command(flatten)]
     refresh: RefreshArgs,
+    #[command(flatten)]
+    allow: AllowUnavailable,
     #[command(flatten)]
     scheduler: SchedulerArgs,
 }
@@ -54,16 +57,16 @@ async fn apply(args: Args) -> Result<ExitCode> {
             let config = load_config(&args.path, &args.vars)?;
             let client = args.scheduler.client(Some(&config))?;
             let state = current_state(&client, args.refresh).await?;
-            let plan = engine::diff(&config, &state)?;
+            let plan = plan_availability::analyzed(&client, engine::diff(&config, &state)?).await;
             (plan, config, false)
         }
     };
     let client = args.scheduler.client(Some(&config))?;
     if saved {
         // A saved plan was reviewed when it was made, as with Terraform.
-        submit_saved(&client, plan, config).await
+        submit_saved(&client, plan, config, args.allow).await
     } else {
-        submit_and_follow(&client, plan, config, args.auto_approve).await
+        submit_and_follow(&client, plan, config, args.auto_approve, args.allow).await
     }
 }
 

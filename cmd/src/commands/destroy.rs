@@ -8,6 +8,7 @@ use anyhow::Result;
 use engine::Config;
 
 use crate::async_runtime::runtime;
+use crate::plan_availability::AllowUnavailable;
 use crate::plan_submission::submit_and_follow;
 use crate::scheduler_args::Target;
 
@@ -31,6 +32,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             ..Config::default()
         };
         let plan = engine::diff(&nothing, &state)?;
-        submit_and_follow(&client, plan, nothing, args.auto_approve).await
+        submit_and_follow(
+            &client,
+            plan,
+            nothing,
+            args.auto_approve,
+            AllowUnavailable::default(),
+        )
+        .await
     })
 }

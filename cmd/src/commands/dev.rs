@@ -19,6 +19,7 @@ use scheduler::daemon::{Daemon, Options};
 use crate::async_runtime::{runtime, shutdown_signal};
 use crate::configuration::{load_config, VarArgs};
 use crate::logging::init_logging_beside;
+use crate::plan_availability::AllowUnavailable;
 use crate::plan_submission::submit_and_follow;
 use crate::scheduler_client::SchedulerClient;
 
@@ -123,7 +124,7 @@ async fn apply_then_wait(
         let config = load_config(path, vars)?;
         let state = client.state().await?;
         let plan = engine::diff(&config, &state)?;
-        submit_and_follow(client, plan, config, true).await?;
+        submit_and_follow(client, plan, config, true, AllowUnavailable::default()).await?;
     }
     println!("Running; Ctrl-C stops everything.");
     std::future::pending().await

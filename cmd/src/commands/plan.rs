@@ -11,8 +11,12 @@ use anyhow::{Context, Result};
 use engine::state::StateError;
 use engine::State;
 
+use engine::plan::Availability;
+
+use crate::async_runtime::runtime;
 use crate::configuration::{load_config, VarArgs};
 use crate::live_state::{live_state, RefreshArgs};
+use crate::plan_availability::{self, NO_SCHEDULER};
 use crate::scheduler_args::SchedulerArgs;
 
 /// Exit status with --detailed-exitcode when the plan has changes.
@@ -51,11 +55,25 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     let config = load_config(&args.path, &args.vars)?;
-    let state = match &args.state {
-        Some(_) => read_state(args.state.as_ref())?,
-        None => live_state(&args.scheduler, &config, args.refresh)?,
+    let plan = match &args.state {
+        Some(_) => {
+            let state = read_state(args.state.as_ref())?;
+            let mut plan = engine::diff(&config, &state)?;
+            plan.availability = Availability::not_possible(&plan, NO_SCHEDULER);
+            plan
+        }
+        None => match live_state(&args.scheduler, &config, args.refresh)? {
+            (state, Some(client)) => {
+                let plan = engine::diff(&config, &state)?;
+                runtime()?.block_on(plan_availability::analyzed(&client, plan))
+            }
+            (state, None) => {
+                let mut plan = engine::diff(&config, &state)?;
+                plan.availability = Availability::not_possible(&plan, NO_SCHEDULER);
+                plan
+            }
+        },
     };
-    let plan = engine::diff(&config, &state)?;
     let json = engine::render::json::render(&plan);
     if let Some(out) = &args.out {
         fs::write(out, &json)

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use engine::state::{BrokerStatus, ClusterState, State};
+use engine::Address;
 
 use crate::async_runtime::runtime;
 use crate::scheduler_args::Target;
@@ -25,7 +26,7 @@ enum StateCommand {
     /// List the resources in the state, one address per line.
     List,
     /// Show one resource, e.g. `cluster.quickstart.broker.0`.
-    Show { address: String },
+    Show { address: Address },
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -48,7 +49,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 fn list(state: &State) -> Vec<String> {
     let mut lines = Vec::new();
     for (name, cluster) in &state.clusters {
-        lines.push(format!("cluster.{name}"));
+        lines.push(Address::of_cluster(name).to_string());
         for (id, broker) in &cluster.brokers {
             let runtime = broker.runtime.as_ref();
             let status = runtime
@@ -65,49 +66,45 @@ fn list(state: &State) -> Vec<String> {
                 .and_then(|r| r.waiting_for.as_ref())
                 .map(|w| format!("; {}", w.headline()))
                 .unwrap_or_default();
-            lines.push(format!(
-                "cluster.{name}.broker.{id}  {status}{at}{task}{waiting}"
-            ));
+            let address = Address::of_broker(name, *id);
+            lines.push(format!("{address}  {status}{at}{task}{waiting}"));
         }
         for topic in cluster.topics.keys() {
-            lines.push(format!("cluster.{name}.topic.{topic}"));
+            lines.push(Address::of_topic(name, topic).to_string());
         }
         for client in cluster.clients.keys() {
-            lines.push(format!("cluster.{name}.client.{client}"));
+            lines.push(Address::of_client(name, client).to_string());
         }
     }
     lines
 }
 
 /// One resource as pretty JSON.
-fn show(state: &State, address: &str) -> Result<String> {
-    let parts: Vec<&str> = address.split('.').collect();
-    let (Some(&"cluster"), Some(name)) = (parts.first(), parts.get(1)) else {
-        bail!("{address:?} is not a resource address (cluster.NAME[.broker.ID|.topic.NAME|.client.NAME])");
-    };
-    let Some(cluster) = state.clusters.get(*name) else {
+fn show(state: &State, address: &Address) -> Result<String> {
+    let name = address.cluster();
+    let Some(cluster) = state.clusters.get(name) else {
         bail!("no cluster {name:?} in the state");
     };
-    let value = match parts.get(2..) {
-        Some([]) | None => cluster_summary(cluster),
-        Some([kind, rest @ ..]) if !rest.is_empty() => {
-            let key = rest.join(".");
-            let found = match *kind {
-                "broker" => key
-                    .parse::<u32>()
-                    .ok()
-                    .and_then(|id| cluster.brokers.get(&id))
-                    .map(serde_json::to_value),
-                "topic" => cluster.topics.get(&key).map(serde_json::to_value),
-                "client" => cluster.clients.get(&key).map(serde_json::to_value),
-                _ => None,
-            };
-            match found {
-                Some(value) => value?,
-                None => bail!("no {address} in the state"),
-            }
-        }
-        _ => bail!("{address:?} is not a resource address"),
+    let found = match address {
+        Address::Cluster { .. } => Some(cluster_summary(cluster)),
+        Address::Broker { id, .. } => cluster
+            .brokers
+            .get(id)
+            .map(serde_json::to_value)
+            .transpose()?,
+        Address::Topic { name, .. } => cluster
+            .topics
+            .get(name)
+            .map(serde_json::to_value)
+            .transpose()?,
+        Address::Client { name, .. } => cluster
+            .clients
+            .get(name)
+            .map(serde_json::to_value)
+            .transpose()?,
+    };
+    let Some(value) = found else {
+        bail!("no {address} in the state");
     };
     Ok(serde_json::to_string_pretty(&value)?)
 }
@@ -154,7 +151,12 @@ mod tests {
                     .to_string(),
             ]
         );
-        let shown = show(&state, "cluster.c.broker.1").unwrap();
+        let shown = show(&state, &Address::of_broker("c", 1)).unwrap();
         assert!(shown.contains("\"why\": \"a voter\""), "{shown}");
+        let topic = "cluster.c.topic.orders.v2".parse().unwrap();
+        assert_eq!(
+            show(&state, &topic).unwrap_err().to_string(),
+            "no cluster.c.topic.orders.v2 in the state"
+        );
     }
 }

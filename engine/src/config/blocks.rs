@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use hcl::edit::structure::{Block, Body};
 use hcl::edit::Span;
 
+use crate::address::Address;
+
 use super::constraint::{Constraint, Rule};
 use super::decode::Decoder;
 use super::model::{
@@ -28,10 +30,24 @@ const BROKER_ATTRS: &[&str] = &[
     "constraints",
     "config",
     "stickiness",
+    "placement_timeout",
 ];
+/// The largest message a producer client sends: Kafka's default
+/// `max.request.size` (1 MiB).
+const MAX_MESSAGE_SIZE: u64 = 1_048_576;
 const FAILOVER_ATTRS: &[&str] = &["delay", "max_delay", "max_tries"];
 const TOPIC_ATTRS: &[&str] = &["partitions", "replication_factor", "config"];
-const CLIENT_ATTRS: &[&str] = &["kind", "instances", "cpus", "mem", "topic", "command"];
+const CLIENT_ATTRS: &[&str] = &[
+    "kind",
+    "instances",
+    "cpus",
+    "mem",
+    "topic",
+    "command",
+    "rate",
+    "message_size",
+    "properties",
+];
 
 impl Decoder<'_> {
     pub fn scheduler(&mut self, block: &Block) -> Option<SchedulerBlock> {
@@ -57,7 +73,14 @@ impl Decoder<'_> {
     }
 
     pub fn cluster(&mut self, block: &Block, name: &str) -> ClusterSpec {
-        let path = format!("cluster.{name}");
+        let path = Address::of_cluster(name).to_string();
+        if name.contains('.') {
+            self.error(
+                block.labels.first().and_then(|l| l.span()),
+                &path,
+                format!("cluster name \"{name}\" cannot contain \".\": addresses such as cluster.NAME.broker.ID use dots to separate their parts"),
+            );
+        }
         self.record(path.clone(), block.span());
         let body = &block.body;
         self.check_names(body, &path, CLUSTER_ATTRS, CLUSTER_BLOCKS);
@@ -119,7 +142,7 @@ impl Decoder<'_> {
                 continue;
             };
             for id in fresh {
-                let address = format!("{path}.broker.{id}");
+                let address = Address::of_broker(name, id).to_string();
                 self.record(address.clone(), b.span());
                 for structure in b.body.iter() {
                     if let Some(attr) = structure.as_attribute() {
@@ -145,7 +168,7 @@ impl Decoder<'_> {
             let Some(tname) = self.label(t, &format!("{path}.topic")) else {
                 continue;
             };
-            let tpath = format!("{path}.topic.{tname}");
+            let tpath = Address::of_topic(name, tname).to_string();
             if topics.contains_key(tname) {
                 self.error(
                     t.labels.first().and_then(|l| l.span()),
@@ -166,7 +189,7 @@ impl Decoder<'_> {
             let Some(cname) = self.label(c, &format!("{path}.client")) else {
                 continue;
             };
-            let cpath = format!("{path}.client.{cname}");
+            let cpath = Address::of_client(name, cname).to_string();
             if clients.contains_key(cname) {
                 self.error(
                     c.labels.first().and_then(|l| l.span()),
@@ -233,10 +256,22 @@ impl Decoder<'_> {
     /// Kafka properties of `config`, refusing what no broker could run with
     /// (names kmesos owns, malformed names, values over several lines).
     fn properties(&mut self, body: &Body, path: &str) -> KafkaProperties {
+        self.checked_map(body, path, "config", reserved::property_problem)
+    }
+
+    /// The map attribute `name` as Kafka properties, each refused with the
+    /// reason `problem` gives, if any.
+    fn checked_map(
+        &mut self,
+        body: &Body,
+        path: &str,
+        name: &str,
+        problem: fn(&str, &str) -> Option<String>,
+    ) -> KafkaProperties {
         let mut out = KafkaProperties::new();
-        for (key, (value, span)) in self.string_map(body, path, "config") {
-            if let Some(reason) = reserved::property_problem(&key, &value) {
-                self.error(span, &format!("{path}.config[\"{key}\"]"), reason);
+        for (key, (value, span)) in self.string_map(body, path, name) {
+            if let Some(reason) = problem(&key, &value) {
+                self.error(span, &format!("{path}.{name}[\"{key}\"]"), reason);
             } else {
                 out.insert(key, value);
             }
@@ -268,6 +303,9 @@ impl Decoder<'_> {
         let stickiness = self
             .parsed(body, path, "stickiness", duration::parse)
             .unwrap_or(BrokerSpec::DEFAULT_STICKINESS);
+        let placement_timeout = self
+            .parsed(body, path, "placement_timeout", duration::parse)
+            .unwrap_or(BrokerSpec::DEFAULT_PLACEMENT_TIMEOUT);
         let failover = self.failover(body, path);
 
         let heap_span = body.get_attribute("heap").and_then(|a| a.value.span());
@@ -303,6 +341,7 @@ impl Decoder<'_> {
             config,
             failover,
             stickiness,
+            placement_timeout,
         })
     }
 
@@ -360,7 +399,7 @@ impl Decoder<'_> {
             self.error(
                 extra.ident.span(),
                 path,
-                "only one failover block is allowed per broker",
+                "only one failover block is allowed here",
             );
         }
         let fpath = format!("{path}.failover");
@@ -442,7 +481,7 @@ impl Decoder<'_> {
 
     fn client(&mut self, block: &Block, path: &str, declared: &[&str]) -> Option<ClientSpec> {
         let body = &block.body;
-        self.check_names(body, path, CLIENT_ATTRS, &[]);
+        self.check_names(body, path, CLIENT_ATTRS, &["failover"]);
         let kind_span = body.get_attribute("kind").map(|a| a.value.span());
         let kind_or_block = kind_span.clone().flatten().or_else(|| block.ident.span());
         let kind = self.parsed(body, path, "kind", |k| match k {
@@ -494,6 +533,19 @@ impl Decoder<'_> {
         if kind == ClientKind::Command && command.is_none() {
             self.error(kind_or_block, path, "a command client needs a \"command\"");
         }
+        let rate = self.whole(body, path, "rate", u32::MAX.into());
+        let message_size = self
+            .whole(body, path, "message_size", MAX_MESSAGE_SIZE)
+            .map(|n| n as u32);
+        if kind != ClientKind::Producer {
+            self.not_for_kind(body, path, kind, &["rate", "message_size"]);
+        }
+        let properties =
+            self.checked_map(body, path, "properties", reserved::client_property_problem);
+        if kind == ClientKind::Command && !properties.is_empty() {
+            self.not_for_kind(body, path, kind, &["properties"]);
+        }
+        let failover = self.failover(body, path);
         Some(ClientSpec {
             kind,
             instances,
@@ -501,6 +553,24 @@ impl Decoder<'_> {
             mem,
             topic,
             command,
+            rate: rate.or((kind == ClientKind::Producer).then_some(ClientSpec::DEFAULT_RATE)),
+            message_size: message_size
+                .or((kind == ClientKind::Producer).then_some(ClientSpec::DEFAULT_MESSAGE_SIZE)),
+            properties,
+            failover,
         })
+    }
+
+    /// An error at each of `names` set on a client of a `kind` that has no use for them.
+    fn not_for_kind(&mut self, body: &Body, path: &str, kind: ClientKind, names: &[&str]) {
+        for name in names {
+            if let Some(attr) = body.get_attribute(name) {
+                self.error(
+                    attr.value.span(),
+                    &format!("{path}.{name}"),
+                    format!("a {kind} client takes no \"{name}\""),
+                );
+            }
+        }
     }
 }

@@ -28,10 +28,11 @@ pub use model::{
     BrokerSpec, ClientKind, ClientSpec, ClusterSpec, Failover, KafkaKind, KafkaProperties,
     KafkaSpec, PortSpec, SchedulerBlock, TopicSpec,
 };
-pub use reserved::property_problem;
+pub use reserved::{client_property_problem, property_problem};
 pub use source::{Position, SourceFile, SourceMap};
 pub use vars::Vars;
 
+use crate::address::Address;
 use crate::diagnostics::{suggest, Diagnostics};
 pub(crate) use decode::syntax_error;
 use decode::Decoder;
@@ -119,7 +120,7 @@ pub fn load(sources: &[SourceFile], vars: &Vars) -> Result<Config, Diagnostics> 
                             "cluster \"{name}\" is declared twice (first at {}:{})",
                             first.file, first.line
                         );
-                        decoder.error_at(here, &format!("cluster.{name}"), msg);
+                        decoder.error_at(here, &Address::of_cluster(name).to_string(), msg);
                         continue;
                     }
                     cluster_positions.insert(name.to_string(), here);
@@ -160,6 +161,9 @@ impl Config {
             }
             for topic in cluster.topics.values_mut() {
                 crate::sensitive::redact(&mut topic.config);
+            }
+            for client in cluster.clients.values_mut() {
+                crate::sensitive::redact(&mut client.properties);
             }
         }
         copy

@@ -90,6 +90,10 @@ pub struct BrokerSpec {
     /// How long to prefer the agent that holds the broker's data.
     #[serde(with = "duration")]
     pub stickiness: Duration,
+    /// How long an apply waits for an offer that fits a broker it creates or
+    /// moves before it fails, naming why no offer fitted.
+    #[serde(with = "duration", default = "BrokerSpec::default_placement_timeout")]
+    pub placement_timeout: Duration,
 }
 
 impl BrokerSpec {
@@ -97,6 +101,11 @@ impl BrokerSpec {
     pub const DEFAULT_MEM: u64 = 2048;
     pub const DEFAULT_DISK: u64 = 1024;
     pub const DEFAULT_STICKINESS: Duration = Duration::from_secs(600);
+    pub const DEFAULT_PLACEMENT_TIMEOUT: Duration = Duration::from_secs(600);
+
+    fn default_placement_timeout() -> Duration {
+        BrokerSpec::DEFAULT_PLACEMENT_TIMEOUT
+    }
 
     /// The Kafka properties this broker runs with: the cluster's, overridden by its own.
     pub fn effective_config(&self, cluster: &KafkaProperties) -> KafkaProperties {
@@ -171,7 +180,8 @@ pub struct TopicSpec {
     pub config: KafkaProperties,
 }
 
-/// One `client "NAME"` block: a producer/consumer workload run on Mesos.
+/// One `client "NAME"` block: a producer/consumer workload run on Mesos,
+/// one task per instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientSpec {
     pub kind: ClientKind,
@@ -183,11 +193,25 @@ pub struct ClientSpec {
     pub topic: Option<String>,
     #[serde(default)]
     pub command: Option<String>,
+    /// A producer's messages per second, per instance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<u64>,
+    /// A producer's message size in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_size: Option<u32>,
+    /// Kafka producer or consumer properties (`acks`, `compression.type`, ...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: KafkaProperties,
+    /// How a failed instance is relaunched.
+    #[serde(default)]
+    pub failover: Failover,
 }
 
 impl ClientSpec {
     pub const DEFAULT_CPUS: f64 = 0.1;
-    pub const DEFAULT_MEM: u64 = 128;
+    pub const DEFAULT_MEM: u64 = 256;
+    pub const DEFAULT_RATE: u64 = 100;
+    pub const DEFAULT_MESSAGE_SIZE: u32 = 100;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

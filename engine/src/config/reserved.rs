@@ -27,6 +27,33 @@ const RESERVED: &[&str] = &[
 /// value over more than one line (a broker's properties file holds one
 /// property per line).
 pub fn property_problem(name: &str, value: &str) -> Option<String> {
+    if RESERVED.contains(&name) {
+        return Some(format!(
+            "\"{name}\" is set by kmesos for every broker (from the broker id, the port and volume Mesos gives it, its agent, and the KRaft quorum); remove it"
+        ));
+    }
+    form_problem(name, value)
+}
+
+/// Names kmesos sets for every client: where its cluster's brokers run, and
+/// a consumer's group (the client's name).
+const CLIENT_RESERVED: &[&str] = &["bootstrap.servers", "group.id"];
+
+/// Why the producer or consumer property `name = value` of a `client` block
+/// cannot be set from HCL: as for brokers, a malformed name or a value over
+/// several lines; or a name kmesos sets for every client.
+pub fn client_property_problem(name: &str, value: &str) -> Option<String> {
+    if CLIENT_RESERVED.contains(&name) {
+        return Some(format!(
+            "\"{name}\" is set by kmesos for every client (its cluster's running brokers, and the client's name as a consumer's group); remove it"
+        ));
+    }
+    form_problem(name, value)
+}
+
+/// A name that is not letters, digits, `.`, `_` or `-`, or a value over
+/// more than one line (a properties file holds one property per line).
+fn form_problem(name: &str, value: &str) -> Option<String> {
     let well_formed = !name.is_empty()
         && name
             .chars()
@@ -36,14 +63,9 @@ pub fn property_problem(name: &str, value: &str) -> Option<String> {
             "{name:?} is not a property name: a property name is letters, digits, '.', '_' or '-'"
         ));
     }
-    if RESERVED.contains(&name) {
-        return Some(format!(
-            "\"{name}\" is set by kmesos for every broker (from the broker id, the port and volume Mesos gives it, its agent, and the KRaft quorum); remove it"
-        ));
-    }
     if value.contains(['\n', '\r']) {
         return Some(format!(
-            "the value of \"{name}\" must be a single line (a broker's properties file holds one property per line)"
+            "the value of \"{name}\" must be a single line (a properties file holds one property per line)"
         ));
     }
     None

@@ -213,6 +213,19 @@ fn refuses_malformed_ids_undeclared_vars_and_bad_types() {
 }
 
 #[test]
+fn refuses_a_cluster_name_with_a_dot() {
+    let errs =
+        errors("cluster \"eu.events\" {\n  kafka { kind = \"tansu\" }\n  broker \"0\" {}\n}\n");
+    assert_eq!(
+        errs,
+        vec![
+            "main.hcl:1:9: cluster.eu.events: cluster name \"eu.events\" cannot contain \".\": \
+             addresses such as cluster.NAME.broker.ID use dots to separate their parts"
+        ]
+    );
+}
+
+#[test]
 fn checks_topics_clients_and_heap_against_the_cluster() {
     let errs = errors(
         r#"cluster "c" {
@@ -234,6 +247,57 @@ fn checks_topics_clients_and_heap_against_the_cluster() {
             "main.hcl:7:13: cluster.c.client.load.topic: topic \"tt\" is not declared in this cluster; did you mean \"t\"?",
         ]
     );
+}
+
+#[test]
+fn client_workloads_take_what_their_kind_uses() {
+    let errs = errors(
+        r#"cluster "c" {
+  kafka { kind = "apache" }
+  broker "0" {}
+  topic "t" {}
+  client "read" {
+    kind       = "consumer"
+    topic      = "t"
+    rate       = 10
+    properties = { "group.id" = "other", "fetch.min.bytes" = 1 }
+  }
+  client "load" {
+    kind         = "producer"
+    topic        = "t"
+    message_size = 2000000
+    properties   = { "bootstrap.servers" = "x:9092" }
+  }
+}
+"#,
+    );
+    assert_eq!(
+        errs,
+        vec![
+            "main.hcl:8:18: cluster.c.client.read.rate: a consumer client takes no \"rate\"",
+            "main.hcl:9:20: cluster.c.client.read.properties[\"group.id\"]: \"group.id\" is set by kmesos for every client (its cluster's running brokers, and the client's name as a consumer's group); remove it",
+            "main.hcl:14:20: cluster.c.client.load.message_size: expected a whole number from 0 to 1048576, found 2000000",
+            "main.hcl:15:22: cluster.c.client.load.properties[\"bootstrap.servers\"]: \"bootstrap.servers\" is set by kmesos for every client (its cluster's running brokers, and the client's name as a consumer's group); remove it",
+        ]
+    );
+    let config = load_one(
+        r#"cluster "c" {
+  kafka { kind = "apache" }
+  broker "0" {}
+  topic "t" {}
+  client "load" {
+    kind       = "producer"
+    topic      = "t"
+    properties = { "sasl.jaas.config" = "secret stuff" }
+  }
+}
+"#,
+    )
+    .unwrap();
+    let load = &config.clusters["c"].clients["load"];
+    assert_eq!((load.rate, load.message_size), (Some(100), Some(100)));
+    let shown = &config.redacted().clusters["c"].clients["load"];
+    assert_eq!(shown.properties["sasl.jaas.config"], "(sensitive)");
 }
 
 #[test]

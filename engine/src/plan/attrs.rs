@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::pairs::pairs;
 use super::AttrChange;
+use crate::config::{duration, Failover};
 use crate::sensitive::{is_sensitive, REDACTED};
 
 #[derive(Default)]
@@ -63,6 +64,17 @@ impl AttrDiff {
             after.map(&get).as_ref(),
             forces_restart,
         );
+    }
+
+    /// Records the `failover` block's attributes that differ (in place: they
+    /// only matter once a task failed).
+    pub fn failover(&mut self, before: Option<&Failover>, after: Option<&Failover>) {
+        let (b, a) = (before, after);
+        let delay = |f: &Failover| duration::format(&f.delay);
+        let max_delay = |f: &Failover| duration::format(&f.max_delay);
+        self.field("failover.delay", b, a, delay, false);
+        self.field("failover.max_delay", b, a, max_delay, false);
+        self.field("failover.max_tries", b, a, |f| f.max_tries, false);
     }
 
     /// Records each key of a map attribute whose value differs.

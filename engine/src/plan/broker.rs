@@ -3,13 +3,14 @@
 //! need a restart (resources, port, broker software, static Kafka properties),
 //! and whether its placement forces a move.
 
+use crate::address::Address;
 use crate::config::{duration, BrokerSpec, ClusterSpec, KafkaKind, KafkaProperties};
 use crate::state::{BrokerState, ClusterState};
 
 use super::attrs::AttrDiff;
 use super::dynamic_configs::update_mode;
 use super::placement::{self, Placements};
-use super::{Action, Change, ResourceKind};
+use super::{Action, Change};
 
 /// A broker before (state) and after (configuration), with their clusters.
 pub(super) struct BrokerSides<'a> {
@@ -46,26 +47,19 @@ fn spec_attrs(d: &mut AttrDiff, b: Option<&BrokerSpec>, a: Option<&BrokerSpec>) 
         a.map(|s| &s.config),
         static_property,
     );
-    d.field(
-        "failover.delay",
-        b,
-        a,
-        |s| duration::format(&s.failover.delay),
-        false,
-    );
-    d.field(
-        "failover.max_delay",
-        b,
-        a,
-        |s| duration::format(&s.failover.max_delay),
-        false,
-    );
-    d.field("failover.max_tries", b, a, |s| s.failover.max_tries, false);
+    d.failover(b.map(|s| &s.failover), a.map(|s| &s.failover));
     d.field(
         "stickiness",
         b,
         a,
         |s| duration::format(&s.stickiness),
+        false,
+    );
+    d.field(
+        "placement_timeout",
+        b,
+        a,
+        |s| duration::format(&s.placement_timeout),
         false,
     );
 }
@@ -163,5 +157,5 @@ pub(super) fn change(
             }
         }
     };
-    Change::new(cluster, ResourceKind::Broker, &id.to_string(), action, d.0).with_reason(reason)
+    Change::new(Address::of_broker(cluster, id), action, d.0).with_reason(reason)
 }

@@ -6,7 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::state::{current, Applied, ClusterState, OutsideChange, State};
+use crate::address::Address;
+use crate::state::{current, Applied, ClusterState, DriftRecord, OutsideChange, State};
 
 use super::attrs::AttrDiff;
 use super::{AttrChange, ResourceKind};
@@ -15,7 +16,7 @@ use super::{AttrChange, ResourceKind};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Drift {
     /// The resource's address, as in the changes.
-    pub address: String,
+    pub address: Address,
     pub cluster: String,
     pub kind: ResourceKind,
     /// The broker id, topic or cluster name.
@@ -33,9 +34,9 @@ pub struct Drift {
 /// applied values are left out.
 pub(super) fn drift(state: &State) -> Vec<Drift> {
     let mut found = Vec::new();
-    for (cluster, cs) in &state.clusters {
+    for cs in state.clusters.values() {
         for (address, record) in &cs.drift {
-            if let Some(d) = one(cluster, cs, address, &record.applied, &record.changes) {
+            if let Some(d) = one(cs, address, record) {
                 found.push(d);
             }
         }
@@ -43,24 +44,13 @@ pub(super) fn drift(state: &State) -> Vec<Drift> {
     found
 }
 
-fn one(
-    cluster: &str,
-    cs: &ClusterState,
-    address: &str,
-    applied: &Applied,
-    changes: &[OutsideChange],
-) -> Option<Drift> {
-    let now = current(cs, cluster, address);
+fn one(cs: &ClusterState, address: &Address, record: &DriftRecord) -> Option<Drift> {
+    let now = current(cs, address);
     let mut d = AttrDiff::default();
-    let (kind, name) = match (applied, &now) {
-        (Applied::Cluster { config: b }, Some(Applied::Cluster { config: a })) => {
+    match (&record.applied, &now) {
+        (Applied::Cluster { config: b }, Some(Applied::Cluster { config: a }))
+        | (Applied::Broker { config: b }, Some(Applied::Broker { config: a })) => {
             d.map("config", Some(b), Some(a), |_| false);
-            (ResourceKind::Cluster, cluster.to_string())
-        }
-        (Applied::Broker { config: b }, Some(Applied::Broker { config: a })) => {
-            d.map("config", Some(b), Some(a), |_| false);
-            let id = address.rsplit('.').next().unwrap_or_default();
-            (ResourceKind::Broker, id.to_string())
         }
         (Applied::Topic { spec: b }, now) => {
             let a = match now {
@@ -76,24 +66,20 @@ fn one(
                 false,
             );
             d.map("config", Some(&b.config), a.map(|t| &t.config), |_| false);
-            let name = address
-                .strip_prefix(&format!("cluster.{cluster}.topic."))
-                .unwrap_or(address);
-            (ResourceKind::Topic, name.to_string())
         }
         // A broker removed since: its drift no longer matters.
         _ => return None,
-    };
+    }
     if d.0.is_empty() {
         return None;
     }
     Some(Drift {
-        address: address.to_string(),
-        cluster: cluster.to_string(),
-        kind,
-        name,
+        address: address.clone(),
+        cluster: address.cluster().to_string(),
+        kind: address.kind(),
+        name: address.name(),
         deleted: now.is_none(),
         attributes: d.0,
-        changes: changes.to_vec(),
+        changes: record.changes.clone(),
     })
 }

@@ -8,6 +8,7 @@
 //! docs/plan-format.md and is also the saved plan file.
 
 mod attrs;
+pub mod availability;
 mod broker;
 mod drift;
 pub mod dynamic_configs;
@@ -20,9 +21,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::address::Address;
+pub use crate::address::ResourceKind;
 use crate::config::Config;
 use crate::diagnostics::Diagnostics;
 use crate::state::State;
+pub use availability::Availability;
 pub use drift::Drift;
 use pairs::pairs;
 pub use waiting::Waiting;
@@ -50,13 +54,18 @@ pub struct Plan {
     /// before the scheduler can launch them again, in address order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting: Vec<Waiting>,
+    /// What the broker stops would do to the partitions the brokers host,
+    /// when the plan stops any (filled in by whoever can read the live
+    /// partitions: `kmesos plan` against a live scheduler).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<Availability>,
 }
 
 /// What happens to one resource.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// `cluster.events`, `cluster.events.broker.1`, `cluster.events.topic.orders`, ...
-    pub address: String,
+    pub address: Address,
     /// The cluster the resource belongs to (or is).
     pub cluster: String,
     pub kind: ResourceKind,
@@ -70,45 +79,14 @@ pub struct Change {
     pub reason: Option<String>,
 }
 
-/// What sort of resource a change is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ResourceKind {
-    Cluster,
-    Broker,
-    Topic,
-    Client,
-}
-
-impl fmt::Display for ResourceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ResourceKind::Cluster => "cluster",
-            ResourceKind::Broker => "broker",
-            ResourceKind::Topic => "topic",
-            ResourceKind::Client => "client",
-        })
-    }
-}
-
 impl Change {
-    /// A change for the resource `kind` `name` of `cluster`, with its address.
-    pub fn new(
-        cluster: &str,
-        kind: ResourceKind,
-        name: &str,
-        action: Action,
-        attributes: Vec<AttrChange>,
-    ) -> Change {
-        let address = match kind {
-            ResourceKind::Cluster => format!("cluster.{cluster}"),
-            other => format!("cluster.{cluster}.{other}.{name}"),
-        };
+    /// A change for the resource at `address`.
+    pub fn new(address: Address, action: Action, attributes: Vec<AttrChange>) -> Change {
         Change {
+            cluster: address.cluster().to_string(),
+            kind: address.kind(),
+            name: address.name(),
             address,
-            cluster: cluster.to_string(),
-            kind,
-            name: name.to_string(),
             action,
             attributes,
             reason: None,
@@ -305,6 +283,7 @@ pub fn diff(config: &Config, state: &State) -> Result<Plan, Diagnostics> {
         drift: drift::drift(state),
         changes,
         waiting: waiting::waiting(state),
+        availability: None,
     })
 }
 

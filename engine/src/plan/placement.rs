@@ -118,6 +118,7 @@ mod tests {
             config: BTreeMap::new(),
             failover: Default::default(),
             stickiness: BrokerSpec::DEFAULT_STICKINESS,
+            placement_timeout: BrokerSpec::DEFAULT_PLACEMENT_TIMEOUT,
         }
     }
 

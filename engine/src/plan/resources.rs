@@ -1,6 +1,7 @@
 //! Changes for a cluster's own settings, and orchestration of the changes for
 //! its brokers, topics and clients, in address order.
 
+use crate::address::Address;
 use crate::config::{ClientSpec, ClusterSpec, Config, TopicSpec};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::state::{BrokerRuntime, ClusterState};
@@ -10,7 +11,7 @@ use super::broker::{self, BrokerSides};
 use super::dynamic_configs::update_mode;
 use super::pairs::pairs;
 use super::placement::Placements;
-use super::{Action, Change, ResourceKind};
+use super::{Action, Change};
 
 fn action(before: bool, after: bool, d: &AttrDiff) -> Action {
     match (before, after) {
@@ -48,7 +49,7 @@ pub(super) fn cluster(
     if act == Action::Update {
         d.mark_dynamic("config", |key| update_mode(key).is_dynamic());
     }
-    changes.push(Change::new(name, ResourceKind::Cluster, name, act, d.0));
+    changes.push(Change::new(Address::of_cluster(name), act, d.0));
 
     // Brokers that run and stay, in id order: what placement checks compare with.
     let peers: Vec<(u32, &BrokerRuntime)> = before
@@ -75,10 +76,8 @@ pub(super) fn cluster(
     }
     let (bt, at) = (before.map(|b| &b.topics), after.map(|a| &a.topics));
     for (topic, b, a) in pairs(bt, at) {
-        let drifted = before.is_some_and(|cs| {
-            cs.drift
-                .contains_key(&crate::state::topic_address(name, topic))
-        });
+        let drifted =
+            before.is_some_and(|cs| cs.drift.contains_key(&Address::of_topic(name, topic)));
         let sides = TopicSides {
             before: b,
             after: a,
@@ -110,6 +109,7 @@ fn topic_change(
     config: &Config,
     errors: &mut Diagnostics,
 ) -> Change {
+    let address = Address::of_topic(cluster, topic);
     let (before, after) = (sides.before, sides.after);
     let outside = |attr: &str, value: String| {
         if sides.drifted {
@@ -137,7 +137,7 @@ fn topic_change(
     );
     if let (Some(b), Some(a)) = (before, after) {
         let mut refuse = |attr: &str, message: String| {
-            let path = format!("cluster.{cluster}.topic.{topic}.{attr}");
+            let path = format!("{address}.{attr}");
             let (file, line, column) = config
                 .positions
                 .get(&path)
@@ -176,7 +176,7 @@ fn topic_change(
         }
     }
     let act = action(before.is_some(), after.is_some(), &d);
-    Change::new(cluster, ResourceKind::Topic, topic, act, d.0)
+    Change::new(address, act, d.0)
 }
 
 /// A client workload: scaling changes in place, anything else relaunches it.
@@ -194,6 +194,15 @@ fn client_change(
     d.field("mem", b, a, |s| s.mem, true);
     d.field("topic", b, a, |s| s.topic.clone(), true);
     d.field("command", b, a, |s| s.command.clone(), true);
+    d.field("rate", b, a, |s| s.rate, true);
+    d.field("message_size", b, a, |s| s.message_size, true);
+    d.map(
+        "properties",
+        b.map(|s| &s.properties),
+        a.map(|s| &s.properties),
+        |_| true,
+    );
+    d.failover(b.map(|s| &s.failover), a.map(|s| &s.failover));
     let mut act = action(before.is_some(), after.is_some(), &d);
     let forcing = d.forcing();
     let reason = if act == Action::Update && !forcing.is_empty() {
@@ -205,5 +214,5 @@ fn client_change(
     } else {
         None
     };
-    Change::new(cluster, ResourceKind::Client, client, act, d.0).with_reason(reason)
+    Change::new(Address::of_client(cluster, client), act, d.0).with_reason(reason)
 }

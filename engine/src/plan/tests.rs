@@ -58,7 +58,7 @@ fn actions(plan: &Plan) -> Vec<(String, Action)> {
     plan.changes
         .iter()
         .filter(|c| c.action != Action::NoOp)
-        .map(|c| (c.address.clone(), c.action))
+        .map(|c| (c.address.to_string(), c.action))
         .collect()
 }
 
@@ -297,9 +297,13 @@ fn brokers_not_running_carry_what_they_wait_for_into_the_plan() {
     assert_eq!(
         plan.waiting
             .iter()
-            .map(|w| (w.address.as_str(), w.status, &w.waiting_for))
+            .map(|w| (w.address.to_string(), w.status, &w.waiting_for))
             .collect::<Vec<_>>(),
-        vec![("cluster.events.broker.1", Some(BrokerStatus::Failed), &wait)],
+        vec![(
+            "cluster.events.broker.1".to_string(),
+            Some(BrokerStatus::Failed),
+            &wait
+        )],
         "only the broker that is not running"
     );
     let json = crate::render::json::render(&plan);

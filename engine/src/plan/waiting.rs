@@ -5,13 +5,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::state::{broker_address, BrokerStatus, State, WaitingFor};
+use crate::address::Address;
+use crate::state::{BrokerStatus, State, WaitingFor};
 
 /// One broker that is not running, and what it waits for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Waiting {
     /// The broker's address, as in the changes.
-    pub address: String,
+    pub address: Address,
     pub cluster: String,
     /// The broker id.
     pub name: String,
@@ -36,7 +37,7 @@ pub(super) fn waiting(state: &State) -> Vec<Waiting> {
                 continue;
             }
             found.push(Waiting {
-                address: broker_address(cluster, *id),
+                address: Address::of_broker(cluster, *id),
                 cluster: cluster.clone(),
                 name: id.to_string(),
                 status: runtime.status,

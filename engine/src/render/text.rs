@@ -2,15 +2,17 @@
 //! (drift), if anything did; then a legend of the symbols used, per changed
 //! resource a comment line (address and why) and a block with the changed
 //! attributes (`+` added, `~` changed, `-` removed; maps key by key; long
-//! values as a line diff), then the summary line; last, as Terraform's
-//! warnings, the brokers that are not running and what they wait for.
+//! values as a line diff), then the summary line; then what the broker stops
+//! would do to the partitions (the availability analysis); last, as
+//! Terraform's warnings, the brokers that are not running and what they wait
+//! for.
 
 use std::fmt::Write;
 
 use console::Style;
 use similar::{ChangeTag, TextDiff};
 
-use crate::plan::{Action, AttrChange, Change, Drift, Plan, ResourceKind, Waiting};
+use crate::plan::{Action, AttrChange, Availability, Change, Drift, Plan, ResourceKind, Waiting};
 use crate::sensitive::REDACTED;
 
 /// Values longer than this are shown as a diff of their parts.
@@ -22,6 +24,9 @@ pub fn render(plan: &Plan, colour: bool) -> String {
     let mut out = String::new();
     render_drift(&mut out, &plan.drift, plan.has_changes(), &p);
     render_changes(&mut out, plan, &p);
+    if let Some(availability) = &plan.availability {
+        render_availability(&mut out, availability, &p);
+    }
     render_waiting(&mut out, &plan.waiting, &p);
     out
 }
@@ -137,6 +142,37 @@ fn render_drift(out: &mut String, drift: &[Drift], changes: bool, p: &Painter) {
     } else {
         "\nThe configuration matches these values; the next apply accepts them.\n\n"
     });
+}
+
+/// The availability analysis: the broker stops that would take partitions
+/// below `min.insync.replicas` or offline, and the clusters not analyzed.
+fn render_availability(out: &mut String, availability: &Availability, p: &Painter) {
+    let _ = writeln!(out, "\n{}", p.bold("Availability:"));
+    for (cluster, why) in &availability.not_analyzed {
+        let _ = writeln!(out, "  not analyzed for cluster {cluster}: {why}");
+    }
+    if availability.risks.is_empty() {
+        if availability.not_analyzed.is_empty() {
+            out.push_str(
+                "  every broker stop keeps each partition at or above min.insync.replicas\n",
+            );
+        }
+        return;
+    }
+    for risk in &availability.risks {
+        let _ = writeln!(
+            out,
+            "\n  {}",
+            p.bold(&format!(
+                "# stopping {} ({}) would leave",
+                risk.address, risk.action
+            ))
+        );
+        for partition in &risk.partitions {
+            let _ = writeln!(out, "  #   {}", partition.describe());
+        }
+    }
+    out.push_str("\n  kmesos apply refuses this plan unless given --allow-unavailable.\n");
 }
 
 /// The note on brokers that are not running: each one's status, what it
@@ -418,7 +454,7 @@ mod tests {
     /// `plan()` with broker 1 waiting for its lost agent.
     fn with_voter_waiting(mut p: Plan) -> Plan {
         p.waiting.push(Waiting {
-            address: "cluster.c.broker.1".into(),
+            address: crate::Address::of_broker("c", 1),
             cluster: "c".into(),
             name: "1".into(),
             status: Some(BrokerStatus::Pending),

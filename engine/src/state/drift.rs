@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::address::Address;
 use crate::config::{KafkaProperties, TopicSpec};
 use crate::sensitive::{is_sensitive, REDACTED};
 
@@ -103,13 +104,13 @@ impl TopicEvent {
 
 impl OutsideEvent {
     /// The address of the resource changed, in cluster `cluster`.
-    pub fn address(&self, cluster: &str) -> String {
+    pub fn address(&self, cluster: &str) -> Address {
         match self {
-            OutsideEvent::Topic(event) => topic_address(cluster, event.name()),
+            OutsideEvent::Topic(event) => Address::of_topic(cluster, event.name()),
             OutsideEvent::BrokerConfig {
                 broker: Some(id), ..
-            } => broker_address(cluster, *id),
-            OutsideEvent::BrokerConfig { broker: None, .. } => cluster_address(cluster),
+            } => Address::of_broker(cluster, *id),
+            OutsideEvent::BrokerConfig { broker: None, .. } => Address::of_cluster(cluster),
         }
     }
 }
@@ -142,19 +143,6 @@ impl ConfigEdit {
             ConfigEdit::Delete { name } => format!("config[{name:?}] removed"),
         }
     }
-}
-
-/// The addresses the plan uses, for drift records.
-pub fn cluster_address(cluster: &str) -> String {
-    format!("cluster.{cluster}")
-}
-
-pub fn broker_address(cluster: &str, id: u32) -> String {
-    format!("cluster.{cluster}.broker.{id}")
-}
-
-pub fn topic_address(cluster: &str, topic: &str) -> String {
-    format!("cluster.{cluster}.topic.{topic}")
 }
 
 impl State {
@@ -202,7 +190,7 @@ impl State {
             }
             TopicEvent::Config { edit, .. } => edit.describe(),
         };
-        let address = topic_address(cluster, name);
+        let address = Address::of_topic(cluster, name);
         // A managed topic, or one deleted outside and now created again.
         let applied = match (cs.topics.get(name), cs.drift.get(&address)) {
             (Some(spec), _) => Applied::Topic { spec: spec.clone() },
@@ -239,7 +227,7 @@ impl State {
                 }
             }
         }
-        log(cs, cluster, address, applied, change, origin);
+        log(cs, address, applied, change, origin);
         true
     }
 
@@ -258,9 +246,9 @@ impl State {
             return false;
         };
         let (address, config) = match broker {
-            None => (cluster_address(cluster), &mut cs.config),
+            None => (Address::of_cluster(cluster), &mut cs.config),
             Some(id) => match cs.brokers.get_mut(&id) {
-                Some(b) => (broker_address(cluster, id), &mut b.spec.config),
+                Some(b) => (Address::of_broker(cluster, id), &mut b.spec.config),
                 None => return false,
             },
         };
@@ -273,13 +261,13 @@ impl State {
             },
         };
         edit.apply_to(config);
-        log(cs, cluster, address, applied, edit.describe(), origin);
+        log(cs, address, applied, edit.describe(), origin);
         true
     }
 
     /// Forgets the drift of the resource at `address` (after an apply made it
     /// match the configuration again). Returns whether there was any.
-    pub fn clear_drift(&mut self, address: &str) -> bool {
+    pub fn clear_drift(&mut self, address: &Address) -> bool {
         self.clusters
             .values_mut()
             .any(|cs| cs.drift.remove(address).is_some())
@@ -296,8 +284,7 @@ impl State {
 /// back at its applied values has no drift left.
 fn log(
     cs: &mut ClusterState,
-    cluster: &str,
-    address: String,
+    address: Address,
     applied: Applied,
     change: String,
     origin: &ChangeOrigin,
@@ -311,33 +298,26 @@ fn log(
         via: origin.via.clone(),
         change,
     });
-    if current(cs, cluster, &address).as_ref() == cs.drift.get(&address).map(|r| &r.applied) {
+    if current(cs, &address).as_ref() == cs.drift.get(&address).map(|r| &r.applied) {
         cs.drift.remove(&address);
     }
 }
 
-/// What holds now for the drift record at `address` of cluster `cluster`, in
-/// the record's terms (`None` for a topic deleted outside).
-pub fn current(cs: &ClusterState, cluster: &str, address: &str) -> Option<Applied> {
-    match cs.drift.get(address).map(|r| &r.applied)? {
-        Applied::Cluster { .. } => Some(Applied::Cluster {
+/// What holds now for the resource at `address` of `cs`, in drift records'
+/// terms (`None` for a topic deleted outside, a broker removed since, or a
+/// client: outside changes to clients are not recorded).
+pub fn current(cs: &ClusterState, address: &Address) -> Option<Applied> {
+    match address {
+        Address::Cluster { .. } => Some(Applied::Cluster {
             config: cs.config.clone(),
         }),
-        Applied::Broker { .. } => {
-            let id = address
-                .strip_prefix(&format!("cluster.{cluster}.broker."))?
-                .parse()
-                .ok()?;
-            let broker = cs.brokers.get(&id)?;
-            Some(Applied::Broker {
-                config: broker.spec.config.clone(),
-            })
-        }
-        Applied::Topic { .. } => {
-            let name = address.strip_prefix(&topic_address(cluster, ""))?;
-            let spec = cs.topics.get(name)?;
-            Some(Applied::Topic { spec: spec.clone() })
-        }
+        Address::Broker { id, .. } => Some(Applied::Broker {
+            config: cs.brokers.get(id)?.spec.config.clone(),
+        }),
+        Address::Topic { name, .. } => Some(Applied::Topic {
+            spec: cs.topics.get(name)?.clone(),
+        }),
+        Address::Client { .. } => None,
     }
 }
 

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::address::Address;
 use crate::config::KafkaProperties;
 use crate::plan::dynamic_configs::{update_mode, UpdateMode};
 use crate::sensitive::is_sensitive;
@@ -60,7 +61,7 @@ impl State {
     /// Records as drift what cluster `cluster`'s brokers report (`live`, read
     /// at `at`, RFC 3339) that the state does not hold. Returns the addresses
     /// of the resources whose state changed, in the order recorded.
-    pub fn refresh(&mut self, cluster: &str, live: &LiveCluster, at: &str) -> Vec<String> {
+    pub fn refresh(&mut self, cluster: &str, live: &LiveCluster, at: &str) -> Vec<Address> {
         let mut changed = Vec::new();
         // In stages: a broker's values are compared with the cluster-wide
         // ones already refreshed.

@@ -1,9 +1,10 @@
 //! Why a broker is not running: what the scheduler waits for before it can
 //! launch the broker again. The scheduler records it on the broker's runtime
 //! (`waiting_for`) when the broker's task ends and clears it when the broker
-//! is launched; `kmesos state` and `kmesos plan` show it. Tagged by `kind`,
-//! so that other waits (offers that did not fit, per agent) can join.
+//! is launched; `kmesos state` and `kmesos plan` show it. Tagged by `kind`:
+//! a broker bound to one agent, or one no offer fits (per agent, why).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,25 @@ pub enum WaitingFor {
     /// Only one agent may run the broker: it is launched again once that
     /// agent offers what it needs.
     Agent(AgentWait),
+    /// No offer fits the broker: per agent, why the latest one did not.
+    Offers(OfferWait),
+}
+
+/// A broker no offer fits yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OfferWait {
+    /// Per agent (hostname), why its latest offer did not fit: a
+    /// constraint, a resource short, no port in range, the volume's agent
+    /// awaited. At most [`OfferWait::AGENTS_SHOWN`] agents.
+    pub unfit: BTreeMap<String, String>,
+    /// RFC 3339 time the wait began.
+    pub since: String,
+}
+
+impl OfferWait {
+    /// How many agents' reasons a wait keeps.
+    pub const AGENTS_SHOWN: usize = 10;
 }
 
 /// A broker bound to one agent.
@@ -46,13 +66,24 @@ impl WaitingFor {
                     None => format!("waits for an offer from {agent}"),
                 }
             }
+            WaitingFor::Offers(wait) => {
+                let agents = wait.unfit.len();
+                let plural = if agents == 1 { "" } else { "s" };
+                format!("waits for an offer that fits (none from {agents} agent{plural} did)")
+            }
         }
     }
 
     /// Why it waits for that.
-    pub fn why(&self) -> &str {
+    pub fn why(&self) -> String {
         match self {
-            WaitingFor::Agent(wait) => &wait.why,
+            WaitingFor::Agent(wait) => wait.why.clone(),
+            WaitingFor::Offers(wait) => wait
+                .unfit
+                .iter()
+                .map(|(host, why)| format!("{host}: {why}"))
+                .collect::<Vec<_>>()
+                .join("; "),
         }
     }
 }
@@ -88,6 +119,31 @@ mod tests {
             voter_wait(None).headline(),
             "waits for an offer from agent 127.0.0.3 (m-S2)"
         );
+    }
+
+    #[test]
+    fn an_offer_wait_says_per_agent_why_its_offer_did_not_fit() {
+        let wait = WaitingFor::Offers(OfferWait {
+            unfit: BTreeMap::from([
+                (
+                    "127.0.0.2".to_string(),
+                    "cpus: 4 wanted, 2 offered".to_string(),
+                ),
+                (
+                    "127.0.0.3".to_string(),
+                    "constraint rack like r9 (it is r3)".to_string(),
+                ),
+            ]),
+            since: "2026-01-01T00:00:00Z".into(),
+        });
+        assert_eq!(
+            wait.to_string(),
+            "waits for an offer that fits (none from 2 agents did): 127.0.0.2: cpus: 4 wanted, \
+             2 offered; 127.0.0.3: constraint rack like r9 (it is r3)"
+        );
+        let json = serde_json::to_value(&wait).unwrap();
+        assert_eq!(json["kind"], "offers");
+        assert_eq!(serde_json::from_value::<WaitingFor>(json).unwrap(), wait);
     }
 
     #[test]

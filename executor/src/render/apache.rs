@@ -7,12 +7,10 @@
 //! distribution's `libs/` with the heap from the contract.
 
 use std::collections::BTreeMap;
-use std::fs::OpenOptions;
 use std::net::SocketAddr;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-use super::{java, BrokerCommand, PrepareStep, RenderError, RenderedBroker};
+use super::{java, write_properties, BrokerCommand, PrepareStep, RenderError, RenderedBroker};
 use crate::artifact;
 use crate::launch::{ApacheProgram, LaunchSpec};
 
@@ -48,7 +46,11 @@ pub(super) fn render(
     let config = sandbox.join(SERVER_PROPERTIES);
     let log_dirs = data_dir.join(KAFKA_LOG_DIRS);
     let properties = server_properties(spec, apache, &log_dirs);
-    write_properties(&config, spec, &properties)?;
+    let comment = format!(
+        "Rendered by kmesos-executor for cluster {} broker {}; rewritten at every launch.",
+        spec.cluster, spec.broker_id
+    );
+    write_properties(&config, &comment, &properties)?;
     let logging = sandbox.join(LOG4J2_PROPERTIES);
     let app_logs = sandbox.join(KAFKA_APP_LOGS);
     std::fs::write(&logging, log4j2_properties(&app_logs)).map_err(RenderError::io(&logging))?;
@@ -195,34 +197,4 @@ fn server_properties(
     }
     props.extend(spec.properties.iter().map(|(k, v)| (k.clone(), v.clone())));
     props
-}
-
-/// Writes the file readable by its owner only: properties may hold secrets.
-fn write_properties(
-    path: &Path,
-    spec: &LaunchSpec,
-    props: &[(String, String)],
-) -> Result<(), RenderError> {
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(RenderError::io(path))?;
-    let to_render_error = |e: java_properties::PropertiesError| RenderError::Unsafe {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let mut writer = java_properties::PropertiesWriter::new(file);
-    writer
-        .write_comment(&format!(
-            "Rendered by kmesos-executor for cluster {} broker {}; rewritten at every launch.",
-            spec.cluster, spec.broker_id
-        ))
-        .map_err(to_render_error)?;
-    for (key, value) in props {
-        writer.write(key, value).map_err(to_render_error)?;
-    }
-    writer.finish().map_err(to_render_error)
 }

@@ -1,11 +1,15 @@
 //! Turns a launch contract into what to run: the broker's configuration files
 //! on disk, an optional one-time preparation step (Apache Kafka's storage
-//! format) and the broker's command line. Nothing is started here; the
-//! `broker` module runs what this returns, and tests inspect it.
+//! format) and the broker's command line; or a client instance's properties
+//! and its performance tool's command line ([`client`]). Nothing is started
+//! here; the `broker` module runs what this returns, and tests inspect it.
 
 mod apache;
+mod client;
 mod java;
 mod tansu;
+
+pub use self::client::{render_client, CLIENT_PROPERTIES};
 
 pub use self::apache::{
     FORMAT_MARKER, KAFKA_APP_LOGS, KAFKA_LOG_DIRS, LOG4J2_PROPERTIES, SERVER_PROPERTIES,
@@ -13,8 +17,10 @@ pub use self::apache::{
 pub use self::tansu::TANSU_DATABASE;
 
 use std::collections::BTreeMap;
+use std::fs::OpenOptions;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use crate::artifact::ArtifactError;
@@ -88,4 +94,30 @@ pub fn render(spec: &LaunchSpec, sandbox: &Path) -> Result<RenderedBroker, Rende
             apache::render(spec, apache, sandbox, &data_dir, probe_addr)
         }
     }
+}
+
+/// Writes a Java properties file readable by its owner only: properties may
+/// hold secrets.
+fn write_properties(
+    path: &Path,
+    comment: &str,
+    props: &[(String, String)],
+) -> Result<(), RenderError> {
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(RenderError::io(path))?;
+    let to_render_error = |e: java_properties::PropertiesError| RenderError::Unsafe {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut writer = java_properties::PropertiesWriter::new(file);
+    writer.write_comment(comment).map_err(to_render_error)?;
+    for (key, value) in props {
+        writer.write(key, value).map_err(to_render_error)?;
+    }
+    writer.finish().map_err(to_render_error)
 }

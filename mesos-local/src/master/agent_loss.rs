@@ -90,7 +90,7 @@ impl Master {
                     message: &message,
                 },
             );
-            self.record_latest(framework_id, task_id, &status);
+            self.record_status(framework_id, task_id, &status);
             self.send(framework_id, update_event(status));
         }
         let failure = Event {
@@ -166,7 +166,7 @@ impl Master {
             {
                 task.state = state;
             }
-            self.record_latest(&framework_id, &task_id, &status);
+            self.record_status(&framework_id, &task_id, &status);
             self.send(&framework_id, update_event(status));
             if state == TaskState::TaskGone {
                 if let Some(framework) = self.frameworks.get_mut(&framework_id) {

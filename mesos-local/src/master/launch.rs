@@ -70,7 +70,7 @@ impl Master {
                             agent_id: pool.agent_id.clone(),
                             executor_id,
                             state: TaskState::TaskStaging,
-                            latest: None,
+                            statuses: Vec::new(),
                             resources: task_resources,
                             sandbox,
                         },

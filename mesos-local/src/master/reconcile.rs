@@ -72,7 +72,7 @@ impl Master {
 
 /// A known task's latest state, restated by the master.
 fn latest_state(task: &Task, partition_aware: bool) -> TaskStatus {
-    let mut status = task.latest.clone().unwrap_or_default();
+    let mut status = task.latest().cloned().unwrap_or_default();
     status.task_id = task.info.task_id.clone();
     status.state = visible_state(task.state, partition_aware) as i32;
     status.agent_id = task.info.agent_id.clone();

@@ -3,7 +3,8 @@
 //! `frameworks` with their `tasks`), plus a flat `tasks` list (live and
 //! recently completed) carrying each task's agent URL and `sandbox`
 //! directory, which is what `kmesos broker log` needs to read a broker's
-//! logs through the agent's `/files/read`.
+//! logs through the agent's `/files/read`, and every status update it had
+//! (`statuses`, oldest first, with their timestamps).
 
 use serde_json::{json, Value};
 
@@ -72,7 +73,7 @@ impl Master {
             "agent_url": agent.map(|a| a.link.url.clone()),
             "sandbox": sandbox,
             "resources": resources,
-            "statuses": task.latest.as_ref().map(JsonMessage::to_json).into_iter().collect::<Vec<_>>(),
+            "statuses": task.statuses.iter().map(JsonMessage::to_json).collect::<Vec<_>>(),
         })
     }
 }

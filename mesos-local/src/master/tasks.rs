@@ -123,9 +123,7 @@ impl Master {
                 value: task.executor_id.clone(),
             });
             task.state = status.state();
-            let mut latest = status.clone();
-            latest.data = None;
-            task.latest = Some(latest);
+            task.record(&status);
         }
         self.send(framework_id, update_event(status));
     }
@@ -186,8 +184,7 @@ impl Master {
         let task_id = ack.task_id.map(|t| t.value).unwrap_or_default();
         if let Some(framework) = self.frameworks.get_mut(framework_id) {
             let terminal_acked = framework.tasks.get(&task_id).is_some_and(|t| {
-                t.state.is_terminal()
-                    && t.latest.as_ref().and_then(|s| s.uuid.as_ref()) == Some(&ack.uuid)
+                t.state.is_terminal() && t.latest().and_then(|s| s.uuid.as_ref()) == Some(&ack.uuid)
             });
             if terminal_acked {
                 framework.complete(&task_id);
@@ -255,13 +252,13 @@ impl Master {
         self.command(&agent_id, command);
     }
 
-    pub(super) fn record_latest(&mut self, framework_id: &str, task_id: &str, status: &TaskStatus) {
+    pub(super) fn record_status(&mut self, framework_id: &str, task_id: &str, status: &TaskStatus) {
         if let Some(task) = self
             .frameworks
             .get_mut(framework_id)
             .and_then(|f| f.tasks.get_mut(task_id))
         {
-            task.latest = Some(status.clone());
+            task.record(status);
         }
     }
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::StreamExt;
 
-use super::{error, gone, refused, Api};
+use super::{error, gone, refused, unnamed_holder, Api};
 use crate::wire::{self, ApplyAccepted, ApplyRequest, CancelAccepted};
 
 pub(super) async fn submit(State(api): State<Api>, body: Bytes) -> Response {
@@ -17,9 +17,17 @@ pub(super) async fn submit(State(api): State<Api>, body: Bytes) -> Response {
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("apply request body: {e}")),
     };
+    if let Some(refused) = unnamed_holder(&request.holder) {
+        return refused;
+    }
     match api
         .daemon
-        .apply(request.plan, request.config, request.holder)
+        .apply(
+            request.plan,
+            request.config,
+            request.holder,
+            request.allow_unavailable,
+        )
         .await
     {
         Ok(Ok(apply_id)) => {

@@ -1,7 +1,7 @@
 //! Operations on one broker that are not configuration changes: a rolling
 //! restart (run as a one-step apply, under the apply lock) and its logs.
 
-use super::{error, gone, refused, Api};
+use super::{error, gone, refused, unnamed_holder, Api};
 use crate::sandbox;
 use crate::wire::{ApplyAccepted, BrokerLog, LogQuery, RestartRequest};
 use axum::extract::{Path, Query, State};
@@ -19,6 +19,9 @@ pub(super) async fn restart(
     Path((cluster, id)): Path<(String, u32)>,
     Json(request): Json<RestartRequest>,
 ) -> Response {
+    if let Some(refused) = unnamed_holder(&request.holder) {
+        return refused;
+    }
     match api.daemon.restart_broker(cluster, id, request.holder).await {
         Ok(Ok(apply_id)) => {
             (StatusCode::ACCEPTED, Json(ApplyAccepted { apply_id })).into_response()

@@ -3,7 +3,8 @@
 //! (dynamic Kafka configs through a live broker, topics, recorded settings),
 //! then restarts and moves one broker at a time (stop gracefully, relaunch,
 //! wait until it runs and a probe finds it healthy with no under-replicated
-//! partitions), then destroys (topics, clients, brokers, clusters). The run
+//! partitions), then clients (created, scaled, restarted once their brokers
+//! and topics are there), then destroys (clients, topics, brokers, clusters). The run
 //! and each step's stage live in the persisted state, so a core rebuilt from
 //! it resumes the apply where it stopped.
 //!
@@ -20,6 +21,7 @@ mod client_steps;
 mod cluster_steps;
 mod dynamic_configs;
 mod phases;
+mod placement_deadline;
 mod restarts;
 mod run;
 mod submission;

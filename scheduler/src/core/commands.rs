@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use engine::plan::{Action, StalePlan};
+use engine::Address;
 use mesos::proto::{offer, AgentId, Filters, OfferId, TaskId};
 use serde::{Deserialize, Serialize};
 
@@ -151,7 +152,7 @@ pub struct RefreshOutcome {
     pub cluster: String,
     /// The addresses of the resources whose drift the refresh recorded.
     #[serde(default)]
-    pub drifted: Vec<String>,
+    pub drifted: Vec<Address>,
     /// Why the cluster was not refreshed; absent when it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
@@ -197,7 +198,7 @@ pub enum Progress {
     /// A resource's change is done.
     StepDone {
         apply_id: String,
-        address: String,
+        address: Address,
         action: Action,
     },
     Finished {

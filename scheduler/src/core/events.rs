@@ -49,6 +49,8 @@ pub enum Event {
         plan: Box<Plan>,
         config: Box<Config>,
         holder: String,
+        /// Stop brokers even when partitions need them.
+        allow_unavailable: bool,
     },
     /// Stop the running apply after the step in flight.
     ApplyCancelled,

@@ -34,6 +34,20 @@ pub fn task_id(cluster: &str, id: u32, lineage: &str, sequence: u64) -> String {
     format!("{cluster}.broker-{id}.{}", suffix(lineage, sequence))
 }
 
+/// `<cluster>.client-<name>-<instance>.<8 hex>`.
+pub fn client_task_id(
+    cluster: &str,
+    client: &str,
+    instance: u32,
+    lineage: &str,
+    sequence: u64,
+) -> String {
+    format!(
+        "{cluster}.client-{client}-{instance}.{}",
+        suffix(lineage, sequence)
+    )
+}
+
 /// `kmesos.<cluster>.broker-<id>.<8 hex>`: unique per role on any agent.
 pub fn persistence_id(cluster: &str, id: u32, lineage: &str, sequence: u64) -> String {
     format!(

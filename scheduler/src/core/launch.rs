@@ -67,11 +67,70 @@ pub fn task_info(config: &CoreConfig, launch: Launch) -> Result<TaskInfo, String
         .check()
         .map_err(|e| format!("broker {} of cluster {}: {e}", launch.id, launch.cluster))?;
     let data = contract.to_bytes().map_err(|e| e.to_string())?;
-    let grace = DurationInfo {
-        nanoseconds: i64::try_from(config.kill_grace.as_nanos()).unwrap_or(i64::MAX),
+    let name = format!("kmesos broker {} of {}", launch.id, launch.cluster);
+    let executor = executor(config, launch.task_id, launch.framework_id, name, fetch);
+    let task = TaskIds {
+        name: format!("{}.broker-{}", launch.cluster, launch.id),
+        task_id: launch.task_id,
+        agent_id: launch.agent_id,
     };
+    Ok(task_under(config, task, launch.resources, executor, data))
+}
+
+/// A task's name and ids.
+pub(super) struct TaskIds<'a> {
+    pub name: String,
+    pub task_id: &'a str,
+    pub agent_id: &'a str,
+}
+
+/// A task run by `executor` with the launch contract `data`, killed with
+/// the scheduler's grace period.
+pub(super) fn task_under(
+    config: &CoreConfig,
+    ids: TaskIds,
+    resources: Vec<Resource>,
+    executor: ExecutorInfo,
+    data: Vec<u8>,
+) -> TaskInfo {
+    TaskInfo {
+        name: ids.name,
+        task_id: Some(TaskId {
+            value: ids.task_id.to_string(),
+        }),
+        agent_id: Some(AgentId {
+            value: ids.agent_id.to_string(),
+        }),
+        resources,
+        executor: Some(executor),
+        data: Some(data),
+        kill_policy: Some(KillPolicy {
+            grace_period: Some(kill_grace(config)),
+        }),
+        ..Default::default()
+    }
+}
+
+/// The kill policy's grace period: the scheduler's `kill_grace`.
+fn kill_grace(config: &CoreConfig) -> DurationInfo {
+    DurationInfo {
+        nanoseconds: i64::try_from(config.kill_grace.as_nanos()).unwrap_or(i64::MAX),
+    }
+}
+
+/// The task's own executor (its id is the task's), fetched with `fetch`
+/// from the scheduler. The agent runs the command with /bin/sh in the
+/// sandbox: nothing runs unless the fetched executor is the file the
+/// scheduler served.
+pub(super) fn executor(
+    config: &CoreConfig,
+    task_id: &str,
+    framework_id: Option<&str>,
+    name: String,
+    fetch: Vec<Uri>,
+) -> ExecutorInfo {
     // Artifact URIs name their content's sha256, so agents cache them: one
-    // copy per agent, however many brokers it runs.
+    // copy per agent, however many tasks it runs.
     let mut uris = vec![Uri {
         value: config.executor.uri.clone(),
         executable: Some(true),
@@ -81,20 +140,18 @@ pub fn task_info(config: &CoreConfig, launch: Launch) -> Result<TaskInfo, String
     }];
     uris.extend(fetch);
     let sha = &config.executor.sha256;
-    // The agent runs this with /bin/sh in the sandbox: nothing runs unless
-    // the fetched executor is the file the scheduler served.
     let command = format!(
         "if echo '{sha}  {EXECUTOR_FILE}' | sha256sum -c --status -; then exec ./{EXECUTOR_FILE}; \
          else echo '{EXECUTOR_FILE}: sha256 is not {sha}, the one the scheduler announced' >&2; exit 1; fi"
     );
-    let executor = ExecutorInfo {
+    ExecutorInfo {
         executor_id: Some(ExecutorId {
-            value: launch.task_id.to_string(),
+            value: task_id.to_string(),
         }),
-        framework_id: launch.framework_id.map(|f| FrameworkId {
+        framework_id: framework_id.map(|f| FrameworkId {
             value: f.to_string(),
         }),
-        name: Some(format!("kmesos broker {} of {}", launch.id, launch.cluster)),
+        name: Some(name),
         r#type: Some(executor_info::Type::Custom as i32),
         command: Some(CommandInfo {
             uris,
@@ -109,25 +166,28 @@ pub fn task_info(config: &CoreConfig, launch: Launch) -> Result<TaskInfo, String
             shell: Some(true),
             ..Default::default()
         }),
-        shutdown_grace_period: Some(grace.clone()),
+        shutdown_grace_period: Some(kill_grace(config)),
         ..Default::default()
-    };
-    Ok(TaskInfo {
-        name: format!("{}.broker-{}", launch.cluster, launch.id),
-        task_id: Some(TaskId {
-            value: launch.task_id.to_string(),
-        }),
-        agent_id: Some(AgentId {
-            value: launch.agent_id.to_string(),
-        }),
-        resources: launch.resources,
-        executor: Some(executor),
-        data: Some(data),
-        kill_policy: Some(KillPolicy {
-            grace_period: Some(grace),
-        }),
-        ..Default::default()
-    })
+    }
+}
+
+/// The URI the agent fetches `artifact` from, cached, as `file` in the sandbox.
+fn fetched(artifact: &Artifact, file: &str) -> Uri {
+    Uri {
+        value: artifact.uri.clone(),
+        executable: Some(true),
+        extract: Some(false),
+        cache: Some(true),
+        output_file: Some(file.to_string()),
+    }
+}
+
+/// A Kafka distribution archive, kept as the archive: the executor checks
+/// its sha256, then unpacks it.
+pub(super) fn kafka_archive(artifact: &Artifact) -> (String, Uri) {
+    let mut uri = fetched(artifact, KAFKA_FILE);
+    uri.executable = Some(false);
+    (KAFKA_FILE.to_string(), uri)
 }
 
 /// The broker program for the launch contract, and what the agent fetches for it.
@@ -135,13 +195,6 @@ fn broker_program(
     config: &CoreConfig,
     launch: &Launch,
 ) -> Result<(BrokerProgram, Vec<Uri>), String> {
-    let fetched = |artifact: &Artifact, file: &str| Uri {
-        value: artifact.uri.clone(),
-        executable: Some(true),
-        extract: Some(false),
-        cache: Some(true),
-        output_file: Some(file.to_string()),
-    };
     let kafka = &launch.cluster_state.kafka;
     // tansu brokers do not know each other: a front on each sends clients'
     // cluster-wide requests to the scheduler's endpoint for the cluster.
@@ -172,17 +225,15 @@ fn broker_program(
             let artifact = distribution(config, kafka.dist.as_deref())
                 .map_err(|why| format!("cluster {}: {why}", launch.cluster))?;
             let heap = launch.spec.heap.unwrap_or(launch.spec.mem / 2).max(1);
+            let (distribution, uri) = kafka_archive(artifact);
             let program = ApacheProgram {
-                distribution: KAFKA_FILE.to_string(),
+                distribution,
                 sha256: Some(artifact.sha256.clone()),
                 heap_mib: u32::try_from(heap).unwrap_or(u32::MAX),
                 java_home: launch.java_home.map(str::to_string),
                 quorum: launch.quorum.to_vec(),
                 controller_port: launch.controller_port,
             };
-            // Kept as the archive: the executor checks its sha256, then unpacks it.
-            let mut uri = fetched(artifact, KAFKA_FILE);
-            uri.executable = Some(false);
             Ok((BrokerProgram::Apache(program), vec![uri]))
         }
     }
@@ -190,7 +241,10 @@ fn broker_program(
 
 /// The distribution a cluster runs: the one its `kafka.dist` names, or,
 /// when it names none, the only one the scheduler serves.
-fn distribution<'c>(config: &'c CoreConfig, dist: Option<&str>) -> Result<&'c Artifact, String> {
+pub(super) fn distribution<'c>(
+    config: &'c CoreConfig,
+    dist: Option<&str>,
+) -> Result<&'c Artifact, String> {
     if let Some(dist) = dist {
         return config
             .distributions

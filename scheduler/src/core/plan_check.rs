@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use engine::config::Config;
 use engine::plan::{Action, Change, Plan, PLAN_FORMAT_VERSION};
 use engine::state::State;
+use engine::Address;
 
 use super::ApplyRefusal;
 
@@ -33,7 +34,7 @@ pub(super) fn checked_changes(
     // are redacted; planned against the same, a secret is "changed" alike.
     let recomputed = plan_against(config, &state.redacted())?;
     let expected = actions(&recomputed.changes)?;
-    let mut addresses: Vec<&str> = submitted.keys().chain(expected.keys()).copied().collect();
+    let mut addresses: Vec<&Address> = submitted.keys().chain(expected.keys()).copied().collect();
     addresses.sort_unstable();
     addresses.dedup();
     for address in addresses {
@@ -59,13 +60,10 @@ pub(super) fn plan_against(config: &Config, state: &State) -> Result<Plan, Apply
 }
 
 /// Each resource's action, no-ops left out; an address named twice is refused.
-fn actions(changes: &[Change]) -> Result<BTreeMap<&str, Action>, ApplyRefusal> {
+fn actions(changes: &[Change]) -> Result<BTreeMap<&Address, Action>, ApplyRefusal> {
     let mut actions = BTreeMap::new();
     for change in changes {
-        if actions
-            .insert(change.address.as_str(), change.action)
-            .is_some()
-        {
+        if actions.insert(&change.address, change.action).is_some() {
             return Err(ApplyRefusal::Invalid(format!(
                 "{}: the change set names it more than once",
                 change.address

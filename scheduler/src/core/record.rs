@@ -1,13 +1,14 @@
 //! The document the core keeps and hands to the shell to persist: the engine's
 //! state (what `kmesos state` shows) plus the core's own bookkeeping that must
 //! survive a restart: the apply in progress, each broker's task, volume and
-//! failover counters, and the Kafka cluster ids. A core rebuilt from it
+//! failover counters, each client instance's task and failover counters, and
+//! the Kafka cluster ids. A core rebuilt from it
 //! resumes where the previous one stopped.
 
 use std::collections::BTreeMap;
 
 use engine::plan::{Action, ResourceKind};
-use engine::{Config, State};
+use engine::{Address, Config, State};
 use kmesos_executor::launch::Voter;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,9 @@ pub struct SchedulerRecord {
     /// Per cluster, per broker id.
     #[serde(default)]
     pub brokers: BTreeMap<String, BTreeMap<u32, BrokerRecord>>,
+    /// Per cluster, per client, per instance (from 0).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub clients: BTreeMap<String, BTreeMap<String, BTreeMap<u32, InstanceRecord>>>,
     /// The apply in progress, if any.
     #[serde(default)]
     pub apply: Option<ApplyRun>,
@@ -83,6 +87,40 @@ pub struct BrokerRecord {
     pub voter_ports: Option<(u16, u16)>,
 }
 
+/// What the core knows about one instance of a client (one task at a time).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InstanceRecord {
+    /// The instance's current task, if one was launched and is not known gone.
+    #[serde(default)]
+    pub task: Option<TaskRecord>,
+    /// Earlier tasks that were killed (or lost) and not yet confirmed gone.
+    #[serde(default)]
+    pub doomed: Vec<TaskRecord>,
+    /// The agent's hostname its task was launched on.
+    #[serde(default)]
+    pub hostname: Option<String>,
+    /// Failures in a row (reset after running stably for `max_delay`).
+    #[serde(default)]
+    pub failures: u32,
+    /// Not before this time (unix ms) is it relaunched (failover delay).
+    #[serde(default)]
+    pub relaunch_at: Option<u64>,
+    /// When its task was last seen RUNNING after a launch (unix ms).
+    #[serde(default)]
+    pub running_since: Option<u64>,
+    /// Out of failover tries: not relaunched until the client is re-applied.
+    #[serde(default)]
+    pub gave_up: bool,
+    /// Why its last task failed (the executor's message), or why it could
+    /// not be launched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// Not to be launched (being stopped: its client is restarted, scaled
+    /// down or destroyed).
+    #[serde(default)]
+    pub held: bool,
+}
+
 /// A launched task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskRecord {
@@ -129,12 +167,16 @@ pub struct ApplyRun {
     pub steps: Vec<Step>,
     #[serde(default)]
     pub counts: Counts,
+    /// Brokers are stopped even when partitions need them
+    /// (`--allow-unavailable`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_unavailable: bool,
 }
 
 /// One resource's change within an apply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
-    pub address: String,
+    pub address: Address,
     pub cluster: String,
     pub kind: ResourceKind,
     pub name: String,
@@ -144,6 +186,31 @@ pub struct Step {
     /// out when the apply was submitted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub dynamic: BTreeMap<String, Option<String>>,
+    /// When a broker it creates or moves began waiting for an offer (unix
+    /// ms): the start of its placement timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<u64>,
+}
+
+impl Step {
+    /// A step not started yet: `action` on the resource at `address`,
+    /// setting `dynamic` on running brokers.
+    pub fn new(
+        address: Address,
+        action: Action,
+        dynamic: BTreeMap<String, Option<String>>,
+    ) -> Step {
+        Step {
+            cluster: address.cluster().to_string(),
+            kind: address.kind(),
+            name: address.name(),
+            address,
+            action,
+            stage: Stage::Pending,
+            dynamic,
+            waiting_since: None,
+        }
+    }
 }
 
 /// How far a step got.

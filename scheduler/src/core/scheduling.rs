@@ -1,8 +1,10 @@
 //! Answering offers: each offer first gives back what the core no longer
 //! needs on that agent, then goes to the first pending broker it fits (one
 //! broker per offer per round, so `unique` and `groupBy` see the brokers
-//! placed before). Offers that serve nothing are declined with a refuse
-//! filter sized to when they could next be useful.
+//! placed before), else to the first pending client instance it fits (one
+//! per offer per round, so instances spread over the agents). Offers that
+//! serve nothing are declined with a refuse filter sized to when they could
+//! next be useful.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,10 +16,11 @@ use super::constraints::Site;
 use super::ids;
 use super::launch::{task_info, Launch, JAVA_HOME_ATTRIBUTE};
 use super::offers::{Need, OfferMatcher, Placement};
-use super::quorum;
 use super::reclaim::{reclaim, Keep};
 use super::resources::attributes;
-use super::{millis, rfc3339, BrokerKey, BrokerPhase, Core, MesosCall, Out, TaskPhase, TaskRecord};
+use super::tasks::launchable;
+use super::{clients, millis, rfc3339, BrokerKey, BrokerPhase, Core, MesosCall, Out, TaskPhase};
+use super::{quorum, waiting, TaskRecord};
 
 /// Brokers that can be launched now, in (cluster, id) order: in the state,
 /// without a task, not held, not given up, past their failover delay, and
@@ -30,20 +33,20 @@ pub(super) fn candidates(core: &Core, now: u64) -> Vec<BrokerKey> {
         .into_iter()
         .filter(|(cluster, id)| match core.record(cluster, *id) {
             None => true,
-            Some(r) => {
-                r.task.is_none()
-                    && !r.held
-                    && !r.gave_up
-                    && r.relaunch_at.is_none_or(|at| at <= now)
-                    && r.doomed.iter().all(|t| t.phase == TaskPhase::Unreachable)
-            }
+            Some(r) => launchable(
+                r.task.as_ref(),
+                &r.doomed,
+                r.held || r.gave_up,
+                r.relaunch_at,
+                now,
+            ),
         })
         .collect()
 }
 
-/// How long an offer is of no use while no broker can be launched: until
-/// the first failover delay ends (a broker waiting to be relaunched), at
-/// least a second, else `refuse_idle`.
+/// How long an offer is of no use while nothing can be launched: until
+/// the first failover delay ends (a broker or client instance waiting to be
+/// relaunched), at least a second, else `refuse_idle`.
 fn idle_refuse_seconds(core: &Core, now: u64) -> f64 {
     let idle = core.config.refuse_idle.as_secs_f64();
     core.broker_keys()
@@ -52,6 +55,7 @@ fn idle_refuse_seconds(core: &Core, now: u64) -> f64 {
         .filter(|r| r.task.is_none() && !r.held && !r.gave_up)
         .filter_map(|r| r.relaunch_at)
         .filter(|at| *at > now)
+        .chain(clients::next_relaunch(core, now))
         .map(|at| ((at - now) as f64 / 1000.0).max(1.0))
         .fold(idle, f64::min)
 }
@@ -89,6 +93,7 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
         }
     }
     let mut pending = candidates(core, now);
+    let mut instances = clients::candidates(core, now);
     let mut quorums = core.doc.scheduler.quorums.len();
     for offer in offers {
         let Some(offer_id) = offer.id.clone() else {
@@ -115,9 +120,14 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
             .position(|key| place(core, key, &offer, now, &mut operations, out));
         if let Some(i) = placed {
             pending.remove(i);
+        } else if let Some(i) = instances
+            .iter()
+            .position(|key| clients::place(core, key, &offer, &mut operations, out))
+        {
+            instances.remove(i);
         }
         if operations.is_empty() {
-            let refuse = if pending.is_empty() {
+            let refuse = if pending.is_empty() && instances.is_empty() {
                 idle_refuse_seconds(core, now)
             } else {
                 core.config.refuse_unfit.as_secs_f64()
@@ -130,7 +140,8 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
             // What the launch leaves over goes back; soon if more brokers
             // wait, including a voter whose reservation just completed its
             // quorum and that is now to be launched there.
-            let refuse = if pending.is_empty() && candidates(core, now).is_empty() {
+            let waiting = candidates(core, now).is_empty() && instances.is_empty();
+            let refuse = if pending.is_empty() && waiting {
                 idle_refuse_seconds(core, now)
             } else {
                 1.0
@@ -232,10 +243,15 @@ fn place(
             attributes: attrs,
         })
         .collect();
-    let Ok(placement) = matcher.place(offer, &need, &peer_sites, &core.known_values, &fresh_volume)
-    else {
-        return false;
-    };
+    let placement =
+        match matcher.place(offer, &need, &peer_sites, &core.known_values, &fresh_volume) {
+            Ok(placement) => placement,
+            Err(why) => {
+                waiting::offer_unfit(core, key, &offer.hostname, why);
+                return false;
+            }
+        };
+    core.unfit.remove(key);
     let agent_id = placement.volume.agent_id.clone();
     let attrs = attributes(&offer.attributes);
     if standing.reserve_only() {

@@ -10,6 +10,7 @@ use mesos::proto::{AgentId, TaskId, TaskState, TaskStatus};
 
 use engine::state::BrokerStatus;
 
+use super::clients::{self, InstanceKey};
 use super::{millis, BrokerKey, BrokerPhase, Core, MesosCall, Out, TaskPhase, TaskRecord};
 use super::{RECONCILE_FIRST_RETRY_MS, RECONCILE_MAX_RETRY_MS};
 
@@ -22,6 +23,8 @@ fn gone(state: TaskState) -> bool {
 enum Owner {
     Current(BrokerKey),
     Doomed(BrokerKey),
+    Instance(InstanceKey),
+    DoomedInstance(InstanceKey),
     Stranger,
 }
 
@@ -37,10 +40,79 @@ fn owner(core: &Core, task_id: &str) -> Owner {
             }
         }
     }
+    for key in core.instance_keys() {
+        let Some(record) = core.instance(&key) else {
+            continue;
+        };
+        if record.task.as_ref().is_some_and(|t| t.task_id == task_id) {
+            return Owner::Instance(key);
+        }
+        if record.doomed.iter().any(|t| t.task_id == task_id) {
+            return Owner::DoomedInstance(key);
+        }
+    }
     Owner::Stranger
 }
 
-fn kill(task_id: &str, agent_id: Option<&str>, grace: Option<std::time::Duration>) -> MesosCall {
+/// Every task slot (current task, earlier doomed ones): brokers', then
+/// client instances'.
+fn slots(core: &Core) -> impl Iterator<Item = (&Option<TaskRecord>, &Vec<TaskRecord>)> {
+    let brokers = core.doc.scheduler.brokers.values().flat_map(|r| r.values());
+    let instances = core
+        .doc
+        .scheduler
+        .clients
+        .values()
+        .flat_map(|names| names.values())
+        .flat_map(|instances| instances.values());
+    brokers
+        .map(|r| (&r.task, &r.doomed))
+        .chain(instances.map(|r| (&r.task, &r.doomed)))
+}
+
+/// [`slots`], to change.
+fn slots_mut(
+    core: &mut Core,
+) -> impl Iterator<Item = (&mut Option<TaskRecord>, &mut Vec<TaskRecord>)> {
+    let scheduler = &mut core.doc.scheduler;
+    let brokers = scheduler.brokers.values_mut().flat_map(|r| r.values_mut());
+    let instances = scheduler
+        .clients
+        .values_mut()
+        .flat_map(|names| names.values_mut())
+        .flat_map(|instances| instances.values_mut());
+    brokers
+        .map(|r| (&mut r.task, &mut r.doomed))
+        .chain(instances.map(|r| (&mut r.task, &mut r.doomed)))
+}
+
+/// An update for a task killed (or lost) earlier: forgotten once gone,
+/// killed again should it come back.
+fn doomed_task(
+    doomed: &mut Vec<TaskRecord>,
+    task_id: &str,
+    state: TaskState,
+    agent: Option<&str>,
+    out: &mut Out,
+) {
+    if gone(state) {
+        doomed.retain(|t| t.task_id != task_id);
+        out.dirty = true;
+    } else if let Some(task) = doomed.iter_mut().find(|t| t.task_id == task_id) {
+        // A lost task came back: it is not the owner's task any more.
+        if state != TaskState::TaskUnreachable {
+            task.phase = TaskPhase::Killing;
+            out.dirty = true;
+            out.push(kill(task_id, agent, None));
+        }
+    }
+}
+
+pub(super) fn kill(
+    task_id: &str,
+    agent_id: Option<&str>,
+    grace: Option<std::time::Duration>,
+) -> MesosCall {
     MesosCall::Kill {
         task_id: TaskId {
             value: task_id.to_string(),
@@ -61,18 +133,13 @@ pub(super) fn status(core: &mut Core, status: TaskStatus, now: u64, out: &mut Ou
     match owner(core, &task_id) {
         Owner::Current(key) => current_task(core, &key, &status, state, now, out),
         Owner::Doomed(key) => {
-            let record = core.record_mut(&key.0, key.1);
-            if gone(state) {
-                record.doomed.retain(|t| t.task_id != task_id);
-                out.dirty = true;
-            } else if let Some(task) = record.doomed.iter_mut().find(|t| t.task_id == task_id) {
-                // A lost task came back: it is not the broker's task any more.
-                if state != TaskState::TaskUnreachable {
-                    task.phase = TaskPhase::Killing;
-                    out.dirty = true;
-                    out.push(kill(&task_id, agent.as_deref(), None));
-                }
-            }
+            let doomed = &mut core.record_mut(&key.0, key.1).doomed;
+            doomed_task(doomed, &task_id, state, agent.as_deref(), out);
+        }
+        Owner::Instance(key) => clients::current_task(core, &key, &status, state, now, out),
+        Owner::DoomedInstance(key) => {
+            let doomed = &mut core.instance_mut(&key).doomed;
+            doomed_task(doomed, &task_id, state, agent.as_deref(), out);
         }
         Owner::Stranger => {
             if !gone(state) && state != TaskState::TaskUnreachable {
@@ -218,8 +285,10 @@ pub(super) fn backoff(failover: &engine::config::Failover, failures: u32) -> u64
     doubled.min(millis(failover.max_delay).max(first))
 }
 
-/// Brokers whose failover delay ran out wait for an offer again.
+/// Brokers (and client instances) whose failover delay ran out wait for an
+/// offer again.
 pub(super) fn expire_delays(core: &mut Core, now: u64, out: &mut Out) {
+    clients::expire_delays(core, now, out);
     for key in core.broker_keys() {
         let record = core.record_mut(&key.0, key.1);
         if record.relaunch_at.is_some_and(|at| at <= now) {
@@ -234,26 +303,23 @@ pub(super) fn expire_delays(core: &mut Core, now: u64, out: &mut Out) {
 /// the master answers for it; ask explicitly, then implicitly for the rest.
 pub(super) fn reconcile_all(core: &mut Core, now: u64, out: &mut Out) {
     let mut kills = Vec::new();
-    for records in core.doc.scheduler.brokers.values_mut() {
-        for record in records.values_mut() {
-            if let Some(task) = record.task.as_mut() {
-                match task.phase {
-                    TaskPhase::Killing => kills.push(task.clone()),
-                    TaskPhase::Unconfirmed => {}
-                    _ => {
-                        task.phase = TaskPhase::Unconfirmed;
-                        out.dirty = true;
-                    }
+    for (task, doomed) in slots_mut(core) {
+        if let Some(task) = task.as_mut() {
+            match task.phase {
+                TaskPhase::Killing => kills.push(task.clone()),
+                TaskPhase::Unconfirmed => {}
+                _ => {
+                    task.phase = TaskPhase::Unconfirmed;
+                    out.dirty = true;
                 }
             }
-            kills.extend(
-                record
-                    .doomed
-                    .iter()
-                    .filter(|t| t.phase == TaskPhase::Killing)
-                    .cloned(),
-            );
         }
+        kills.extend(
+            doomed
+                .iter()
+                .filter(|t| t.phase == TaskPhase::Killing)
+                .cloned(),
+        );
     }
     explicit(core, out);
     out.push(MesosCall::Reconcile { tasks: Vec::new() });
@@ -270,22 +336,16 @@ pub(super) fn reconcile_all(core: &mut Core, now: u64, out: &mut Out) {
 /// Tasks whose state the core is not sure of: launched without an update
 /// yet, unconfirmed since a subscription, being killed, or lost.
 fn unsettled(core: &Core) -> impl Iterator<Item = &TaskRecord> {
-    core.doc
-        .scheduler
-        .brokers
-        .values()
-        .flat_map(|records| records.values())
-        .flat_map(|r| {
-            r.task
-                .iter()
-                .filter(|t| {
-                    matches!(
-                        t.phase,
-                        TaskPhase::Launched | TaskPhase::Unconfirmed | TaskPhase::Killing
-                    )
-                })
-                .chain(&r.doomed)
-        })
+    slots(core).flat_map(|(task, doomed)| {
+        task.iter()
+            .filter(|t| {
+                matches!(
+                    t.phase,
+                    TaskPhase::Launched | TaskPhase::Unconfirmed | TaskPhase::Killing
+                )
+            })
+            .chain(doomed)
+    })
 }
 
 /// RECONCILE the unsettled tasks; false if there are none.
@@ -345,6 +405,22 @@ pub(super) fn tick(core: &mut Core, now: u64, out: &mut Out) {
         out.push(MesosCall::Reconcile { tasks: Vec::new() });
         core.next_implicit = now + millis(core.config.reconcile_interval);
     }
+}
+
+/// Whether a broker or client instance can be launched now: no task, not
+/// held, not given up, past its failover delay, and no earlier task that
+/// may still run (being killed, or unconfirmed).
+pub(super) fn launchable(
+    task: Option<&TaskRecord>,
+    doomed: &[TaskRecord],
+    stopped: bool,
+    relaunch_at: Option<u64>,
+    now: u64,
+) -> bool {
+    task.is_none()
+        && !stopped
+        && relaunch_at.is_none_or(|at| at <= now)
+        && doomed.iter().all(|t| t.phase == TaskPhase::Unreachable)
 }
 
 /// Kills the broker's task gracefully (restart, move, destroy); true if

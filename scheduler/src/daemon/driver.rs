@@ -156,6 +156,7 @@ impl Driver {
                 plan,
                 config,
                 holder,
+                allow_unavailable,
                 reply,
             } => {
                 self.pending_reply = Some(reply);
@@ -163,6 +164,7 @@ impl Driver {
                     plan,
                     config,
                     holder,
+                    allow_unavailable,
                 })
             }
             Request::RestartBroker {

@@ -8,19 +8,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use kafka::client::{ClusterMetadata, NewTopic};
+use engine::plan::availability::LivePartition;
+use kafka::client::NewTopic;
 use kafka::configs::{ConfigChange, ConfigResource};
 use kafka::error::code;
 use kafka::{BrokerConnection, KafkaError};
 
 use crate::core::{Event, PartitionHealth, TopicOp, TopicPlacement, TopicRefusal};
-
-/// The topic property that says how many in-sync replicas an acks=all
-/// write needs.
-const MIN_INSYNC_REPLICAS: &str = "min.insync.replicas";
-
-/// How long one Kafka call may take before it counts as failed.
-const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+use crate::partitions::{self, CALL_TIMEOUT};
 
 /// Probes broker `id` at `endpoint`: healthy if it answers, and where the
 /// partitions it hosts stand in the cluster's metadata: those it is a
@@ -29,8 +24,8 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 pub async fn probe(cluster: String, id: u32, endpoint: String) -> Event {
     let health = async {
         let mut connection = BrokerConnection::connect(&endpoint, CALL_TIMEOUT).await?;
-        let metadata = connection.metadata(None).await?;
-        partition_health(&mut connection, id, &metadata).await
+        let partitions = partitions::read(&mut connection).await?;
+        Ok::<_, KafkaError>(partition_health(id, &partitions))
     }
     .await;
     let (healthy, partitions) = match health {
@@ -48,43 +43,20 @@ pub async fn probe(cluster: String, id: u32, endpoint: String) -> Event {
     }
 }
 
-async fn partition_health(
-    connection: &mut BrokerConnection,
-    id: u32,
-    metadata: &ClusterMetadata,
-) -> Result<PartitionHealth, KafkaError> {
-    let me = i32::try_from(id).unwrap_or(i32::MAX);
-    let mut health = PartitionHealth::default();
-    for topic in &metadata.topics {
-        let hosted = topic.partitions.iter().filter(|p| p.replicas.contains(&me));
-        let (in_sync, behind): (Vec<_>, Vec<_>) = hosted.partition(|p| p.isr.contains(&me));
-        health.catching_up += count(behind.len());
-        // Only partitions it is in sync with lose an in-sync replica when it stops.
-        let Some(smallest) = in_sync.iter().map(|p| p.isr.len() - 1).min() else {
-            continue;
-        };
-        let min_isr = min_insync_replicas(connection, &topic.name).await?;
-        if smallest < min_isr {
-            let short = in_sync.iter().filter(|p| p.isr.len() - 1 < min_isr);
-            health.needing_it += count(short.count());
-        }
-    }
-    Ok(health)
-}
-
-/// The topic's `min.insync.replicas` in force (its own, else the broker's).
-async fn min_insync_replicas(
-    connection: &mut BrokerConnection,
-    topic: &str,
-) -> Result<usize, KafkaError> {
-    let entries = connection
-        .describe_configs(&ConfigResource::Topic(topic.to_string()))
-        .await?;
-    Ok(entries
+/// Where broker `id`'s partitions stand: those it is a replica of but not
+/// in sync with, and those whose in-sync replicas would fall below the
+/// topic's `min.insync.replicas` without it.
+fn partition_health(id: u32, partitions: &[LivePartition]) -> PartitionHealth {
+    let hosted = partitions.iter().filter(|p| p.replicas.contains(&id));
+    let (in_sync, behind): (Vec<_>, Vec<_>) = hosted.partition(|p| p.isr.contains(&id));
+    // Only partitions it is in sync with lose an in-sync replica when it stops.
+    let short = in_sync
         .iter()
-        .find(|e| e.name == MIN_INSYNC_REPLICAS)
-        .and_then(|e| e.value.as_deref()?.parse().ok())
-        .unwrap_or(1))
+        .filter(|p| p.isr.len() - 1 < p.min_insync_replicas as usize);
+    PartitionHealth {
+        catching_up: count(behind.len()),
+        needing_it: count(short.count()),
+    }
 }
 
 fn count(n: usize) -> u32 {

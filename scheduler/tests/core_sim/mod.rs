@@ -3,7 +3,8 @@
 //! CREATE, LAUNCH, DESTROY and UNRESERVE really change, tasks whose status
 //! updates the test chooses to deliver (in order, twice, or out of order),
 //! and a clock the test moves. After every command batch it checks the
-//! invariant: never a LAUNCH for a broker that has another live task.
+//! invariant: never a LAUNCH for a broker (or a client instance) that has
+//! another live task. Client instances take unreserved resources.
 //!
 //! For tests that let the network misbehave, the master's side can also be
 //! played asynchronously: updates [`Sim::emit`]ted by agents and the
@@ -19,7 +20,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use kmesos_executor::launch::LaunchSpec;
+use kmesos_executor::launch::{ClientTask, LaunchSpec, TaskLaunch};
 use kmesos_scheduler::core::{
     Artifact, Command, Core, CoreConfig, CoreState, Event, KafkaAdmin, MesosCall, PartitionHealth,
     Program,
@@ -51,14 +52,20 @@ pub struct Agent {
     pub reachable: bool,
 }
 
+/// What a task runs: a broker (cluster, id), or a client instance
+/// (cluster, client, instance).
+pub enum Runs {
+    Broker((String, u32), LaunchSpec),
+    Client((String, String, u32), ClientTask),
+}
+
 /// A launched task, as the master knows it.
 pub struct SimTask {
     pub task_id: String,
-    pub broker: (String, u32),
+    pub runs: Runs,
     pub agent: usize,
     pub state: TaskState,
     pub resources: Vec<Resource>,
-    pub launch: LaunchSpec,
     /// Its state when its agent was partitioned away.
     pub before_loss: Option<TaskState>,
     /// Came back with its agent after the master reported it unreachable:
@@ -72,6 +79,39 @@ pub struct SimTask {
 }
 
 impl SimTask {
+    /// The broker it runs (a test about brokers asks).
+    pub fn broker(&self) -> &(String, u32) {
+        match &self.runs {
+            Runs::Broker(key, _) => key,
+            Runs::Client(key, _) => panic!("task {} runs client {key:?}", self.task_id),
+        }
+    }
+
+    /// Its broker's launch contract.
+    pub fn launch(&self) -> &LaunchSpec {
+        match &self.runs {
+            Runs::Broker(_, launch) => launch,
+            Runs::Client(key, _) => panic!("task {} runs client {key:?}", self.task_id),
+        }
+    }
+
+    /// The client instance it runs, if it runs one.
+    pub fn client(&self) -> Option<(&(String, String, u32), &ClientTask)> {
+        match &self.runs {
+            Runs::Client(key, task) => Some((key, task)),
+            Runs::Broker(..) => None,
+        }
+    }
+
+    /// Whether it runs what `other` runs.
+    fn same_work(&self, other: &Runs) -> bool {
+        match (&self.runs, other) {
+            (Runs::Broker(a, _), Runs::Broker(b, _)) => a == b,
+            (Runs::Client(a, _), Runs::Client(b, _)) => a == b,
+            _ => false,
+        }
+    }
+
     /// Can it be serving (as far as the master can tell)?
     pub fn live(&self) -> bool {
         !self.state.is_terminal()
@@ -130,6 +170,27 @@ pub fn config() -> CoreConfig {
     config
 }
 
+impl Agent {
+    /// Agent number `i` (from 0), `agent-{i+1}`, with 4 cpus, 8 GiB, 20 GiB
+    /// of disk and ports 31000-31009.
+    fn new(i: usize, host: &str, rack: &str) -> Agent {
+        Agent {
+            id: format!("agent-{}", i + 1),
+            hostname: host.to_string(),
+            attributes: BTreeMap::from([("rack".to_string(), rack.to_string())]),
+            free: BTreeMap::from([
+                ("cpus".to_string(), 4.0),
+                ("mem".to_string(), 8192.0),
+                ("disk".to_string(), 20480.0),
+            ]),
+            ports: (31000..31010).collect(),
+            reserved: BTreeMap::new(),
+            reserved_ports: BTreeMap::new(),
+            reachable: true,
+        }
+    }
+}
+
 pub fn t0() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_800_000_000)
 }
@@ -148,20 +209,7 @@ impl Sim {
         let agents = hosts
             .iter()
             .enumerate()
-            .map(|(i, (host, rack))| Agent {
-                id: format!("agent-{}", i + 1),
-                hostname: host.to_string(),
-                attributes: BTreeMap::from([("rack".to_string(), rack.to_string())]),
-                free: BTreeMap::from([
-                    ("cpus".to_string(), 4.0),
-                    ("mem".to_string(), 8192.0),
-                    ("disk".to_string(), 20480.0),
-                ]),
-                ports: (31000..31010).collect(),
-                reserved: BTreeMap::new(),
-                reserved_ports: BTreeMap::new(),
-                reachable: true,
-            })
+            .map(|(i, (host, rack))| Agent::new(i, host, rack))
             .collect();
         Sim {
             core: Core::new(config(), state),
@@ -179,6 +227,12 @@ impl Sim {
             next_offer: 0,
             next_uuid: 0,
         }
+    }
+
+    /// A new agent joins the cluster (offering from the next round).
+    pub fn add_agent(&mut self, host: &str, rack: &str) {
+        let agent = Agent::new(self.agents.len(), host, rack);
+        self.agents.push(agent);
     }
 
     /// A subscribed simulation with `hcl` applied and every broker running.
@@ -360,20 +414,29 @@ impl Sim {
             }
             Some(operation::Type::Launch) => {
                 for task in &op.launch.as_ref().unwrap().task_infos {
-                    let launch = LaunchSpec::decode(task.data.as_deref().unwrap())
-                        .expect("a valid launch contract");
-                    let broker = (launch.cluster.clone(), launch.broker_id);
+                    let runs = match TaskLaunch::decode(task.data.as_deref().unwrap())
+                        .expect("a valid launch contract")
+                    {
+                        TaskLaunch::Broker(launch) => {
+                            Runs::Broker((launch.cluster.clone(), launch.broker_id), launch)
+                        }
+                        TaskLaunch::Client(launch) => {
+                            let c = launch.client;
+                            Runs::Client((c.cluster.clone(), c.name.clone(), c.instance), c)
+                        }
+                    };
                     // A task back from a partition the core has not heard
                     // of yet cannot stop it.
                     let others: Vec<&String> = self
                         .tasks
                         .values()
-                        .filter(|t| t.broker == broker && t.live() && t.unseen_since.is_none())
+                        .filter(|t| t.same_work(&runs) && t.live() && t.unseen_since.is_none())
                         .map(|t| &t.task_id)
                         .collect();
                     assert!(
                         others.is_empty(),
-                        "INVARIANT: broker {broker:?} launched while {others:?} live"
+                        "INVARIANT: {} launched while {others:?} live",
+                        task.name
                     );
                     for r in &task.resources {
                         if r.name == "ports" {
@@ -387,6 +450,15 @@ impl Sim {
                                 };
                                 assert!(free, "port {port} not available on {}", a.hostname);
                             }
+                        } else if r.reservation.is_none() && r.reservations.is_empty() {
+                            let amount = r.scalar.as_ref().unwrap().value;
+                            let free = a.free.get_mut(&r.name).unwrap();
+                            assert!(
+                                *free + 1e-9 >= amount,
+                                "LAUNCH {} {amount} of {free} free",
+                                r.name
+                            );
+                            *free -= amount;
                         } else {
                             take(&mut a.reserved, r, r.scalar.as_ref().unwrap().value);
                         }
@@ -400,11 +472,10 @@ impl Sim {
                         task_id.clone(),
                         SimTask {
                             task_id,
-                            broker,
+                            runs,
                             agent,
                             state: TaskState::TaskStaging,
                             resources: task.resources.clone(),
-                            launch,
                             before_loss: None,
                             resurfaced: false,
                             unseen_since: None,
@@ -568,6 +639,8 @@ impl Sim {
                             }
                         }
                     }
+                } else if r.reservation.is_none() && r.reservations.is_empty() {
+                    *a.free.get_mut(&r.name).unwrap() += r.scalar.as_ref().unwrap().value;
                 } else {
                     add(&mut a.reserved, r, r.scalar.as_ref().unwrap().value);
                 }
@@ -777,6 +850,7 @@ impl Sim {
             plan: Box::new(plan),
             config: Box::new(config),
             holder: "tester".into(),
+            allow_unavailable: false,
         })
     }
 
@@ -784,9 +858,22 @@ impl Sim {
     pub fn live(&self) -> BTreeMap<(String, u32), Vec<&SimTask>> {
         let mut by_broker: BTreeMap<(String, u32), Vec<&SimTask>> = BTreeMap::new();
         for t in self.tasks.values().filter(|t| t.live()) {
-            by_broker.entry(t.broker.clone()).or_default().push(t);
+            if let Runs::Broker(key, _) = &t.runs {
+                by_broker.entry(key.clone()).or_default().push(t);
+            }
         }
         by_broker
+    }
+
+    /// Live tasks by client instance (cluster, client, instance).
+    pub fn live_instances(&self) -> BTreeMap<(String, String, u32), Vec<&SimTask>> {
+        let mut by_instance: BTreeMap<_, Vec<&SimTask>> = BTreeMap::new();
+        for t in self.tasks.values().filter(|t| t.live()) {
+            if let Some((key, _)) = t.client() {
+                by_instance.entry(key.clone()).or_default().push(t);
+            }
+        }
+        by_instance
     }
 
     /// The live task of a broker (exactly one).

@@ -56,7 +56,7 @@ fn a_managed_topic_takes_the_outside_value_and_remembers_the_applied_one() {
     assert!(s.record_topic_change("events", &event, &origin()));
     let cs = &s.clusters["events"];
     assert_eq!(cs.topics["orders"].config["retention.ms"], "1000");
-    let record = &cs.drift["cluster.events.topic.orders"];
+    let record = &cs.drift[&Address::of_topic("events", "orders")];
     match &record.applied {
         Applied::Topic { spec } => assert_eq!(spec.config["retention.ms"], "86400000"),
         other => panic!("{other:?}"),
@@ -114,7 +114,7 @@ fn a_deleted_topic_created_again_keeps_its_record() {
         config: BTreeMap::new(),
     };
     assert!(s.record_topic_change("events", &created, &origin()));
-    let record = &s.clusters["events"].drift["cluster.events.topic.orders"];
+    let record = &s.clusters["events"].drift[&Address::of_topic("events", "orders")];
     assert_eq!(record.changes.len(), 2);
     assert_eq!(s.clusters["events"].topics["orders"].partitions, 6);
 }
@@ -130,9 +130,9 @@ fn broker_configs_change_per_broker_or_cluster_wide_and_clear() {
     ));
     let cs = &s.clusters["events"];
     assert_eq!(cs.config["ssl.keystore.password"], "hunter2");
-    let logged = &cs.drift["cluster.events"].changes[0].change;
+    let logged = &cs.drift[&Address::of_cluster("events")].changes[0].change;
     assert!(!logged.contains("hunter2"), "{logged}");
-    assert!(s.clear_drift("cluster.events"));
+    assert!(s.clear_drift(&Address::of_cluster("events")));
     assert!(!s.has_drift());
-    assert!(!s.clear_drift("cluster.events"));
+    assert!(!s.clear_drift(&Address::of_cluster("events")));
 }

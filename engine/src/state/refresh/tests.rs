@@ -111,7 +111,7 @@ fn topic(live: &mut LiveCluster) -> &mut LiveTopic {
 fn a_cluster_as_applied_has_no_drift() {
     let mut s = state();
     let before = s.clone();
-    assert_eq!(s.refresh("events", &as_applied(), AT), Vec::<String>::new());
+    assert!(s.refresh("events", &as_applied(), AT).is_empty());
     assert_eq!(s, before);
 }
 
@@ -128,16 +128,16 @@ fn dynamic_values_set_outside_are_recorded_as_read_from_the_brokers() {
     assert_eq!(
         changed,
         [
-            "cluster.events",
-            "cluster.events.broker.0",
-            "cluster.events.topic.orders"
+            Address::of_cluster("events"),
+            Address::of_broker("events", 0),
+            Address::of_topic("events", "orders")
         ]
     );
     let cs = &s.clusters["events"];
     assert_eq!(cs.config["log.retention.ms"], "3600000");
     assert_eq!(cs.brokers[&0].spec.config["log.cleaner.threads"], "4");
     assert_eq!(cs.topics["orders"].config["retention.ms"], "1000");
-    let record = &cs.drift["cluster.events.topic.orders"];
+    let record = &cs.drift[&Address::of_topic("events", "orders")];
     assert_eq!(record.changes[0].at, AT);
     assert_eq!(
         record.changes[0].via,
@@ -217,7 +217,7 @@ fn a_dynamic_value_removed_outside_is_recorded_when_another_value_holds() {
         .config
         .contains_key("log.cleaner.threads"));
     assert!(cs.topics["orders"].config.is_empty());
-    let logged = &cs.drift["cluster.events.broker.1"].changes[0].change;
+    let logged = &cs.drift[&Address::of_broker("events", 1)].changes[0].change;
     assert_eq!(logged, "config[\"log.cleaner.threads\"] removed");
 }
 
@@ -260,7 +260,7 @@ fn topics_raised_or_deleted_outside_are_recorded_from_metadata() {
     s.refresh("events", &live, AT);
     let cs = &s.clusters["events"];
     assert_eq!(cs.topics["orders"].partitions, 6);
-    let change = &cs.drift["cluster.events.topic.orders"].changes[0];
+    let change = &cs.drift[&Address::of_topic("events", "orders")].changes[0];
     assert_eq!(change.via, "refresh from the brokers (Metadata)");
     assert_eq!(change.change, "partitions increased to 6");
 

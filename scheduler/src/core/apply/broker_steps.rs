@@ -7,13 +7,13 @@
 use engine::plan::Action;
 use engine::state::BrokerState;
 
-use super::{dynamic_configs, restarts, run, target};
+use super::{dynamic_configs, placement_deadline, restarts, run, target};
 use crate::core::record::{BrokerRecord, Stage, Step};
 use crate::core::{tasks, BrokerKey, BrokerPhase, Core, Out, TaskPhase};
 
 pub(super) fn work_on(core: &mut Core, i: usize, step: &Step, now: u64, out: &mut Out) {
-    let Ok(id) = step.name.parse::<u32>() else {
-        return run::fail(core, format!("{}: not a broker id", step.address), out);
+    let Some(id) = step.address.broker_id() else {
+        return run::fail(core, format!("{}: not a broker", step.address), out);
     };
     let key = (step.cluster.clone(), id);
     match step.action {
@@ -59,6 +59,8 @@ fn create(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, now: u64, out
         run::fail(core, why, out);
     } else if running {
         run::done(core, i, out);
+    } else {
+        placement_deadline::overdue(core, step, key, now, out);
     }
 }
 
@@ -90,6 +92,7 @@ fn record_new(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, now: u64,
     };
     core.set_pending(key, now, out);
     run::set_stage(core, i, Stage::Started, out);
+    placement_deadline::start(core, i, now, out);
 }
 
 fn update(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, out: &mut Out) {

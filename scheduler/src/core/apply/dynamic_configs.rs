@@ -3,7 +3,8 @@
 //! the broker itself for its own properties, any for cluster-wide defaults;
 //! the step is done when Kafka took them.
 
-use engine::plan::{Action, ResourceKind};
+use engine::plan::Action;
+use engine::Address;
 
 use super::run;
 use crate::core::record::{Stage, Step};
@@ -39,14 +40,12 @@ pub(in crate::core) fn dynamic_config_done(
     error: Option<String>,
     out: &mut Out,
 ) {
+    let address = match broker {
+        None => Address::of_cluster(cluster),
+        Some(id) => Address::of_broker(cluster, id),
+    };
     let Some(i) = run::find_step(core, |s| {
-        s.cluster == cluster
-            && s.action == Action::Update
-            && s.stage == Stage::Started
-            && match broker {
-                None => s.kind == ResourceKind::Cluster,
-                Some(id) => s.kind == ResourceKind::Broker && s.name == id.to_string(),
-            }
+        s.address == address && s.action == Action::Update && s.stage == Stage::Started
     }) else {
         return;
     };

@@ -15,12 +15,16 @@ use crate::core::{Core, Out};
 enum Phase {
     /// New clusters, then brokers (launched in parallel).
     Create,
-    /// Changes in place: dynamic configs, topics, clients, recorded settings.
+    /// Changes in place: dynamic configs, topics, recorded settings.
     InPlace,
     /// Restarts and moves, one broker at a time.
     Roll,
-    DestroyTopics,
+    /// Clients created, scaled or restarted, once their cluster's brokers
+    /// run and their topics exist.
+    Clients,
+    /// Clients stopped before the topics and brokers they use go.
     DestroyClients,
+    DestroyTopics,
     DestroyBrokers,
     DestroyClusters,
 }
@@ -30,12 +34,13 @@ impl Phase {
         use ResourceKind::{Broker, Client, Cluster, Topic};
         match (step.action, step.kind) {
             (Action::Create, Cluster | Broker) => Phase::Create,
-            (Action::Create, Topic | Client) | (Action::Update | Action::NoOp, _) => Phase::InPlace,
-            (Action::Restart | Action::Move, Broker) => Phase::Roll,
-            // A client's relaunch is recorded in place (clients do not run yet).
-            (Action::Restart | Action::Move, Cluster | Topic | Client) => Phase::InPlace,
-            (Action::Destroy, Topic) => Phase::DestroyTopics,
             (Action::Destroy, Client) => Phase::DestroyClients,
+            (_, Client) => Phase::Clients,
+            (Action::Create, Topic) | (Action::Update | Action::NoOp, _) => Phase::InPlace,
+            (Action::Restart | Action::Move, Broker) => Phase::Roll,
+            // Never planned: a cluster's brokers restart, a topic changes in place.
+            (Action::Restart | Action::Move, Cluster | Topic) => Phase::InPlace,
+            (Action::Destroy, Topic) => Phase::DestroyTopics,
             (Action::Destroy, Broker) => Phase::DestroyBrokers,
             (Action::Destroy, Cluster) => Phase::DestroyClusters,
         }

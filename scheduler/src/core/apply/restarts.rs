@@ -6,10 +6,11 @@
 //! on every partition it hosts (`Probing`).
 
 use engine::config::KafkaKind;
-use engine::plan::{Action, ResourceKind};
+use engine::plan::Action;
+use engine::Address;
 
 use super::broker_steps::{record_of, stop, target_spec};
-use super::run;
+use super::{placement_deadline, run};
 use crate::core::record::{Stage, Step};
 use crate::core::{millis, quorum, BrokerKey, BrokerPhase, Core, KafkaAdmin, Out, PartitionHealth};
 
@@ -45,7 +46,9 @@ pub(super) fn work_on(
             run::set_stage(core, i, Stage::Probing, out);
             probe(core, key, now, true, BrokerPhase::Probing, out);
         }
-        Stage::Relaunching => {}
+        Stage::Relaunching => {
+            placement_deadline::overdue(core, step, key, now, out);
+        }
         Stage::Probing if running => probe(core, key, now, false, BrokerPhase::Probing, out),
         // It failed again before it was found healthy.
         Stage::Probing => run::set_stage(core, i, Stage::Relaunching, out),
@@ -75,6 +78,9 @@ fn relaunch(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, now: u64, o
     }
     core.set_pending(key, now, out);
     run::set_stage(core, i, Stage::Relaunching, out);
+    if moving {
+        placement_deadline::start(core, i, now, out);
+    }
 }
 
 /// Whether the cluster's brokers replicate partitions (Apache Kafka), so
@@ -127,11 +133,9 @@ pub(in crate::core) fn probed(
     now: u64,
     out: &mut Out,
 ) {
+    let address = Address::of_broker(&key.0, key.1);
     let Some(i) = run::find_step(core, |s| {
-        s.kind == ResourceKind::Broker
-            && s.cluster == key.0
-            && s.name == key.1.to_string()
-            && matches!(s.stage, Stage::Probing | Stage::CheckingStop)
+        s.address == address && matches!(s.stage, Stage::Probing | Stage::CheckingStop)
     }) else {
         return;
     };
@@ -155,8 +159,9 @@ pub(in crate::core) fn probed(
             };
             core.progress_broker(&key, BrokerPhase::Probing, Some(detail), out);
         }
-        // A broker that does not answer serves no client: nothing to wait for.
-        Stage::CheckingStop if !healthy || partitions.needing_it == 0 => {
+        // A broker that does not answer serves no client: nothing to wait
+        // for; nor when the operator allowed partitions to go unavailable.
+        Stage::CheckingStop if !healthy || partitions.needing_it == 0 || allowed(core) => {
             core.probes.remove(&key);
             stop(core, i, &key, now, out);
         }
@@ -170,6 +175,15 @@ pub(in crate::core) fn probed(
         // Found for the stages above only.
         Stage::Pending | Stage::Started | Stage::Relaunching | Stage::Done => {}
     }
+}
+
+/// Whether the running apply may stop brokers that partitions need.
+fn allowed(core: &Core) -> bool {
+    core.doc
+        .scheduler
+        .apply
+        .as_ref()
+        .is_some_and(|run| run.allow_unavailable)
 }
 
 /// "1 partition", "4 partitions".

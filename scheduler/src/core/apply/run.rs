@@ -3,7 +3,8 @@
 //! the run's end (finished, failed or cancelled), which gives back the
 //! apply lock.
 
-use engine::plan::{Action, ResourceKind};
+use engine::plan::Action;
+use engine::Address;
 
 use crate::core::record::{ApplyRun, Stage, Step};
 use crate::core::{Core, Out, Progress};
@@ -107,17 +108,17 @@ pub(in crate::core) fn cancel(core: &mut Core, out: &mut Out) {
 }
 
 fn release(core: &mut Core, run: &ApplyRun) {
-    for step in run
-        .steps
-        .iter()
-        .filter(|s| s.kind == ResourceKind::Broker && s.stage != Stage::Done)
-    {
-        if let Ok(id) = step.name.parse::<u32>() {
-            if core.broker(&step.cluster, id).is_some() {
-                core.record_mut(&step.cluster, id).held = false;
+    for step in run.steps.iter().filter(|s| s.stage != Stage::Done) {
+        if let Address::Broker { cluster, id } = &step.address {
+            if core.broker(cluster, *id).is_some() {
+                core.record_mut(cluster, *id).held = false;
             }
         }
     }
+}
+
+pub(super) fn step_mut(core: &mut Core, i: usize) -> Option<&mut Step> {
+    run_mut(core)?.steps.get_mut(i)
 }
 
 fn run_mut(core: &mut Core) -> Option<&mut ApplyRun> {

@@ -4,10 +4,11 @@
 //! lock. [`super::run`] gives the lock back when the run ends.
 
 use engine::config::Config;
-use engine::plan::{Action, Plan, ResourceKind};
+use engine::plan::{Action, Plan};
+use engine::Address;
 
 use super::target;
-use crate::core::record::{ApplyRun, Stage, Step};
+use crate::core::record::{ApplyRun, Step};
 use crate::core::{plan_check, rfc3339, ApplyRefusal, Core, Counts, Out, Progress, Reply};
 
 pub(in crate::core) fn submit(
@@ -15,6 +16,7 @@ pub(in crate::core) fn submit(
     plan: Plan,
     config: Config,
     holder: String,
+    allow_unavailable: bool,
     now: u64,
     out: &mut Out,
 ) {
@@ -53,7 +55,7 @@ pub(in crate::core) fn submit(
             }
         }
     }
-    start(core, config, steps, holder, now, out);
+    start(core, config, steps, holder, allow_unavailable, now, out);
 }
 
 /// `kmesos broker restart`: a one-step apply.
@@ -73,17 +75,13 @@ pub(in crate::core) fn restart_broker(
         out.push(Reply::ApplyRefused(ApplyRefusal::Invalid(why)));
         return;
     }
-    let step = Step {
-        address: format!("cluster.{cluster}.broker.{id}"),
-        cluster: cluster.to_string(),
-        kind: ResourceKind::Broker,
-        name: id.to_string(),
-        action: Action::Restart,
-        stage: Stage::Pending,
-        dynamic: Default::default(),
-    };
+    let step = Step::new(
+        Address::of_broker(cluster, id),
+        Action::Restart,
+        Default::default(),
+    );
     let target = target::config_of(&core.doc.state);
-    start(core, target, vec![step], holder, now, out);
+    start(core, target, vec![step], holder, false, now, out);
 }
 
 fn refuse_if_busy(core: &Core, out: &mut Out) -> bool {
@@ -103,10 +101,12 @@ fn start(
     target: Config,
     steps: Vec<Step>,
     holder: String,
+    allow_unavailable: bool,
     now: u64,
     out: &mut Out,
 ) {
-    let id = format!("apply-{}", core.doc.state.serial + 1);
+    // Every write bumps the generation, so no two applies share an id.
+    let id = format!("apply-{}", core.doc.state.generation + 1);
     out.push(Reply::ApplyAccepted {
         apply_id: id.clone(),
     });
@@ -122,6 +122,7 @@ fn start(
         target,
         steps,
         counts: Counts::default(),
+        allow_unavailable,
     });
     out.dirty = true;
 }

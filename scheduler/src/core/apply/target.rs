@@ -6,34 +6,27 @@
 use std::collections::BTreeMap;
 
 use engine::config::{ClusterSpec, Config};
-use engine::plan::{Action, Change, Plan, ResourceKind};
+use engine::plan::{Action, Change, Plan};
 use engine::state::State;
+use engine::Address;
 
-use crate::core::record::{Stage, Step};
+use crate::core::record::Step;
 use crate::core::Core;
 
 /// One step per change that does something. An update's dynamic properties
 /// come from `exact`, the core's plan against its state with the secrets.
 pub(super) fn steps(changes: &[Change], exact: &Plan, target: &Config) -> Vec<Step> {
-    let decided: BTreeMap<&str, &Change> = exact
-        .changes
-        .iter()
-        .map(|c| (c.address.as_str(), c))
-        .collect();
+    let decided: BTreeMap<&Address, &Change> =
+        exact.changes.iter().map(|c| (&c.address, c)).collect();
     changes
         .iter()
         .filter(|c| c.action != Action::NoOp)
-        .map(|c| Step {
-            address: c.address.clone(),
-            cluster: c.cluster.clone(),
-            kind: c.kind,
-            name: c.name.clone(),
-            action: c.action,
-            stage: Stage::Pending,
-            dynamic: match decided.get(c.address.as_str()) {
+        .map(|c| {
+            let dynamic = match decided.get(&c.address) {
                 Some(exact) if c.action == Action::Update => dynamic_values(exact, target),
                 _ => BTreeMap::new(),
-            },
+            };
+            Step::new(c.address.clone(), c.action, dynamic)
         })
         .collect()
 }
@@ -41,15 +34,11 @@ pub(super) fn steps(changes: &[Change], exact: &Plan, target: &Config) -> Vec<St
 /// The values in force in `target` of the properties `change` sets on
 /// running brokers: a broker's own, else its cluster's; `None` deletes.
 fn dynamic_values(change: &Change, target: &Config) -> BTreeMap<String, Option<String>> {
-    let cluster = target.clusters.get(&change.cluster);
-    let broker = match change.kind {
-        ResourceKind::Broker => change
-            .name
-            .parse::<u32>()
-            .ok()
-            .and_then(|id| cluster?.brokers.get(&id)),
-        ResourceKind::Cluster | ResourceKind::Topic | ResourceKind::Client => None,
-    };
+    let cluster = target.clusters.get(change.address.cluster());
+    let broker = change
+        .address
+        .broker_id()
+        .and_then(|id| cluster?.brokers.get(&id));
     change
         .dynamic_properties()
         .map(|key| {

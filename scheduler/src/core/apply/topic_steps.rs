@@ -3,7 +3,8 @@
 //! where [`crate::core::topics`] places it; recorded in the state when the
 //! brokers took it.
 
-use engine::plan::{Action, ResourceKind};
+use engine::plan::Action;
+use engine::Address;
 
 use super::{run, target};
 use crate::core::record::{Stage, Step};
@@ -73,12 +74,9 @@ pub(in crate::core) fn topic_done(
     error: Option<String>,
     out: &mut Out,
 ) {
-    let Some(i) = run::find_step(core, |s| {
-        s.kind == ResourceKind::Topic
-            && s.cluster == cluster
-            && s.name == topic
-            && s.stage == Stage::Started
-    }) else {
+    let address = Address::of_topic(cluster, topic);
+    let Some(i) = run::find_step(core, |s| s.address == address && s.stage == Stage::Started)
+    else {
         return;
     };
     if let Some(e) = error {

@@ -1,0 +1,42 @@
+"""A broker no offer fits says why, per agent, while it waits: in the apply's
+progress as it runs, in `kmesos state show` and in `kmesos state list`."""
+
+import json
+
+from devcluster import ApplyFollower, DevCluster
+
+
+def config(rack):
+    return f'''
+cluster "placed" {{
+  kafka {{
+    kind = "tansu"
+  }}
+  broker "0" {{
+    cpus = 0.25
+    mem  = 256
+    disk = 256
+    constraints = {{
+      rack = "{rack}"
+    }}
+  }}
+}}
+'''
+
+
+def test_a_broker_no_offer_fits_says_per_agent_why(tmp_path):
+    with DevCluster(tmp_path, agents=2) as dev:
+        hcl = tmp_path / "placed.hcl"
+        hcl.write_text(config("like:r9"))
+        with ApplyFollower(hcl, dev.url, tmp_path) as follower:
+            def explained():
+                return [line for line in follower.lines if "waits for an offer that fits" in line]
+            [line] = dev.wait_for(explained, 120, "the progress to say why broker 0 waits")[:1]
+            assert "127.0.0.2: constraint rack" in line and "127.0.0.3: constraint rack" in line, line
+
+        shown = json.loads(dev.kmesos("state", "show", "cluster.placed.broker.0").stdout)
+        wait = shown["runtime"]["waiting_for"]
+        assert wait["kind"] == "offers" and set(wait["unfit"]) == {"127.0.0.2", "127.0.0.3"}, wait
+        assert all(why.startswith("constraint rack") for why in wait["unfit"].values()), wait
+        listed = dev.kmesos("state", "list").stdout
+        assert "cluster.placed.broker.0  pending; waits for an offer that fits (none from 2 agents did)" in listed, listed
