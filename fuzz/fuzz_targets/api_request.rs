@@ -37,6 +37,7 @@ fn submit(request: ApplyRequest) {
         plan: Box::new(request.plan),
         config: Box::new(request.config),
         holder: request.holder,
+        allow_unavailable: request.allow_unavailable,
     };
     core.handle(submitted, std::time::SystemTime::now());
 }
