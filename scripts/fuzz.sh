@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Runs every fuzz target in fuzz/ for SECONDS each (default 10, as CI does;
-# `scripts/fuzz.sh 600` is the soak). Installs cargo-fuzz if missing, and
-# builds on stable Rust: RUSTC_BOOTSTRAP=1 lets it take the -Z sanitizer
-# flags cargo-fuzz passes. Seeds come from fuzz/corpus/TARGET (never written
-# to); what the fuzzer finds grows fuzz/target/corpus/TARGET, kept between
-# runs. Fails if any target crashes; the crashing inputs are in
+# Runs every fuzz target in fuzz/ for SECONDS each (default 20, as CI does;
+# `scripts/fuzz.sh 600` is the soak). Installs cargo-fuzz if missing; builds
+# on the stable toolchain, which takes cargo-fuzz's flags when no sanitizer is
+# asked for. Seeds come from fuzz/corpus/TARGET, and for hcl_config from the
+# examples and the CLI's test fixtures (never written to); what the fuzzer
+# finds grows fuzz/target/corpus/TARGET, kept between runs. Fails if any
+# target crashes or spends over 20 s on one input; those inputs are in
 # fuzz/artifacts/TARGET. Optional target names after SECONDS run only those.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 source "$root/scripts/env.sh"
-seconds=${1:-10}
+seconds=${1:-20}
 shift || true
 "$root/scripts/install-cargo-fuzz.sh" >/dev/null
-export PATH="$KMESOS_TOOLS/bin:$PATH" RUSTC_BOOTSTRAP=1
+# libfuzzer-sys compiles libFuzzer's C++ sources.
+command -v c++ >/dev/null 2>&1 || "$root/scripts/install-debs.sh" g++
+export PATH="$KMESOS_TOOLS/bin:$PATH"
 # No sanitizer: the code fuzzed is safe Rust, and AddressSanitizer would
 # cost three times the runs. Both builds check arithmetic overflow, as the
 # test builds do.
@@ -34,9 +37,13 @@ echo "fuzz targets built in $((SECONDS - start)) s"
 failed=()
 for target in "${targets[@]}"; do
   work="fuzz/target/corpus/$target" log="fuzz/target/$target.log"
+  case $target in
+    hcl_config) seeds=(examples cmd/tests/fixtures) ;;
+    *) seeds=("fuzz/corpus/$target") ;;
+  esac
   mkdir -p "$work"
   echo "fuzzing $target for $seconds s"
-  if ! cargo fuzz run "${flags[@]}" "$target" "$work" "fuzz/corpus/$target" -- \
+  if ! cargo fuzz run "${flags[@]}" "$target" "$work" "${seeds[@]}" -- \
     -max_total_time="$seconds" -timeout=20 -print_final_stats=1 >"$log" 2>&1; then
     grep -E -A3 'panicked at|==ERROR|^SUMMARY|Failing input:|Reproduce with:' "$log" | cut -c1-300
     echo "(the whole output: $log)"

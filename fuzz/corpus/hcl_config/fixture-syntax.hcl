@@ -1,4 +1,0 @@
-cluster "broken" {
-  kafka {
-    kind = "tansu"
-  broker "0" {}
