@@ -17,17 +17,6 @@ use hcl::Value;
 use super::source::{IndexedFile, Position, SourceMap};
 use crate::diagnostics::{suggest, Diagnostic, Diagnostics};
 
-/// A syntax error from hcl-edit's parser, with its position.
-pub(crate) fn syntax_error(file: &str, e: &hcl::edit::parser::Error) -> Diagnostic {
-    Diagnostic {
-        file: file.to_string(),
-        line: e.location().line(),
-        column: e.location().column(),
-        path: String::new(),
-        message: format!("syntax error: {}", e.message()),
-    }
-}
-
 /// Reads one file's blocks into model values.
 pub(crate) struct Decoder<'a> {
     pub file: &'a IndexedFile<'a>,

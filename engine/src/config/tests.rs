@@ -184,6 +184,20 @@ fn reports_syntax_errors_per_file_and_keeps_checking_the_others() {
     );
 }
 
+/// Found by fuzzing: hcl-edit's parse of operands of operator chains, nested
+/// and left unclosed, doubled with each level; at 30 levels it ran for days.
+#[test]
+fn a_too_deeply_nested_expression_is_refused_at_the_opening_too_many() {
+    let text = format!("a = {}x}}\n", "y*z*{a=".repeat(30));
+    assert_eq!(
+        errors(&text),
+        [
+            "main.hcl:1:93: syntax error: nested more than 12 levels deep (brackets, strings and \
+          interpolations); flatten the expression"
+        ]
+    );
+}
+
 #[test]
 fn refuses_malformed_ids_undeclared_vars_and_bad_types() {
     let errs = errors("cluster \"c\" {\n  kafka { kind = \"kafka\" }\n  broker \"2..0\" {}\n}\n");
