@@ -227,6 +227,31 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// A list-of-strings attribute, if set and valid.
+    pub fn strings(&mut self, body: &Body, path: &str, name: &str) -> Option<Vec<String>> {
+        let attr = self.attr(body, name)?;
+        let at = format!("{path}.{name}");
+        let value = self.eval(&attr.value, &at)?;
+        let strings = match &value {
+            Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<String>>>(),
+            _ => None,
+        };
+        if strings.is_none() {
+            self.error(
+                attr.value.span(),
+                &at,
+                format!("expected a list of strings, found {}", describe(&value)),
+            );
+        }
+        strings
+    }
+
     /// A string attribute parsed by `parse`; its error is reported at the value.
     pub fn parsed<T>(
         &mut self,
