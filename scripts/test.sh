@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every kmesos test: installs what tests need, then the Rust tests
-# (unit, integration, end to end) and the Python client tests.
+# (unit, integration, end to end), the Python client tests and a short run
+# of every fuzz target (scripts/fuzz.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,3 +14,4 @@ if ls tests/test_*.py >/dev/null 2>&1; then
   cargo build --workspace --bins
   "$KMESOS_PYTHON" -m pytest -q tests
 fi
+"$root/scripts/fuzz.sh"

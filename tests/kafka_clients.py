@@ -1,6 +1,10 @@
 """Small helpers over the real Kafka clients that several end-to-end tests
 share."""
 
+import os
+import pathlib
+import subprocess
+import tarfile
 import threading
 import time
 import uuid
@@ -116,3 +120,25 @@ def committed_offsets(bootstrap, group, topic):
         return sum(max(tp.offset, 0) for tp in committed)
     finally:
         consumer.close()
+
+
+def set_cluster_default(bootstrap, prop, value, workdir):
+    """Sets a cluster-wide dynamic broker default with Apache Kafka's own
+    ConfigCommand (`kafka-configs --entity-default`), run with `java` from
+    the distribution the brokers run (unpacked under `workdir` once): the
+    Python clients cannot name the cluster-default resource."""
+    libs = _unpacked_libs(pathlib.Path(workdir))
+    subprocess.run(
+        ["java", "-cp", f"{libs}/*", "kafka.admin.ConfigCommand", "--bootstrap-server", bootstrap,
+         "--alter", "--entity-type", "brokers", "--entity-default", "--add-config", f"{prop}={value}"],
+        check=True, capture_output=True, text=True, timeout=120,
+    )
+
+
+def _unpacked_libs(workdir):
+    home = workdir / "kafka-distribution"
+    if not home.exists():
+        home.mkdir(parents=True)
+        with tarfile.open(os.environ["KMESOS_KAFKA_DIST"]) as archive:
+            archive.extractall(home, filter="data")
+    return next(home.glob("*/libs"))

@@ -1,8 +1,8 @@
 """Dynamic Kafka configs and topics on the Apache quickstart, as a user checks
 them with confluent-kafka: a cluster-wide and a per-broker property applied
 from the HCL are in force on the live brokers without restarting any of
-them; a change made directly at a broker with a standard admin client shows
-as drift in the next `kmesos plan` (the scheduler refreshes from the
+them; a change made directly at a broker, or to the cluster-wide defaults, with
+a standard admin client shows as drift in the next `kmesos plan` (the scheduler refreshes from the
 brokers), and `kmesos apply` brings the brokers back to the HCL. A topic from
 the HCL is created with its replication factor and config, grown in
 partitions and destroyed; a replication-factor change is refused by `plan`."""
@@ -14,6 +14,7 @@ from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, 
                                    ConfigSource, ResourceType)
 
 from devcluster import QUICKSTART, DevCluster
+from kafka_clients import set_cluster_default
 
 APPLIED = "Apply complete! 6 created, 0 updated, 0 restarted, 0 destroyed."
 NO_RESTART = re.compile(r"Apply complete! \d+ created, \d+ updated, 0 restarted, 0 destroyed\.")
@@ -106,8 +107,11 @@ def test_changes_made_at_a_broker_show_as_drift_and_apply_brings_them_back(dev, 
     alter(dev, ResourceType.TOPIC, "orders", "retention.ms", "60000")
     alter(dev, ResourceType.BROKER, "0", "log.retention.ms", "1800000")
     alter(dev, ResourceType.BROKER, "1", "log.cleaner.threads", "2")
+    set_cluster_default(dev.wait_running(3)[0].addr, "log.retention.ms", "3600000", dev.dir)
 
     shown = [
+        "# cluster.quickstart has changed outside kmesos",
+        '~ "log.retention.ms" = "7200000" -> "3600000"',
         "# cluster.quickstart.broker.0 has changed outside kmesos",
         '+ "log.retention.ms" = "1800000"',
         "# cluster.quickstart.broker.1 has changed outside kmesos",
@@ -117,7 +121,7 @@ def test_changes_made_at_a_broker_show_as_drift_and_apply_brings_them_back(dev, 
         "# cluster.quickstart.topic.orders has changed outside kmesos",
         '+ "retention.ms" = "60000"',
         "via refresh from the brokers (DescribeConfigs)",
-        "Plan: 0 to create, 4 to update, 0 to restart, 0 to destroy.",
+        "Plan: 0 to create, 5 to update, 0 to restart, 0 to destroy.",
     ]
 
     def drifted():
@@ -133,6 +137,9 @@ def test_changes_made_at_a_broker_show_as_drift_and_apply_brings_them_back(dev, 
                  "events back to the HCL's retention.ms")
     dev.wait_for(lambda: described(dev, ResourceType.BROKER, "0")["log.retention.ms"][0] == "7200000", 60,
                  "broker 0 back to the cluster's log.retention.ms")
+    dev.wait_for(lambda: all(described(dev, ResourceType.BROKER, b)["log.retention.ms"] ==
+                             ("7200000", ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG) for b in ("1", "2")), 60,
+                 "the cluster-wide log.retention.ms back to the HCL's")
     # What the HCL does not name is gone from the brokers (each broker sees
     # the controller's metadata a moment after the apply's change).
     dev.wait_for(lambda: described(dev, ResourceType.TOPIC, "orders")["retention.ms"][1]

@@ -12,8 +12,9 @@ from kazoo.client import KazooClient
 
 from devcluster import _free_port, wait_for
 
-# scripts/env.sh sets it; scripts/setup.sh links it into the tools dir.
-ZK_SERVER = os.environ.get("KMESOS_ZOOKEEPER", "/usr/share/zookeeper/bin/zkServer.sh")
+# scripts/env.sh sets it; scripts/setup.sh links it into the tools dir. The
+# script finds its siblings from its own path, so the link is resolved.
+ZK_SERVER = os.path.realpath(os.environ.get("KMESOS_ZOOKEEPER", "/usr/share/zookeeper/bin/zkServer.sh"))
 
 
 class ZooKeeper:

@@ -20,8 +20,7 @@ const INDENT: &str = "  ";
 
 /// The canonical form of an HCL file, or its syntax error.
 pub fn format(file: &SourceFile) -> Result<String, Diagnostic> {
-    let body = hcl::edit::parser::parse_body(&file.text)
-        .map_err(|e| crate::config::syntax_error(&file.name, &e))?;
+    let body = crate::config::parse_body(file)?;
     let mut printer = Printer {
         src: &file.text,
         out: String::new(),

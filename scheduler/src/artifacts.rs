@@ -106,6 +106,9 @@ impl Artifacts {
     }
 }
 
+/// Bytes read from an artifact per chunk served.
+const SERVE_CHUNK: usize = 1 << 20;
+
 async fn serve(
     State(artifacts): State<Arc<Artifacts>>,
     UrlPath(name): UrlPath<String>,
@@ -120,7 +123,10 @@ async fn serve(
     match tokio::fs::File::open(&artifact.path).await {
         Ok(file) => {
             let length = file.metadata().await.map(|m| m.len()).ok();
-            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+            // Large reads: each one is a trip to tokio's blocking pool, and
+            // the default 4 KiB made a broker archive take seconds.
+            let chunks = tokio_util::io::ReaderStream::with_capacity(file, SERVE_CHUNK);
+            let body = Body::from_stream(chunks);
             let mut response = (
                 [
                     (header::CONTENT_TYPE, "application/octet-stream".to_string()),

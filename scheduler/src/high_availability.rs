@@ -25,8 +25,8 @@ pub struct Ensemble {
 }
 
 /// Prepares the daemon, stands by, leads once elected, and returns when
-/// leading ends: an error when the session was lost (the scheduler must
-/// not act any more), as [`Daemon::wait`] otherwise.
+/// leading ends, with [`LeadershipEnded`] once elected (the scheduler must
+/// not act any more); errors before that are the setup's.
 pub async fn run(ensemble: Ensemble, options: Options) -> anyhow::Result<()> {
     let location = &ensemble.location;
     let mut client = zookeeper::connect(location, ensemble.session_timeout)
@@ -69,12 +69,25 @@ pub async fn run(ensemble: Ensemble, options: Options) -> anyhow::Result<()> {
     let _ = standby.await;
     tracing::info!(api = %api, "elected leader; taking over the framework");
 
-    let store = ZkStore::open(location.clone(), leadership).await?;
-    let daemon = Daemon::start_prepared(prepared, Box::new(store)).await?;
-    daemon
-        .wait_unless(async { lost(election::session_lost(&client).await) })
+    let leading = async {
+        let store = ZkStore::open(location.clone(), leadership).await?;
+        let daemon = Daemon::start_prepared(prepared, Box::new(store)).await?;
+        daemon
+            .wait_unless(async { lost(election::session_lost(&client).await) })
+            .await
+    };
+    leading
         .await
+        .map_err(|e| anyhow::Error::new(LeadershipEnded(format!("{e:#}"))))
 }
+
+/// Why an elected scheduler stopped: its session was lost, the master
+/// failed the framework over to another scheduler, a write was refused by
+/// the fence, or its daemon failed. Its process must end so that only the
+/// new leader acts.
+#[derive(Debug, thiserror::Error)]
+#[error("stopped leading: {0}")]
+pub struct LeadershipEnded(String);
 
 /// A new session, however long ZooKeeper takes to answer.
 async fn reconnect(ensemble: &Ensemble) -> Client {

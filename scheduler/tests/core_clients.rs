@@ -320,3 +320,49 @@ fn scaling_instances_launches_and_stops_only_the_difference() {
         vec![(("readers".to_string(), 0), first)]
     );
 }
+
+#[test]
+fn a_command_client_runs_its_line_with_its_uris_fetched_and_needs_no_topic() {
+    let sim = Sim::running(
+        AGENTS,
+        &cluster(
+            r#"
+  client "mirror" {
+    kind    = "command"
+    command = "./mirror.sh --to backup"
+    uris    = ["http://files.example/mirror.tgz"]
+  }
+"#,
+        ),
+    );
+    let (_, client) = sim
+        .tasks
+        .values()
+        .filter_map(|t| t.client())
+        .find(|(key, _)| key.1 == "mirror")
+        .expect("the command client runs");
+    assert_eq!(
+        client.workload,
+        Workload::Command {
+            command: "./mirror.sh --to backup".into()
+        }
+    );
+    assert_eq!(client.topic, "", "it names no topic");
+    let launched = launches(&sim.log)
+        .into_iter()
+        .find(|t| t.name == "events.client-mirror-0")
+        .expect("its launch");
+    let uris = &launched
+        .executor
+        .as_ref()
+        .unwrap()
+        .command
+        .as_ref()
+        .unwrap()
+        .uris;
+    let mirror = uris
+        .iter()
+        .find(|u| u.value == "http://files.example/mirror.tgz")
+        .expect("its URI is fetched");
+    assert_eq!((mirror.extract, mirror.cache), (Some(true), Some(false)));
+}

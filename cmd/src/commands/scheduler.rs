@@ -2,8 +2,8 @@
 //! until it is stopped (Ctrl-C / SIGTERM) or the master ends the framework.
 //! Stopping it leaves the brokers running: the framework fails over when the
 //! scheduler comes back with the same state. With a `zk://` state several
-//! schedulers run at once and the elected one leads; a leader that loses its
-//! ZooKeeper session exits (status 3) so that only its successor acts.
+//! schedulers run at once and the elected one leads; a leader that stops
+//! leading exits (status 3) so that only its successor acts.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use scheduler::daemon::{Daemon, Options};
-use scheduler::high_availability::{self, Ensemble};
+use scheduler::high_availability::{self, Ensemble, LeadershipEnded};
 use scheduler::store::StateStore;
 use scheduler::zookeeper::{ZkLocation, DEFAULT_SESSION_TIMEOUT};
 
@@ -63,7 +63,8 @@ pub struct Args {
     distributions: Vec<PathBuf>,
 }
 
-/// Exit status of a leader that lost its ZooKeeper session.
+/// Exit status of a scheduler that stopped leading (its ZooKeeper session
+/// lost, its framework failed over to another scheduler).
 const LOST_LEADERSHIP: u8 = 3;
 
 pub fn run(mut args: Args) -> Result<ExitCode> {
@@ -120,11 +121,12 @@ async fn serve_replicated(ensemble: Ensemble, args: Args) -> Result<ExitCode> {
     tokio::select! {
         result = high_availability::run(ensemble, daemon_options(args)) => match result {
             Ok(()) => Ok(ExitCode::SUCCESS),
-            Err(e) => {
+            Err(e) if e.is::<LeadershipEnded>() => {
                 tracing::error!("{e:#}");
                 eprintln!("error: {e:#}");
                 Ok(ExitCode::from(LOST_LEADERSHIP))
             }
+            Err(e) => Err(e),
         },
         _ = shutdown_signal() => {
             tracing::info!("stopping; brokers keep running and a standby takes over");

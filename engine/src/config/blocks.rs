@@ -45,6 +45,7 @@ const CLIENT_ATTRS: &[&str] = &[
     "mem",
     "topic",
     "command",
+    "uris",
     "rate",
     "message_size",
     "properties",
@@ -546,6 +547,10 @@ impl Decoder<'_> {
         if kind != ClientKind::Producer {
             self.not_for_kind(body, path, kind, &["rate", "message_size"]);
         }
+        let uris = self.strings(body, path, "uris").unwrap_or_default();
+        if kind != ClientKind::Command {
+            self.not_for_kind(body, path, kind, &["uris"]);
+        }
         let properties =
             self.checked_map(body, path, "properties", reserved::client_property_problem);
         if kind == ClientKind::Command && !properties.is_empty() {
@@ -559,6 +564,7 @@ impl Decoder<'_> {
             mem,
             topic,
             command,
+            uris,
             rate: rate.or((kind == ClientKind::Producer).then_some(ClientSpec::DEFAULT_RATE)),
             message_size: message_size
                 .or((kind == ClientKind::Producer).then_some(ClientSpec::DEFAULT_MESSAGE_SIZE)),

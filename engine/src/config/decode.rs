@@ -17,17 +17,6 @@ use hcl::Value;
 use super::source::{IndexedFile, Position, SourceMap};
 use crate::diagnostics::{suggest, Diagnostic, Diagnostics};
 
-/// A syntax error from hcl-edit's parser, with its position.
-pub(crate) fn syntax_error(file: &str, e: &hcl::edit::parser::Error) -> Diagnostic {
-    Diagnostic {
-        file: file.to_string(),
-        line: e.location().line(),
-        column: e.location().column(),
-        path: String::new(),
-        message: format!("syntax error: {}", e.message()),
-    }
-}
-
 /// Reads one file's blocks into model values.
 pub(crate) struct Decoder<'a> {
     pub file: &'a IndexedFile<'a>,
@@ -236,6 +225,31 @@ impl<'a> Decoder<'a> {
                 None
             }
         }
+    }
+
+    /// A list-of-strings attribute, if set and valid.
+    pub fn strings(&mut self, body: &Body, path: &str, name: &str) -> Option<Vec<String>> {
+        let attr = self.attr(body, name)?;
+        let at = format!("{path}.{name}");
+        let value = self.eval(&attr.value, &at)?;
+        let strings = match &value {
+            Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<String>>>(),
+            _ => None,
+        };
+        if strings.is_none() {
+            self.error(
+                attr.value.span(),
+                &at,
+                format!("expected a list of strings, found {}", describe(&value)),
+            );
+        }
+        strings
     }
 
     /// A string attribute parsed by `parse`; its error is reported at the value.

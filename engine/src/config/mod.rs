@@ -14,8 +14,10 @@ pub mod duration;
 mod endpoints;
 pub mod ids;
 pub mod model;
+mod nesting;
 mod reserved;
 mod source;
+mod syntax;
 mod variables;
 mod vars;
 
@@ -38,9 +40,9 @@ pub use vars::Vars;
 
 use crate::address::Address;
 use crate::diagnostics::{suggest, Diagnostics};
-pub(crate) use decode::syntax_error;
 use decode::Decoder;
 use source::IndexedFile;
+pub(crate) use syntax::parse_body;
 
 const TOP_LEVEL_BLOCKS: &[&str] = &["variable", "scheduler", "cluster"];
 
@@ -61,10 +63,10 @@ pub fn load(sources: &[SourceFile], vars: &Vars) -> Result<Config, Diagnostics> 
     let mut diags = Diagnostics::default();
     let files: Vec<IndexedFile> = sources.iter().map(IndexedFile::new).collect();
     let mut bodies = Vec::new();
-    for file in &files {
-        match hcl::edit::parser::parse_body(file.text) {
+    for (source, file) in sources.iter().zip(&files) {
+        match syntax::parse_body(source) {
             Ok(body) => bodies.push((file, body)),
-            Err(e) => diags.push(syntax_error(file.name, &e)),
+            Err(e) => diags.push(e),
         }
     }
 

@@ -198,6 +198,10 @@ pub struct ClientSpec {
     pub topic: Option<String>,
     #[serde(default)]
     pub command: Option<String>,
+    /// What the agent fetches into a command client's sandbox first, as
+    /// Mesos fetches a command task's URIs (archives unpacked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uris: Vec<String>,
     /// A producer's messages per second, per instance.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate: Option<u64>,

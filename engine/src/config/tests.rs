@@ -184,6 +184,20 @@ fn reports_syntax_errors_per_file_and_keeps_checking_the_others() {
     );
 }
 
+/// Found by fuzzing: hcl-edit's parse of operands of operator chains, nested
+/// and left unclosed, doubled with each level; at 30 levels it ran for days.
+#[test]
+fn a_too_deeply_nested_expression_is_refused_at_the_opening_too_many() {
+    let text = format!("a = {}x}}\n", "y*z*{a=".repeat(30));
+    assert_eq!(
+        errors(&text),
+        [
+            "main.hcl:1:93: syntax error: nested more than 12 levels deep (brackets, strings and \
+          interpolations); flatten the expression"
+        ]
+    );
+}
+
 #[test]
 fn refuses_malformed_ids_undeclared_vars_and_bad_types() {
     let errs = errors("cluster \"c\" {\n  kafka { kind = \"kafka\" }\n  broker \"2..0\" {}\n}\n");
@@ -261,12 +275,18 @@ fn client_workloads_take_what_their_kind_uses() {
     topic      = "t"
     rate       = 10
     properties = { "group.id" = "other", "fetch.min.bytes" = 1 }
+    uris       = ["http://files/x.tgz"]
   }
   client "load" {
     kind         = "producer"
     topic        = "t"
     message_size = 2000000
     properties   = { "bootstrap.servers" = "x:9092" }
+  }
+  client "job" {
+    kind    = "command"
+    command = "./job"
+    uris    = "http://files/x.tgz"
   }
 }
 "#,
@@ -276,8 +296,10 @@ fn client_workloads_take_what_their_kind_uses() {
         vec![
             "main.hcl:8:18: cluster.c.client.read.rate: a consumer client takes no \"rate\"",
             "main.hcl:9:20: cluster.c.client.read.properties[\"group.id\"]: \"group.id\" is set by kmesos for every client (its cluster's running brokers, and the client's name as a consumer's group); remove it",
-            "main.hcl:14:20: cluster.c.client.load.message_size: expected a whole number from 0 to 1048576, found 2000000",
-            "main.hcl:15:22: cluster.c.client.load.properties[\"bootstrap.servers\"]: \"bootstrap.servers\" is set by kmesos for every client (its cluster's running brokers, and the client's name as a consumer's group); remove it",
+            "main.hcl:10:18: cluster.c.client.read.uris: a consumer client takes no \"uris\"",
+            "main.hcl:15:20: cluster.c.client.load.message_size: expected a whole number from 0 to 1048576, found 2000000",
+            "main.hcl:16:22: cluster.c.client.load.properties[\"bootstrap.servers\"]: \"bootstrap.servers\" is set by kmesos for every client (its cluster's running brokers, and the client's name as a consumer's group); remove it",
+            "main.hcl:21:15: cluster.c.client.job.uris: expected a list of strings, found string \"http://files/x.tgz\"",
         ]
     );
     let config = load_one(
@@ -298,6 +320,23 @@ fn client_workloads_take_what_their_kind_uses() {
     assert_eq!((load.rate, load.message_size), (Some(100), Some(100)));
     let shown = &config.redacted().clusters["c"].clients["load"];
     assert_eq!(shown.properties["sasl.jaas.config"], "(sensitive)");
+
+    let config = load_one(
+        r#"cluster "c" {
+  kafka { kind = "tansu" }
+  broker "0" {}
+  client "job" {
+    kind    = "command"
+    command = "./job --bootstrap \"$KAFKA_BOOTSTRAP_SERVERS\""
+    uris    = ["http://files/job.tgz", "/opt/job.conf"]
+  }
+}
+"#,
+    )
+    .unwrap();
+    let job = &config.clusters["c"].clients["job"];
+    assert_eq!(job.uris, ["http://files/job.tgz", "/opt/job.conf"]);
+    assert_eq!(job.topic, None);
 }
 
 #[test]

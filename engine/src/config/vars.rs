@@ -83,10 +83,10 @@ impl Vars {
     pub fn read_file(&mut self, file: &SourceFile) -> Result<(), Diagnostics> {
         let indexed = IndexedFile::new(file);
         let mut diags = Diagnostics::default();
-        let body = match hcl::edit::parser::parse_body(&file.text) {
+        let body = match super::syntax::parse_body(file) {
             Ok(body) => body,
             Err(e) => {
-                diags.push(super::decode::syntax_error(&file.name, &e));
+                diags.push(e);
                 return Err(diags);
             }
         };

@@ -189,6 +189,13 @@ fn client_change(
     d.field("mem", b, a, |s| s.mem, true);
     d.field("topic", b, a, |s| s.topic.clone(), true);
     d.field("command", b, a, |s| s.command.clone(), true);
+    d.field(
+        "uris",
+        b,
+        a,
+        |s| (!s.uris.is_empty()).then(|| s.uris.clone()),
+        true,
+    );
     d.field("rate", b, a, |s| s.rate, true);
     d.field("message_size", b, a, |s| s.message_size, true);
     d.map(

@@ -1,6 +1,7 @@
 //! The launch contract of a client instance: one of a `client` block's
 //! producer or consumer tasks, run with Apache Kafka's own performance tools
-//! from the distribution the cluster's brokers run. The JSON is
+//! from the distribution the cluster's brokers run, or a command task, run
+//! by the shell with the cluster's bootstrap servers in its environment. The JSON is
 //! `{"version": 1, "client": {...}}`; [`super::TaskLaunch::decode`] tells it
 //! from a broker's by its `client` field.
 
@@ -60,6 +61,10 @@ pub enum Workload {
     Producer { rate: u64, message_size: u32 },
     /// `ConsumerPerformance` in the group named after the client.
     Consumer,
+    /// A shell command line, with `KAFKA_BOOTSTRAP_SERVERS`, `KAFKA_TOPIC`
+    /// (when the client names one) and `KAFKA_HOME` (the distribution, for
+    /// its tools) in its environment.
+    Command { command: String },
 }
 
 impl ClientLaunch {
@@ -71,13 +76,22 @@ impl ClientLaunch {
     /// Checks the values serde cannot: names, servers, paths, properties.
     pub fn check(&self) -> Result<(), LaunchError> {
         let c = &self.client;
-        for (path, value) in [
-            ("client.cluster", &c.cluster),
-            ("client.name", &c.name),
-            ("client.topic", &c.topic),
-        ] {
+        let mut named = vec![("client.cluster", &c.cluster), ("client.name", &c.name)];
+        // A command client may work on no topic of its own.
+        if !matches!(c.workload, Workload::Command { .. }) || !c.topic.is_empty() {
+            named.push(("client.topic", &c.topic));
+        }
+        for (path, value) in named {
             if value.trim().is_empty() || value.chars().any(char::is_control) {
                 return Err(field(path, "must be a non-empty single-line string"));
+            }
+        }
+        if let Workload::Command { command } = &c.workload {
+            if command.trim().is_empty() || command.contains('\0') {
+                return Err(field(
+                    "client.workload.command",
+                    "must be a non-empty command line",
+                ));
             }
         }
         if c.bootstrap_servers.is_empty() {

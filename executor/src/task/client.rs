@@ -1,6 +1,6 @@
 //! A client instance's task: render its properties and command line, start
-//! the performance tool (TASK_RUNNING once it is started: a client has no
-//! port to probe), then wait for it to exit (TASK_FAILED: a workload runs
+//! the performance tool or command (TASK_RUNNING once it is started: a
+//! client has no port to probe), then wait for it to exit (TASK_FAILED: a workload runs
 //! until it is stopped) or for a kill (SIGTERM, grace, TASK_KILLED).
 
 use mesos::proto::task_status::Reason;
@@ -33,6 +33,7 @@ impl Supervisor {
                 client.topic
             ),
             Workload::Consumer => format!("consuming {} in group {}", client.topic, client.name),
+            Workload::Command { command } => format!("running `{command}`"),
         };
         tracing::info!(pid = process.pid(), %servers, "{who} started: {doing}");
         self.report

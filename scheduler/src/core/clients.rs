@@ -62,16 +62,15 @@ impl Core {
 }
 
 /// Instances the state's clients want running: instance 0 to N-1 of each
-/// producer and consumer whose topic is in the state.
+/// client whose topic is in the state (a command client may name none).
 fn wanted(core: &Core) -> Vec<InstanceKey> {
     let mut keys = Vec::new();
     for (cluster, cs) in &core.doc.state.clusters {
         for (name, spec) in &cs.clients {
-            let runnable = matches!(spec.kind, ClientKind::Producer | ClientKind::Consumer)
-                && spec
-                    .topic
-                    .as_ref()
-                    .is_some_and(|t| cs.topics.contains_key(t));
+            let runnable = match &spec.topic {
+                Some(topic) => cs.topics.contains_key(topic),
+                None => spec.kind == ClientKind::Command,
+            };
             if runnable {
                 keys.extend((0..spec.instances).map(|i| (cluster.clone(), name.clone(), i)));
             }

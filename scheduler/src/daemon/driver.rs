@@ -24,7 +24,7 @@ use crate::store::StateStore;
 use crate::wire::RunningApply;
 
 /// How often the core hears the clock.
-const TICK: Duration = Duration::from_secs(1);
+const TICK: Duration = Duration::from_millis(250);
 
 /// Why the daemon stopped.
 #[derive(Debug, thiserror::Error)]

@@ -1,11 +1,12 @@
 //! Building a client instance's LAUNCH: the same executor as brokers, the
 //! Kafka distribution the cluster runs (for a tansu cluster, the one the
-//! scheduler serves) for its performance tools, and the client's launch
-//! contract in `TaskInfo.data`.
+//! scheduler serves) for its performance tools, a command client's own
+//! URIs, and the client's launch contract in `TaskInfo.data`.
 
 use engine::config::{ClientKind, ClientSpec, KafkaKind};
 use engine::state::ClusterState;
 use kmesos_executor::launch::{ClientLaunch, ClientTask, Workload, LAUNCH_VERSION};
+use mesos::proto::command_info::Uri;
 use mesos::proto::{Resource, TaskInfo};
 
 use super::InstanceKey;
@@ -47,7 +48,9 @@ pub(super) fn task_info(config: &CoreConfig, launch: InstanceLaunch) -> Result<T
                 .unwrap_or(ClientSpec::DEFAULT_MESSAGE_SIZE),
         },
         ClientKind::Consumer => Workload::Consumer,
-        ClientKind::Command => return Err(format!("{who}: command clients are not run yet")),
+        ClientKind::Command => Workload::Command {
+            command: spec.command.clone().unwrap_or_default(),
+        },
     };
     let contract = ClientLaunch {
         version: LAUNCH_VERSION,
@@ -68,12 +71,22 @@ pub(super) fn task_info(config: &CoreConfig, launch: InstanceLaunch) -> Result<T
     contract.check().map_err(|e| format!("{who}: {e}"))?;
     let data = contract.to_bytes().map_err(|e| e.to_string())?;
     let described = format!("kmesos client {name} instance {instance} of {cluster}");
+    // A command client's own URIs, fetched as Mesos fetches a command
+    // task's: into the sandbox, archives unpacked, not cached.
+    let mut fetch = vec![uri];
+    fetch.extend(spec.uris.iter().map(|value| Uri {
+        value: value.clone(),
+        executable: Some(false),
+        extract: Some(true),
+        cache: Some(false),
+        output_file: None,
+    }));
     let executor = executor(
         config,
         launch.task_id,
         launch.framework_id,
         described,
-        vec![uri],
+        fetch,
     );
     let task = TaskIds {
         name: format!("{cluster}.client-{name}-{instance}"),

@@ -1,0 +1,2 @@
+:
+Framework failed over
