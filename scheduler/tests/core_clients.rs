@@ -69,6 +69,17 @@ fn client_tasks(sim: &Sim) -> Vec<((String, u32), String)> {
         .collect()
 }
 
+/// The task ids the core killed since log position `mark`, in order.
+fn killed_since(sim: &Sim, mark: usize) -> Vec<String> {
+    sim.since(mark)
+        .iter()
+        .filter_map(|c| match c {
+            Command::Mesos(MesosCall::Kill { task_id, .. }) => Some(task_id.value.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Indices in the log of the commands that launched a client instance.
 fn client_launch_positions(sim: &Sim) -> Vec<usize> {
     sim.log
@@ -187,14 +198,7 @@ fn destroying_the_cluster_stops_its_clients_before_its_brokers() {
     let clients: Vec<String> = client_tasks(&sim).into_iter().map(|(_, id)| id).collect();
     let mark = sim.log.len();
     sim.apply("");
-    let killed: Vec<String> = sim
-        .since(mark)
-        .iter()
-        .filter_map(|c| match c {
-            Command::Mesos(MesosCall::Kill { task_id, .. }) => Some(task_id.value.clone()),
-            _ => None,
-        })
-        .collect();
+    let killed = killed_since(&sim, mark);
     let mut first: Vec<String> = killed.clone();
     first.sort();
     assert_eq!(first, clients, "only the clients are stopped first");
@@ -306,14 +310,7 @@ fn scaling_instances_launches_and_stops_only_the_difference() {
     let mark = sim.log.len();
     sim.apply(&scaled(1));
     sim.settle();
-    let killed: Vec<String> = sim
-        .since(mark)
-        .iter()
-        .filter_map(|c| match c {
-            Command::Mesos(MesosCall::Kill { task_id, .. }) => Some(task_id.value.clone()),
-            _ => None,
-        })
-        .collect();
+    let killed = killed_since(&sim, mark);
     assert_eq!(killed, vec![three[1].1.clone(), three[2].1.clone()]);
     assert_eq!(
         client_tasks(&sim),
