@@ -34,6 +34,7 @@ mod resources;
 mod scheduling;
 mod tasks;
 mod topics;
+mod volumes;
 mod waiting;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -71,8 +72,8 @@ pub struct Core {
     suppressed: Option<bool>,
     /// Next explicit reconciliation retry (unix ms) and its backoff (ms).
     reconcile_retry: Option<(u64, u64)>,
-    /// Next periodic implicit reconciliation (unix ms).
-    next_implicit: u64,
+    /// Next periodic reconciliation (unix ms).
+    next_reconcile: u64,
     /// Last probe (or reassignment read) sent per broker (unix ms).
     probes: BTreeMap<BrokerKey, u64>,
     /// Brokers to destroy whose reassignment or throttle removal was sent
@@ -122,7 +123,7 @@ impl Core {
             connected: false,
             suppressed: None,
             reconcile_retry: None,
-            next_implicit: 0,
+            next_reconcile: 0,
             probes: BTreeMap::new(),
             reassigning: BTreeSet::new(),
             sent: BTreeSet::new(),
@@ -250,7 +251,7 @@ impl Core {
             out.dirty = true;
         }
         tasks::reconcile_all(self, now, out);
-        self.next_implicit = now + millis(self.config.reconcile_interval);
+        self.next_reconcile = now + millis(self.config.reconcile_interval);
     }
 
     /// Revive when a broker or client instance waits for an offer (or a

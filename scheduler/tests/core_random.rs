@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use core_sim::Sim;
 use engine::config::Rule;
-use engine::plan::{Action, ResourceKind};
+use engine::plan::Action;
 use kmesos_scheduler::core::{Command, Event, MesosCall, PartitionHealth, Progress, Reply};
 use mesos::proto::TaskState;
 
@@ -442,19 +442,6 @@ impl World<'_> {
         let Ok(plan) = engine::diff(&config, &self.sim.core.state().state) else {
             return;
         };
-        // Known bug: a destroyed KRaft voter re-created while its cluster's
-        // quorum stays is placed on fresh ports the quorum does not name,
-        // and its launch is refused until the apply gives up.
-        let quorums = &self.sim.core.state().scheduler.quorums;
-        let revoter = plan.changes.iter().any(|c| {
-            (c.action, c.kind) == (Action::Create, ResourceKind::Broker)
-                && quorums
-                    .get(&c.cluster)
-                    .is_some_and(|voters| voters.iter().any(|v| v.node_id.to_string() == c.name))
-        });
-        if revoter {
-            return;
-        }
         let changes: Vec<String> = plan
             .changes
             .iter()
@@ -829,7 +816,8 @@ impl World<'_> {
             .filter(|t| !t.state.is_terminal())
             .map(|t| format!("{} on agent {}: {:?}", t.task_id, t.agent, t.state))
             .collect();
-        format!("open steps: {open:#?}\nrecords: {records:#?}\nmaster's tasks: {tasks:#?}")
+        let quorums = &state.scheduler.quorums;
+        format!("open steps: {open:#?}\nrecords: {records:#?}\nquorums: {quorums:?}\nmaster's tasks: {tasks:#?}")
     }
 
     /// No apply runs, nothing is in flight, and every broker's task runs.

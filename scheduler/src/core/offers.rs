@@ -35,6 +35,9 @@ pub struct Need<'a> {
     pub voter: bool,
     /// The voter's reserved (client, controller) ports, once it has them.
     pub voter_ports: Option<(u16, u16)>,
+    /// The host and controller port a fixed quorum names for the voter: a
+    /// voter placed afresh (its volume destroyed) goes back there.
+    pub home: Option<(&'a str, u16)>,
 }
 
 /// What an accepted offer does for the broker.
@@ -107,6 +110,11 @@ impl OfferMatcher<'_> {
         if existing.is_none() && need.sticky {
             return Err("waiting for the agent that holds its volume".into());
         }
+        if let Some((host, _)) = need.home.filter(|(host, _)| *host != offer.hostname) {
+            return Err(format!(
+                "waiting for {host}, where the controller quorum names this voter"
+            ));
+        }
         let writer = ResourceWriter::for_offer(self.role, self.principal, offer);
         let label = broker_label(need.cluster, need.id);
         let ports = self.ports(offer, need, &writer, &label, existing.is_some())?;
@@ -157,13 +165,26 @@ impl OfferMatcher<'_> {
                 })
             }
             _ => {
-                let (_, client) = pick_port(offer, self.role, need.spec.port, need.taken_ports)
-                    .ok_or_else(missing)?;
+                // A voter going back to its quorum's controller port keeps
+                // that port for the controller.
                 let mut taken = need.taken_ports.clone();
-                taken.insert(client);
-                let (_, controller) = pick_port(offer, self.role, PortSpec::Any, &taken)
-                    .filter(|(_, p)| *p != client)
-                    .ok_or("no second port for the KRaft controller listener")?;
+                taken.extend(need.home.map(|(_, port)| port));
+                let (_, client) =
+                    pick_port(offer, self.role, need.spec.port, &taken).ok_or_else(missing)?;
+                let controller = match need.home {
+                    Some((_, named)) => pick_port(offer, self.role, PortSpec::Fixed(named), &taken)
+                        .filter(|(_, p)| *p != client)
+                        .ok_or_else(|| {
+                            format!("controller port {named}, which the quorum names, not offered")
+                        })?,
+                    None => {
+                        taken.insert(client);
+                        pick_port(offer, self.role, PortSpec::Any, &taken)
+                            .filter(|(_, p)| *p != client)
+                            .ok_or("no second port for the KRaft controller listener")?
+                    }
+                }
+                .1;
                 let reserved = writer.reserved_ports(&[client, controller], label);
                 Ok(PortChoice {
                     port: client,
@@ -214,6 +235,7 @@ impl OfferMatcher<'_> {
             agent_id: agent(offer),
             hostname: offer.hostname.clone(),
             disk: scalar(volume).round() as u64,
+            confirmed: true,
         };
         Ok(Placement {
             port: 0,
@@ -266,6 +288,7 @@ impl OfferMatcher<'_> {
                 agent_id: agent(offer),
                 hostname: offer.hostname.clone(),
                 disk: need.spec.disk,
+                confirmed: false,
             },
         })
     }

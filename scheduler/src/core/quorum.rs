@@ -2,10 +2,12 @@
 //! configuration lists the voters (host and controller port), so the voters
 //! — the cluster's three lowest broker ids, or all if fewer — are first
 //! placed without launching: their resources, volume and both ports are
-//! reserved. Once all hold a reservation the quorum is fixed in the state and
-//! every broker launches with it. Voters stay on the agent holding their
-//! volume: the quorum names their hosts. While one waits for its agent, the
-//! state says whether the other voters keep a majority.
+//! reserved. A reservation counts once the master offers it back (an ACCEPT
+//! can be lost, or never sent by a scheduler that stopped after recording
+//! it); once all count, the quorum is fixed in the state and every broker
+//! launches with it. Voters stay on the host and controller port the quorum
+//! names, also when one is destroyed and created again. While one waits for
+//! its agent, the state says whether the other voters keep a majority.
 
 use engine::config::KafkaKind;
 use kmesos_executor::launch::Voter;
@@ -36,6 +38,12 @@ impl Standing {
     /// volume and controller port, which the quorum names.
     pub fn pinned(&self) -> bool {
         self.voter && self.quorum.is_some()
+    }
+
+    /// Where the fixed quorum names voter `id`: its host and controller port.
+    pub fn home(&self, id: u32) -> Option<(&str, u16)> {
+        let voter = self.quorum.as_ref()?.iter().find(|v| v.node_id == id)?;
+        Some((voter.host.as_str(), voter.port))
     }
 
     /// Nothing to do for this broker yet: a non-voter waits for the quorum,
@@ -75,30 +83,61 @@ fn voter_ids(core: &Core, cluster: &str) -> Vec<u32> {
         .unwrap_or_default()
 }
 
-/// Fixes the cluster's quorum once every voter holds its reservation; true
-/// if it did.
-pub(super) fn fix_when_complete(core: &mut Core, cluster: &str) -> bool {
+/// How many `apache` clusters have a reservation recorded for every voter
+/// (whether or not the master has offered it back yet).
+pub(super) fn reserved_in_full(core: &Core) -> usize {
+    let clusters = core.doc.state.clusters.iter();
+    clusters
+        .filter(|(_, c)| c.kafka.kind == KafkaKind::Apache)
+        .filter(|(name, _)| {
+            let ids = voter_ids(core, name);
+            !ids.is_empty()
+                && ids.iter().all(|id| {
+                    core.record(name, *id)
+                        .is_some_and(|r| r.volume.is_some() && r.voter_ports.is_some())
+                })
+        })
+        .count()
+}
+
+/// Fixes the cluster's quorum once every voter's reservation exists.
+fn fix_when_complete(core: &mut Core, cluster: &str) {
     let voters: Option<Vec<Voter>> = voter_ids(core, cluster)
         .into_iter()
         .map(|id| {
             let record = core.record(cluster, id)?;
             let (_, controller) = record.voter_ports?;
+            let volume = record.volume.as_ref().filter(|v| v.confirmed)?;
             Some(Voter {
                 node_id: id,
-                host: record.volume.as_ref()?.hostname.clone(),
+                host: volume.hostname.clone(),
                 port: controller,
             })
         })
         .collect();
-    match voters {
-        Some(voters) if !voters.is_empty() => {
-            core.doc
-                .scheduler
-                .quorums
-                .insert(cluster.to_string(), voters);
-            true
-        }
-        _ => false,
+    if let Some(voters) = voters.filter(|v| !v.is_empty()) {
+        core.doc
+            .scheduler
+            .quorums
+            .insert(cluster.to_string(), voters);
+    }
+}
+
+/// Fixes the quorum of every `apache` cluster whose voters' reservations
+/// all exist.
+pub(super) fn fix_complete(core: &mut Core) {
+    let clusters: Vec<String> = core
+        .doc
+        .state
+        .clusters
+        .iter()
+        .filter(|(name, c)| {
+            c.kafka.kind == KafkaKind::Apache && !core.doc.scheduler.quorums.contains_key(*name)
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    for cluster in clusters {
+        fix_when_complete(core, &cluster);
     }
 }
 

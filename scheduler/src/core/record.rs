@@ -153,6 +153,10 @@ pub struct VolumeRecord {
     pub hostname: String,
     /// MiB.
     pub disk: u64,
+    /// It exists: the master offered it back, or a task on it started. A
+    /// KRaft voter's reservation counts towards the quorum only then.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confirmed: bool,
 }
 
 /// An apply in progress: the configuration it leads to and its steps.

@@ -20,7 +20,7 @@ use super::reclaim::{reclaim, Keep};
 use super::resources::attributes;
 use super::tasks::launchable;
 use super::{clients, millis, rfc3339, BrokerKey, BrokerPhase, Core, MesosCall, Out, TaskPhase};
-use super::{quorum, waiting, TaskRecord};
+use super::{quorum, volumes, waiting, TaskRecord};
 
 /// Brokers that can be launched now, in (cluster, id) order: in the state,
 /// without a task, not held, not given up, past their failover delay, and
@@ -92,9 +92,14 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
             core.known_values.entry(name).or_default().insert(value);
         }
     }
+    let quorums = core.doc.scheduler.quorums.len();
+    let reserved = quorum::reserved_in_full(core);
+    for offer in &offers {
+        out.dirty |= volumes::check(core, offer);
+    }
+    quorum::fix_complete(core);
     let mut pending = candidates(core, now);
     let mut instances = clients::candidates(core, now);
-    let mut quorums = core.doc.scheduler.quorums.len();
     for offer in offers {
         let Some(offer_id) = offer.id.clone() else {
             continue;
@@ -153,14 +158,13 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
                     refuse_seconds: Some(refuse),
                 },
             });
-            // A reservation that completed a quorum: its voters' agents are
-            // filtered for the second above; REVIVE clears that, so they
-            // are offered again, reservations and all, to launch at once.
-            if core.doc.scheduler.quorums.len() > quorums {
-                quorums = core.doc.scheduler.quorums.len();
-                out.push(MesosCall::Revive);
-            }
         }
+    }
+    // The last reservation of a quorum was sent, or a quorum was fixed: the
+    // voters' agents were filtered above; REVIVE clears that, so they are
+    // offered again, reservations and all, to confirm them and launch.
+    if core.doc.scheduler.quorums.len() > quorums || quorum::reserved_in_full(core) > reserved {
+        out.push(MesosCall::Revive);
     }
 }
 
@@ -235,6 +239,7 @@ fn place(
         taken_ports: &taken_ports,
         voter: standing.voter,
         voter_ports: record.voter_ports,
+        home: standing.home(id),
     };
     let peer_sites: Vec<Site> = peers
         .iter()
@@ -381,12 +386,7 @@ fn reserve_voter(
             waiting_for: None,
         });
     }
-    let fixed = quorum::fix_when_complete(core, cluster);
-    let detail = if fixed {
-        "reserved; the controller quorum is complete".to_string()
-    } else {
-        format!("reserved on {} for the controller quorum", offer.hostname)
-    };
+    let detail = format!("reserved on {} for the controller quorum", offer.hostname);
     core.progress_broker(key, BrokerPhase::WaitingForOffer, Some(detail), out);
 }
 

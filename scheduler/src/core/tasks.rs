@@ -5,7 +5,7 @@
 //! backoff, then implicit), which adopts running tasks the state owns and
 //! kills the ones it does not.
 
-use mesos::proto::task_status::Reason;
+use mesos::proto::task_status::{Reason, Source};
 use mesos::proto::{AgentId, TaskId, TaskState, TaskStatus};
 
 use engine::state::BrokerStatus;
@@ -131,7 +131,12 @@ pub(super) fn status(core: &mut Core, status: TaskStatus, now: u64, out: &mut Ou
     let state = TaskState::try_from(status.state).unwrap_or(TaskState::TaskUnknown);
     let agent = status.agent_id.as_ref().map(|a| a.value.clone());
     match owner(core, &task_id) {
-        Owner::Current(key) => current_task(core, &key, &status, state, now, out),
+        Owner::Current(key) => {
+            if launched(&status, state) {
+                confirm_volume(core, &key, out);
+            }
+            current_task(core, &key, &status, state, now, out)
+        }
         Owner::Doomed(key) => {
             let doomed = &mut core.record_mut(&key.0, key.1).doomed;
             doomed_task(doomed, &task_id, state, agent.as_deref(), out);
@@ -153,6 +158,31 @@ pub(super) fn status(core: &mut Core, status: TaskStatus, now: u64, out: &mut Ou
             task_id: TaskId { value: task_id },
             uuid,
         });
+    }
+}
+
+/// Whether the update shows the task reached the master, and with it the
+/// operations of its ACCEPT (the volume it runs on): the master knows it, or
+/// its agent reported on it.
+fn launched(status: &TaskStatus, state: TaskState) -> bool {
+    let from_master = status.source == Some(Source::SourceMaster as i32);
+    match state {
+        TaskState::TaskStaging
+        | TaskState::TaskStarting
+        | TaskState::TaskRunning
+        | TaskState::TaskKilling
+        | TaskState::TaskUnreachable => true,
+        TaskState::TaskFinished | TaskState::TaskFailed | TaskState::TaskKilled => !from_master,
+        _ => false,
+    }
+}
+
+fn confirm_volume(core: &mut Core, key: &BrokerKey, out: &mut Out) {
+    if let Some(volume) = core.record_mut(&key.0, key.1).volume.as_mut() {
+        if !volume.confirmed {
+            volume.confirmed = true;
+            out.dirty = true;
+        }
     }
 }
 
@@ -350,7 +380,12 @@ fn unsettled(core: &Core) -> impl Iterator<Item = &TaskRecord> {
 
 /// RECONCILE the unsettled tasks; false if there are none.
 fn explicit(core: &Core, out: &mut Out) -> bool {
-    let tasks: Vec<(TaskId, Option<AgentId>)> = unsettled(core)
+    reconcile(unsettled(core), out)
+}
+
+/// RECONCILE `tasks`; false if there are none.
+fn reconcile<'a>(tasks: impl Iterator<Item = &'a TaskRecord>, out: &mut Out) -> bool {
+    let tasks: Vec<(TaskId, Option<AgentId>)> = tasks
         .map(|t| {
             (
                 TaskId {
@@ -369,7 +404,7 @@ fn explicit(core: &Core, out: &mut Out) -> bool {
     true
 }
 
-/// Time-driven work: reconciliation retries and the periodic implicit one.
+/// Time-driven work: reconciliation retries and the periodic one.
 pub(super) fn tick(core: &mut Core, now: u64, out: &mut Out) {
     if !core.connected {
         return;
@@ -401,9 +436,16 @@ pub(super) fn tick(core: &mut Core, now: u64, out: &mut Out) {
             }
         }
     }
-    if now >= core.next_implicit {
+    if now >= core.next_reconcile {
+        // Every task the core follows, explicitly: the master sends some
+        // updates (TASK_GONE of a rebooted agent's tasks) only once, and an
+        // implicit reconciliation says nothing of tasks it no longer knows.
+        reconcile(
+            slots(core).flat_map(|(task, doomed)| task.iter().chain(doomed)),
+            out,
+        );
         out.push(MesosCall::Reconcile { tasks: Vec::new() });
-        core.next_implicit = now + millis(core.config.reconcile_interval);
+        core.next_reconcile = now + millis(core.config.reconcile_interval);
     }
 }
 

@@ -27,6 +27,7 @@ use kmesos_scheduler::core::{
 };
 use mesos::proto::offer::operation;
 use mesos::proto::resource::AllocationInfo;
+use mesos::proto::task_status::Source;
 use mesos::proto::{
     value, AgentId, Attribute, FrameworkId, Offer, OfferId, Resource, TaskId, TaskState, TaskStatus,
 };
@@ -136,15 +137,11 @@ pub struct Sim {
     pub killed: BTreeSet<String>,
     /// Status updates on their way to the scheduler, in the order sent.
     pub network: Vec<TaskStatus>,
-    /// ACCEPT calls that launch a task are lost on their way to the master.
+    /// ACCEPT calls (launches and reservations) are lost on their way to the master.
     pub lose_accepts: bool,
     /// The scheduler crashes after carrying out this many commands of the
     /// next batch, and restarts from the state it last persisted.
     pub crash_after: Option<usize>,
-    // Known bug, spared by both: a KRaft voter's reservation (an ACCEPT
-    // without LAUNCH) that never reaches the master still counts towards
-    // the quorum, which is then fixed naming resources that do not exist,
-    // and the voter waits for them for ever.
     next_offer: u64,
     /// Counts status updates made; also their `timestamp`, to tell old from new.
     next_uuid: u64,
@@ -267,14 +264,7 @@ impl Sim {
             self.seen(status);
         }
         let commands = self.core.handle(event, self.now);
-        let reservations = commands.iter().rposition(|c| {
-            matches!(c, Command::Mesos(MesosCall::Accept { .. }))
-                && launches(std::slice::from_ref(c)).is_empty()
-        });
-        let carried_out = self
-            .crash_after
-            .take()
-            .map_or(commands.len(), |n| n.max(reservations.map_or(0, |i| i + 1)));
+        let carried_out = self.crash_after.take().unwrap_or(commands.len());
         for command in commands.iter().take(carried_out) {
             self.execute(command);
         }
@@ -330,7 +320,7 @@ impl Sim {
                 ..
             }) => {
                 assert_eq!(offer_ids.len(), 1, "one offer per ACCEPT");
-                if self.lose_accepts && !launches(std::slice::from_ref(command)).is_empty() {
+                if self.lose_accepts {
                     return;
                 }
                 let agent = agent_of(&offer_ids[0]);
@@ -609,6 +599,11 @@ impl Sim {
             state: state as i32,
             agent_id: agent.map(|value| AgentId { value }),
             uuid: reliable.then(|| u128::from(self.next_uuid).to_be_bytes().to_vec()),
+            source: Some(if reliable {
+                Source::SourceExecutor
+            } else {
+                Source::SourceMaster
+            } as i32),
             timestamp: Some(self.next_uuid as f64),
             ..Default::default()
         }
