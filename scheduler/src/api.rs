@@ -7,6 +7,7 @@
 //! the core's values into them (`convert`).
 
 mod applies;
+mod body_limit;
 mod brokers;
 mod convert;
 mod json_errors;
@@ -60,6 +61,8 @@ pub fn router(api: Api, artifacts: Artifacts) -> Router {
         .merge(guarded)
         .with_state(api)
         .merge(artifacts.router())
+        .layer(body_limit::framework_limit())
+        .layer(middleware::from_fn(body_limit::refuse_declared_too_large))
         .layer(middleware::from_fn(json_errors::json_errors))
 }
 
