@@ -1,11 +1,15 @@
-"""Scale-down of an Apache Kafka cluster under kmesos while an acks=all
-producer keeps writing: the HCL goes from four brokers to three, `kmesos
+"""Scale-down and scale-up of an Apache Kafka cluster under kmesos while an
+acks=all producer keeps writing. Down: the HCL goes from four brokers to three, `kmesos
 plan` shows the replicas broker 3 hands over, the apply moves them with
 Kafka's partition reassignment (throttled, the throttle removed after) and
 stops the broker only then; every acknowledged message reads back, and the
 topic's replicas, as a standard client describes them, are on the three
 brokers left with full ISRs. A scale-down below the topic's replication
-factor is refused by `plan`, naming the topic and the numbers."""
+factor is refused by `plan`, naming the topic and the numbers. Up, with
+`rebalance = true`: `kmesos plan` shows the moves that spread the replicas,
+and the apply makes them once the new broker runs, then elects the
+preferred leaders; every broker ends with an even share of the replicas
+and of the leaderships, and every acknowledged message reads back."""
 
 import json
 
@@ -29,6 +33,7 @@ cluster "scale" {{
   kafka {{
     kind                  = "apache"
     reassignment_throttle = "10MB/s"
+    rebalance             = {rebalance}
   }}
   config = {{
     "min.insync.replicas"        = 2
@@ -43,8 +48,9 @@ cluster "scale" {{
 '''
 
 
-def config(*ranges):
-    return CONFIG.format(brokers="".join(BROKER.format(ids=r, resources=SMALL_APACHE_BROKER) for r in ranges))
+def config(*ranges, rebalance=False):
+    brokers = "".join(BROKER.format(ids=r, resources=SMALL_APACHE_BROKER) for r in ranges)
+    return CONFIG.format(brokers=brokers, rebalance=str(rebalance).lower())
 
 
 def replicas(bootstrap, topic):
@@ -124,5 +130,57 @@ def test_a_broker_taken_out_of_the_hcl_hands_its_replicas_over_before_it_stops(t
             assert len(r) == 3 and sorted(isr) == sorted(r), f"orders-{partition}: {r}, ISR {isr}"
         assert throttles_left(left) == []
         read = consume_group(left, "orders", len(acknowledged), idle_polls=30)
+        missing = set(acknowledged) - set(read)
+        assert not missing, f"{len(missing)} acknowledged messages lost, e.g. {sorted(missing)[:5]}"
+
+
+def leaders(bootstrap, topic):
+    """{partition: leader id} as DescribeTopics reports them."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    described = admin.describe_topics(TopicCollection([topic]))[topic].result(timeout=60)
+    return {p.id: p.leader.id for p in described.partitions}
+
+
+def spread(counts, brokers):
+    """max - min of the counts per broker (brokers holding none count 0)."""
+    per = [counts.count(b) for b in brokers]
+    return max(per) - min(per)
+
+
+def test_a_broker_added_with_rebalance_takes_its_share_of_replicas_and_leaders(tmp_path):
+    hcl = tmp_path / "scale.hcl"
+    hcl.write_text(config("0..2", rebalance=True))
+    with DevCluster(tmp_path, agents=4) as dev:
+        applied = dev.kmesos("apply", str(hcl), "--auto-approve")
+        assert "Apply complete! 5 created" in applied.stdout, applied.stdout
+        bootstrap = ",".join(b.addr for b in dev.wait_running(3, cluster="scale"))
+        dev.wait_for(lambda: fully_in_sync(bootstrap, "orders"), 60, "orders fully in sync")
+
+        hcl.write_text(config("0..3", rebalance=True))
+        plan = dev.kmesos("plan", str(hcl))
+        assert "cluster.scale spreads its replicas over every broker" in plan.stdout, plan.stdout
+        planned = json.loads(dev.kmesos("plan", str(hcl), "--json").stdout)
+        moves = {m["address"]: m["moves"] for m in planned["availability"]["moves"]}
+        assert any(3 in m["target"] for m in moves["cluster.scale"]), moves
+
+        with AcksAllProducer(bootstrap, "orders") as producer:
+            producer.produce_for(3)
+            applied = dev.kmesos("apply", str(hcl), "--auto-approve", timeout=600)
+            producer.produce_for(3)
+        assert "Apply complete! 1 created, 0 updated, 0 restarted, 0 destroyed." in applied.stdout, applied.stdout
+        assert "cluster.scale: moving leadership to the preferred replicas" in applied.stdout, applied.stdout
+
+        assert producer.failed == [], producer.failed[:5]
+        acknowledged = producer.acknowledged
+        assert len(acknowledged) > 100, f"the producer kept writing: {len(acknowledged)}"
+        everyone = ",".join(b.addr for b in dev.wait_running(4, cluster="scale"))
+        dev.wait_for(lambda: fully_in_sync(everyone, "orders"), 60, "orders fully in sync")
+        after = replicas(everyone, "orders")
+        held = [b for r, _ in after.values() for b in r]
+        assert spread(held, range(4)) <= 1, f"24 replicas over 4 brokers: {after}"
+        led = list(leaders(everyone, "orders").values())
+        assert spread(led, range(4)) <= 1, f"8 leaderships over 4 brokers: {led}"
+        assert throttles_left(everyone) == []
+        read = consume_group(everyone, "orders", len(acknowledged), idle_polls=30)
         missing = set(acknowledged) - set(read)
         assert not missing, f"{len(missing)} acknowledged messages lost, e.g. {sorted(missing)[:5]}"

@@ -125,6 +125,14 @@ fn show(
                 elapsed(since)
             );
         }
+        Progress::Cluster {
+            cluster, detail, ..
+        } => {
+            println!(
+                "{}: {detail} [{total} elapsed]",
+                Address::of_cluster(cluster)
+            );
+        }
         Progress::StepDone {
             address, action, ..
         } => {

@@ -60,6 +60,7 @@ fn sized(brokers: u32, topics: u32) -> (Config, State) {
             dist: Some("kafka.tgz".into()),
             endpoint: None,
             reassignment_throttle: None,
+            rebalance: false,
         },
         config: BTreeMap::from([("min.insync.replicas".into(), "2".into())]),
         brokers: (0..brokers).map(|id| (id, broker())).collect(),

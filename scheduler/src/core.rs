@@ -74,11 +74,12 @@ pub struct Core {
     reconcile_retry: Option<(u64, u64)>,
     /// Next periodic reconciliation (unix ms).
     next_reconcile: u64,
-    /// Last probe (or reassignment read) sent per broker (unix ms).
-    probes: BTreeMap<BrokerKey, u64>,
-    /// Brokers to destroy whose reassignment or throttle removal was sent
+    /// Last probe (or reassignment read) sent per step's address (unix ms).
+    probes: BTreeMap<Address, u64>,
+    /// Steps moving partitions (brokers to destroy, clusters to rebalance)
+    /// whose reassignment, throttle removal or leader election was sent
     /// and not answered yet: no other is sent meanwhile.
-    reassigning: BTreeSet<BrokerKey>,
+    reassigning: BTreeSet<Address>,
     /// Attribute values seen on offered agents (for `groupBy`).
     known_values: constraints::KnownValues,
     /// Apply steps whose Kafka admin call this core sent (addresses); one
@@ -214,14 +215,17 @@ impl Core {
                     .state
                     .record_outside_change(&cluster, &change, &origin);
             }
-            Event::ReassignmentRead { cluster, id, read } => {
-                apply::reassignment_read(self, (cluster, id), read, now, &mut out)
+            Event::ReassignmentRead { address, read } => {
+                apply::reassignment_read(self, address, read, now, &mut out)
             }
-            Event::ReassignmentAsked { cluster, id, error } => {
-                apply::reassignment_asked(self, (cluster, id), error, &mut out)
+            Event::ReassignmentAsked { address, error } => {
+                apply::reassignment_asked(self, address, error, &mut out)
             }
-            Event::ThrottleCleared { cluster, id, error } => {
-                apply::throttle_cleared(self, (cluster, id), error, now, &mut out)
+            Event::ThrottleCleared { address, error } => {
+                apply::throttle_cleared(self, address, error, now, &mut out)
+            }
+            Event::LeadersElected { cluster, elected } => {
+                apply::leaders_elected(self, &cluster, elected, &mut out)
             }
             Event::RefreshRequested => refresh::requested(self, &mut out),
             Event::LiveRead { cluster, live } => refresh::read(self, cluster, live, now, &mut out),
@@ -375,6 +379,16 @@ impl Core {
                 cluster: key.0.clone(),
                 id: key.1,
                 phase,
+                detail,
+            });
+        }
+    }
+
+    fn progress_cluster(&self, cluster: &str, detail: String, out: &mut Out) {
+        if let Some(run) = &self.doc.scheduler.apply {
+            out.push(Progress::Cluster {
+                apply_id: run.id.clone(),
+                cluster: cluster.to_string(),
                 detail,
             });
         }

@@ -213,6 +213,7 @@ pub fn apply_id_of(event: &Progress) -> &str {
     match event {
         Progress::Started { apply_id, .. }
         | Progress::Broker { apply_id, .. }
+        | Progress::Cluster { apply_id, .. }
         | Progress::StepDone { apply_id, .. }
         | Progress::Finished { apply_id, .. }
         | Progress::Failed { apply_id, .. }

@@ -189,6 +189,12 @@ pub enum Progress {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
     },
+    /// Work on a cluster's partitions moved on (a rebalance, leadership).
+    Cluster {
+        apply_id: String,
+        cluster: String,
+        detail: String,
+    },
     /// A resource's change is done.
     StepDone {
         apply_id: String,

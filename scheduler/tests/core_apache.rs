@@ -11,7 +11,7 @@ use std::time::Duration;
 use core_sim::{launches, op_types, Sim, APACHE_AGENTS as AGENTS, APACHE_EVENTS as EVENTS};
 use engine::state::WaitingFor;
 use kmesos_executor::launch::{BrokerProgram, LaunchSpec};
-use kmesos_scheduler::core::{Command, Event, MesosCall, PartitionHealth, Progress};
+use kmesos_scheduler::core::{Command, Event, KafkaAdmin, MesosCall, PartitionHealth, Progress};
 use mesos::proto::offer::operation::Type as Op;
 use mesos::proto::TaskState;
 
@@ -173,9 +173,21 @@ fn a_restart_stops_a_broker_only_when_its_partitions_keep_min_isr_and_waits_for_
         .contains(&"waiting for 3 partitions to catch up on broker 1".to_string()));
     sim.advance(Duration::from_secs(6));
     sim.answer_all(true, PartitionHealth::default());
+    // Back in the ISR of all its partitions: leadership goes back to the
+    // preferred replicas, and then the apply is done.
+    assert!(
+        matches!(
+            sim.asked.as_slice(),
+            [Command::Kafka(KafkaAdmin::ElectPreferredLeaders { cluster, .. })] if cluster == "events"
+        ),
+        "{:?}",
+        sim.asked
+    );
+    assert!(sim.apply_running());
+    sim.answer_all(true, PartitionHealth::default());
     assert!(
         !sim.apply_running(),
-        "done once back in the ISR of all its partitions"
+        "done once back in the ISR of all its partitions and leaders elected"
     );
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use core_sim::{Sim, APACHE_AGENTS as AGENTS, APACHE_EVENTS};
 use engine::plan::availability::LivePartition;
+use engine::Address;
 use kmesos_scheduler::core::{
     BrokerPhase, Command, Event, KafkaAdmin, LiveReassignment, PartitionHealth, Progress, Throttle,
 };
@@ -36,30 +37,18 @@ fn partition(topic: &str, index: i32, replicas: &[u32], isr: &[u32]) -> LivePart
     }
 }
 
-/// The Kafka work asked since the last call, taken out of the simulation.
-fn asked(sim: &mut Sim) -> Vec<KafkaAdmin> {
-    std::mem::take(&mut sim.asked)
-        .into_iter()
-        .filter_map(|c| match c {
-            Command::Kafka(work) => Some(work),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Answers the one reassignment read asked with `live`.
 fn read(sim: &mut Sim, live: LiveReassignment) {
-    let work = asked(sim);
+    let work = sim.take_kafka_work();
     assert!(
         matches!(
             work.as_slice(),
-            [KafkaAdmin::ReadReassignment { id: 3, .. }]
+            [KafkaAdmin::ReadReassignment { address, .. }] if *address == leaving()
         ),
         "one read of the partitions: {work:?}"
     );
     sim.handle(Event::ReassignmentRead {
-        cluster: "events".into(),
-        id: 3,
+        address: leaving(),
         read: Ok(live),
     });
 }
@@ -118,7 +107,7 @@ fn scale_down_until_the_moves_are_asked() -> (Sim, String) {
     let broker_3 = sim.task_of("events", 3).task_id.clone();
     sim.apply(&scaled_down());
     read(&mut sim, before());
-    let work = asked(&mut sim);
+    let work = sim.take_kafka_work();
     let [KafkaAdmin::Reassign {
         moves, throttle, ..
     }] = work.as_slice()
@@ -135,8 +124,7 @@ fn scale_down_until_the_moves_are_asked() -> (Sim, String) {
         .map(|t: &Throttle| (t.rate, t.brokers.keys().copied().collect::<Vec<_>>()));
     assert_eq!(throttled, Some((50_000_000, vec![0, 1, 2, 3])));
     sim.handle(Event::ReassignmentAsked {
-        cluster: "events".into(),
-        id: 3,
+        address: leaving(),
         error: None,
     });
     assert!(
@@ -154,7 +142,7 @@ fn a_destroyed_broker_stops_only_once_its_partitions_moved_and_the_throttle_is_g
     sim.advance(Duration::from_secs(6));
     read(&mut sim, moving());
     assert!(
-        asked(&mut sim).is_empty(),
+        sim.take_kafka_work().is_empty(),
         "moves running are not asked again"
     );
     assert!(
@@ -175,7 +163,7 @@ fn a_destroyed_broker_stops_only_once_its_partitions_moved_and_the_throttle_is_g
 
     sim.advance(Duration::from_secs(6));
     read(&mut sim, moved());
-    let work = asked(&mut sim);
+    let work = sim.take_kafka_work();
     let [KafkaAdmin::ClearThrottle { brokers, .. }] = work.as_slice() else {
         panic!("the throttle is removed: {work:?}");
     };
@@ -185,8 +173,7 @@ fn a_destroyed_broker_stops_only_once_its_partitions_moved_and_the_throttle_is_g
         "not stopped before the throttle is gone"
     );
     sim.handle(Event::ThrottleCleared {
-        cluster: "events".into(),
-        id: 3,
+        address: leaving(),
         error: None,
     });
     assert_eq!(sim.kills, [broker_3], "stopped once nothing is left on it");
@@ -208,7 +195,7 @@ fn a_scheduler_restart_mid_reassignment_resumes_without_asking_for_the_running_m
     assert!(sim.apply_running(), "the apply resumes");
     read(&mut sim, moving());
     assert!(
-        asked(&mut sim).is_empty(),
+        sim.take_kafka_work().is_empty(),
         "moves running are not asked again"
     );
     assert!(sim.kills.is_empty());
@@ -216,12 +203,11 @@ fn a_scheduler_restart_mid_reassignment_resumes_without_asking_for_the_running_m
     sim.advance(Duration::from_secs(6));
     read(&mut sim, moved());
     assert!(matches!(
-        asked(&mut sim).as_slice(),
+        sim.take_kafka_work().as_slice(),
         [KafkaAdmin::ClearThrottle { .. }]
     ));
     sim.handle(Event::ThrottleCleared {
-        cluster: "events".into(),
-        id: 3,
+        address: leaving(),
         error: None,
     });
     assert_eq!(sim.kills, [broker_3]);
@@ -238,7 +224,7 @@ fn a_replica_out_of_sync_on_a_broker_that_is_not_running_does_not_hold_the_stop(
     sim.advance(Duration::from_secs(6));
     read(&mut sim, stranded);
     assert!(matches!(
-        asked(&mut sim).as_slice(),
+        sim.take_kafka_work().as_slice(),
         [KafkaAdmin::ClearThrottle { .. }]
     ));
 }
@@ -248,14 +234,13 @@ fn a_scale_down_cancelled_mid_way_removes_its_throttle_and_keeps_the_broker() {
     let (mut sim, _) = scale_down_until_the_moves_are_asked();
     sim.handle(Event::ApplyCancelled);
     assert!(!sim.apply_running());
-    let work = asked(&mut sim);
+    let work = sim.take_kafka_work();
     assert!(
-        matches!(work.as_slice(), [KafkaAdmin::ClearThrottle { id: 3, .. }]),
+        matches!(work.as_slice(), [KafkaAdmin::ClearThrottle { address, .. }] if *address == leaving()),
         "{work:?}"
     );
     sim.handle(Event::ThrottleCleared {
-        cluster: "events".into(),
-        id: 3,
+        address: leaving(),
         error: None,
     });
     assert!(sim.kills.is_empty(), "the broker keeps running");
@@ -283,7 +268,7 @@ fn a_scale_down_below_a_topics_replication_factor_fails_without_stopping_the_bro
         )
     );
     assert!(sim.kills.is_empty(), "nothing stopped");
-    let work = asked(&mut sim);
+    let work = sim.take_kafka_work();
     assert!(
         !work
             .iter()
@@ -292,4 +277,9 @@ fn a_scale_down_below_a_topics_replication_factor_fails_without_stopping_the_bro
     );
     sim.answer_all(true, PartitionHealth::default());
     assert_eq!(sim.live().len(), 4, "broker 3 still runs");
+}
+
+/// The broker the scale-down destroys.
+fn leaving() -> Address {
+    Address::of_broker("events", 3)
 }

@@ -21,7 +21,13 @@ use super::{duration, ids, reserved};
 
 const CLUSTER_ATTRS: &[&str] = &["config"];
 const CLUSTER_BLOCKS: &[&str] = &["kafka", "broker", "topic", "client"];
-const KAFKA_ATTRS: &[&str] = &["kind", "dist", "endpoint", "reassignment_throttle"];
+const KAFKA_ATTRS: &[&str] = &[
+    "kind",
+    "dist",
+    "endpoint",
+    "reassignment_throttle",
+    "rebalance",
+];
 const BROKER_ATTRS: &[&str] = &[
     "cpus",
     "mem",
@@ -212,6 +218,7 @@ impl Decoder<'_> {
                 dist: None,
                 endpoint: None,
                 reassignment_throttle: None,
+                rebalance: false,
             }),
             config,
             brokers,
@@ -252,11 +259,25 @@ impl Decoder<'_> {
         });
         let reassignment_throttle =
             self.parsed(&block.body, &path, "reassignment_throttle", ByteRate::parse);
+        let rebalance = self.boolean(&block.body, &path, "rebalance");
+        let kind = kind?;
+        if rebalance == Some(true) && kind == KafkaKind::Tansu {
+            let span = block
+                .body
+                .get_attribute("rebalance")
+                .and_then(|a| a.value.span());
+            self.error(
+                span,
+                &format!("{path}.rebalance"),
+                "tansu brokers do not replicate: rebalance needs kind = \"apache\"",
+            );
+        }
         Some(KafkaSpec {
-            kind: kind?,
+            kind,
             dist,
             endpoint,
             reassignment_throttle,
+            rebalance: rebalance.unwrap_or(false),
         })
     }
 

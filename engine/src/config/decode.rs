@@ -210,6 +210,23 @@ impl<'a> Decoder<'a> {
         Some(n as u64)
     }
 
+    /// A `true`/`false` attribute, if set and valid.
+    pub fn boolean(&mut self, body: &Body, path: &str, name: &str) -> Option<bool> {
+        let attr = self.attr(body, name)?;
+        let at = format!("{path}.{name}");
+        match self.eval(&attr.value, &at)? {
+            Value::Bool(b) => Some(b),
+            other => {
+                self.error(
+                    attr.value.span(),
+                    &at,
+                    format!("expected true or false, found {}", describe(&other)),
+                );
+                None
+            }
+        }
+    }
+
     /// A string attribute, if set and valid.
     pub fn string(&mut self, body: &Body, path: &str, name: &str) -> Option<String> {
         let attr = self.attr(body, name)?;

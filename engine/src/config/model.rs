@@ -53,6 +53,10 @@ pub struct KafkaSpec {
     /// destroyed; none: unthrottled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reassignment_throttle: Option<ByteRate>,
+    /// Apache Kafka: once an apply added brokers, it spreads the partitions'
+    /// replicas and preferred leaders evenly over all the brokers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rebalance: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -382,3 +382,26 @@ fn reads_a_reassignment_throttle_and_names_a_wrong_one() {
         ]
     );
 }
+
+#[test]
+fn reads_rebalance_and_names_a_wrong_one() {
+    let cluster = |kind: &str, rebalance: &str| {
+        format!(
+            "cluster \"c\" {{\n  kafka {{\n    kind = \"{kind}\"\n    rebalance = {rebalance}\n  }}\n  broker \"0\" {{}}\n}}\n"
+        )
+    };
+    let files = [SourceFile::new("main.hcl", cluster("apache", "true"))];
+    assert!(
+        load(&files, &Vars::new()).unwrap().clusters["c"]
+            .kafka
+            .rebalance
+    );
+    assert_eq!(
+        errors(&cluster("apache", "\"yes\"")),
+        vec!["main.hcl:4:17: cluster.c.kafka.rebalance: expected true or false, found string \"yes\""]
+    );
+    assert_eq!(
+        errors(&cluster("tansu", "true")),
+        vec!["main.hcl:4:17: cluster.c.kafka.rebalance: tansu brokers do not replicate: rebalance needs kind = \"apache\""]
+    );
+}

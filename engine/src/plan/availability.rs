@@ -16,9 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::balance;
 use super::reassignment::{self, ReplicaMove, TooFewBrokers};
 use super::{Action, Change, Plan, ResourceKind};
 use crate::address::Address;
+use crate::config::KafkaKind;
 use crate::state::State;
 
 /// One partition as the live brokers report it.
@@ -53,7 +55,8 @@ pub struct Availability {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub risks: Vec<StopRisk>,
     /// Per broker the plan destroys that holds replicas, where they move
-    /// before it stops.
+    /// before it stops; per cluster the plan adds brokers to with
+    /// `rebalance = true`, the moves that spread its replicas.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub moves: Vec<BrokerMoves>,
     /// Destroys refused: their replicas have nowhere to go.
@@ -61,11 +64,11 @@ pub struct Availability {
     pub refused: Vec<RefusedDestroy>,
 }
 
-/// The replicas a destroyed broker holds and where each partition's
-/// replicas will be.
+/// The replicas a destroyed broker holds (or a rebalanced cluster moves)
+/// and where each partition's replicas will be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerMoves {
-    /// The broker's address, as in the changes.
+    /// The broker's (or cluster's) address, as in the changes.
     pub address: Address,
     pub moves: Vec<ReplicaMove>,
 }
@@ -116,7 +119,7 @@ impl Availability {
     /// The analysis of a plan made without a live scheduler: every cluster
     /// whose brokers it stops is `why` not analyzed.
     pub fn not_possible(plan: &Plan, why: &str) -> Option<Availability> {
-        let stopped = stopping_clusters(plan);
+        let stopped = analyzed_clusters(plan);
         (!stopped.is_empty()).then(|| Availability {
             not_analyzed: stopped.into_iter().map(|c| (c, why.to_string())).collect(),
             ..Availability::default()
@@ -131,18 +134,19 @@ impl Availability {
         state: &State,
         live: &BTreeMap<String, PartitionReport>,
     ) -> Option<Availability> {
-        let stopped = stopping_clusters(plan);
-        if stopped.is_empty() {
+        let analyzed = analyzed_clusters(plan);
+        if analyzed.is_empty() {
             return None;
         }
         let mut analysis = Availability::default();
-        for cluster in stopped {
+        for cluster in analyzed {
             match live.get(&cluster) {
                 Some(PartitionReport::Read(partitions)) => {
                     analysis
                         .risks
                         .extend(cluster_risks(plan, &cluster, partitions));
                     analysis.drain(plan, state, &cluster, partitions);
+                    analysis.spread(plan, state, &cluster, partitions);
                 }
                 Some(PartitionReport::Unavailable(why)) => {
                     analysis.not_analyzed.insert(cluster, why.clone());
@@ -158,6 +162,30 @@ impl Availability {
 }
 
 impl Availability {
+    /// The moves that spread `cluster`'s replicas over the brokers the plan
+    /// keeps or creates, when it adds brokers with `rebalance = true` (the
+    /// apply makes them in batches, once its brokers run).
+    fn spread(&mut self, plan: &Plan, state: &State, cluster: &str, partitions: &[LivePartition]) {
+        if !rebalancing_clusters(plan).contains(cluster) {
+            return;
+        }
+        let brokers: BTreeMap<u32, Option<String>> = plan
+            .changes
+            .iter()
+            .filter(|c| c.cluster == cluster && c.kind == ResourceKind::Broker)
+            .filter(|c| c.action != Action::Destroy)
+            .filter_map(|c| c.address.broker_id())
+            .map(|id| (id, rack(state, cluster, id)))
+            .collect();
+        let moves = balance::balance(partitions, &brokers, usize::MAX);
+        if !moves.is_empty() {
+            self.moves.push(BrokerMoves {
+                address: Address::of_cluster(cluster),
+                moves,
+            });
+        }
+    }
+
     /// The moves that take the replicas off `cluster`'s destroyed brokers,
     /// onto the brokers the plan keeps or creates, or the refusal.
     fn drain(&mut self, plan: &Plan, state: &State, cluster: &str, partitions: &[LivePartition]) {
@@ -169,17 +197,10 @@ impl Availability {
         let (destroyed, kept): (Vec<_>, Vec<_>) =
             brokers.partition(|(c, _)| c.action == Action::Destroy);
         let leaving: BTreeSet<u32> = destroyed.iter().map(|(_, id)| *id).collect();
-        let rack = |id: u32| {
-            let runtime = state
-                .clusters
-                .get(cluster)?
-                .brokers
-                .get(&id)?
-                .runtime
-                .as_ref()?;
-            runtime.attributes.get("rack").cloned()
-        };
-        let remaining = kept.iter().map(|(_, id)| (*id, rack(*id))).collect();
+        let remaining = kept
+            .iter()
+            .map(|(_, id)| (*id, rack(state, cluster, *id)))
+            .collect();
         // Topics the plan destroys are gone before the brokers.
         let destroyed_topics: BTreeSet<&str> = plan
             .changes
@@ -222,6 +243,38 @@ impl Availability {
             }
         }
     }
+}
+
+/// The rack of a broker of the state (its agent's `rack` attribute).
+fn rack(state: &State, cluster: &str, id: u32) -> Option<String> {
+    let broker = state.clusters.get(cluster)?.brokers.get(&id)?;
+    broker.runtime.as_ref()?.attributes.get("rack").cloned()
+}
+
+/// Clusters the analysis reads: those whose brokers the plan stops, and
+/// those it rebalances.
+fn analyzed_clusters(plan: &Plan) -> BTreeSet<String> {
+    let mut clusters = stopping_clusters(plan);
+    clusters.extend(rebalancing_clusters(plan));
+    clusters
+}
+
+/// Apache Kafka clusters with `rebalance = true` the plan adds brokers to
+/// (not ones it creates).
+fn rebalancing_clusters(plan: &Plan) -> BTreeSet<String> {
+    let created = |kind: ResourceKind, cluster: &str| {
+        plan.changes
+            .iter()
+            .any(|c| c.cluster == cluster && c.kind == kind && c.action == Action::Create)
+    };
+    plan.configuration
+        .clusters
+        .iter()
+        .filter(|(_, spec)| spec.kafka.kind == KafkaKind::Apache && spec.kafka.rebalance)
+        .filter(|(name, _)| !created(ResourceKind::Cluster, name))
+        .filter(|(name, _)| created(ResourceKind::Broker, name))
+        .map(|(name, _)| name.clone())
+        .collect()
 }
 
 /// Whether a broker change stops the broker's task.
@@ -384,6 +437,43 @@ mod tests {
             .collect();
         // The topic the plan destroys is gone before the broker.
         assert_eq!(described, ["orders-0: [1, 2, 3] → [1, 2, 0]"]);
+    }
+
+    #[test]
+    fn brokers_added_with_rebalance_show_the_moves_that_spread_the_replicas() {
+        let hcl = |rebalance: bool| {
+            format!(
+                "cluster \"events\" {{\n  kafka {{\n    kind = \"apache\"\n    rebalance = {rebalance}\n  }}\n  broker \"0..3\" {{}}\n}}\n"
+            )
+        };
+        let grow = |rebalance: bool| {
+            let mut grow = plan(&[
+                (ResourceKind::Broker, "0", Action::NoOp),
+                (ResourceKind::Broker, "1", Action::NoOp),
+                (ResourceKind::Broker, "2", Action::NoOp),
+                (ResourceKind::Broker, "3", Action::Create),
+            ]);
+            let files = [crate::SourceFile::new("main.hcl", hcl(rebalance))];
+            grow.configuration = crate::load(&files, &crate::Vars::new()).unwrap();
+            grow
+        };
+        let partitions = live(vec![
+            partition("orders", &[0, 1, 2], &[0, 1, 2], 2),
+            partition("audit", &[1, 2, 0], &[1, 2, 0], 2),
+        ]);
+        let analysis = Availability::analyze(&grow(true), &State::empty(), &partitions).unwrap();
+        assert_eq!(analysis.moves.len(), 1, "{analysis:?}");
+        assert_eq!(analysis.moves[0].address.to_string(), "cluster.events");
+        let gained = analysis.moves[0]
+            .moves
+            .iter()
+            .filter(|m| m.target.contains(&3));
+        assert_eq!(gained.count(), 1, "6 replicas over 4 brokers: {analysis:?}");
+        assert_eq!(
+            Availability::analyze(&grow(false), &State::empty(), &partitions),
+            None,
+            "without rebalance nothing moves and nothing is read"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 mod attrs;
 pub mod availability;
+pub mod balance;
 mod broker;
 mod drift;
 pub mod dynamic_configs;

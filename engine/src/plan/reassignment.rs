@@ -130,10 +130,15 @@ pub fn moves(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn partition(topic: &str, partition: i32, replicas: &[u32]) -> LivePartition {
+    /// A partition fully in sync, `min.insync.replicas` 2.
+    pub(in crate::plan) fn partition(
+        topic: &str,
+        partition: i32,
+        replicas: &[u32],
+    ) -> LivePartition {
         LivePartition {
             topic: topic.into(),
             partition,
@@ -143,7 +148,8 @@ mod tests {
         }
     }
 
-    fn brokers(racks: &[(u32, Option<&str>)]) -> BTreeMap<u32, Option<String>> {
+    /// Broker ids with their racks.
+    pub(in crate::plan) fn brokers(racks: &[(u32, Option<&str>)]) -> BTreeMap<u32, Option<String>> {
         racks
             .iter()
             .map(|(id, rack)| (*id, rack.map(str::to_string)))

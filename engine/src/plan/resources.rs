@@ -2,7 +2,7 @@
 //! its brokers, topics and clients, in address order.
 
 use crate::address::Address;
-use crate::config::{ClientSpec, ClusterSpec, Config, TopicSpec};
+use crate::config::{ClientSpec, ClusterSpec, Config, KafkaKind, KafkaSpec, TopicSpec};
 use crate::diagnostics::Diagnostics;
 use crate::state::{BrokerRuntime, ClusterState};
 
@@ -44,6 +44,9 @@ pub(super) fn cluster(
         |k| k.reassignment_throttle,
         false,
     );
+    // Only Apache Kafka clusters can rebalance; tansu plans never show it.
+    let rebalance = |k: &KafkaSpec| (k.kind == KafkaKind::Apache).then_some(k.rebalance);
+    d.field("kafka.rebalance", bk, ak, rebalance, false);
     d.map(
         "config",
         before.map(|b| &b.config),

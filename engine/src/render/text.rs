@@ -154,15 +154,26 @@ fn render_availability(out: &mut String, availability: &Availability, p: &Painte
     }
     for broker in &availability.moves {
         let count = broker.moves.len();
-        let title = format!(
-            "# {} hands over its {} before it stops",
-            broker.address,
-            if count == 1 {
-                "replica".to_string()
-            } else {
-                format!("{count} replicas")
-            }
-        );
+        let replicas = if count == 1 {
+            "replica".to_string()
+        } else {
+            format!("{count} replicas")
+        };
+        let title = match broker.address.broker_id() {
+            Some(_) => format!(
+                "# {} hands over its {replicas} before it stops",
+                broker.address
+            ),
+            None => format!(
+                "# {} spreads its replicas over every broker ({count} {} move)",
+                broker.address,
+                if count == 1 {
+                    "partition"
+                } else {
+                    "partitions"
+                }
+            ),
+        };
         let _ = writeln!(out, "\n  {}", p.bold(&title));
         for m in &broker.moves {
             let _ = writeln!(out, "  #   {}", m.describe());

@@ -6,6 +6,7 @@
 //! version both sides support; `ops` adds typed admin calls on top, and
 //! `reassignments` partition moves.
 
+mod leaders;
 mod ops;
 mod reassignments;
 

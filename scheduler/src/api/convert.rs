@@ -29,6 +29,15 @@ impl From<core::Progress> for wire::Progress {
                 phase: phase.into(),
                 detail,
             },
+            core::Progress::Cluster {
+                apply_id,
+                cluster,
+                detail,
+            } => wire::Progress::Cluster {
+                apply_id,
+                cluster,
+                detail,
+            },
             core::Progress::StepDone {
                 apply_id,
                 address,

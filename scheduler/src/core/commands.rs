@@ -110,20 +110,18 @@ pub enum KafkaAdmin {
     },
     /// Read, through the first of `endpoints` that answers, the cluster's
     /// partitions (replicas, ISR) and its running partition reassignments,
-    /// while replicas move off broker `id`; answer with
+    /// while replicas move for the step at `address` (off a broker being
+    /// destroyed, or over a cluster being rebalanced); answer with
     /// [`Event::ReassignmentRead`](super::Event::ReassignmentRead).
     ReadReassignment {
-        cluster: String,
-        id: u32,
+        address: Address,
         endpoints: Vec<String>,
     },
     /// Set the replication throttle, if any, then ask the controller to
-    /// move the partitions (AlterPartitionReassignments) so that broker
-    /// `id` holds none; answer with
+    /// make `moves` (AlterPartitionReassignments); answer with
     /// [`Event::ReassignmentAsked`](super::Event::ReassignmentAsked).
     Reassign {
-        cluster: String,
-        id: u32,
+        address: Address,
         endpoints: Vec<String>,
         moves: Vec<ReplicaMove>,
         throttle: Option<Throttle>,
@@ -133,10 +131,16 @@ pub enum KafkaAdmin {
     /// configs only), the throttled replicas of every topic; answer with
     /// [`Event::ThrottleCleared`](super::Event::ThrottleCleared).
     ClearThrottle {
-        cluster: String,
-        id: u32,
+        address: Address,
         endpoints: Vec<String>,
         brokers: BTreeMap<u32, String>,
+    },
+    /// Move every partition's leadership to its preferred (first) replica
+    /// (ElectLeaders), through the first of `endpoints` that answers; answer
+    /// with [`Event::LeadersElected`](super::Event::LeadersElected).
+    ElectPreferredLeaders {
+        cluster: String,
+        endpoints: Vec<String>,
     },
 }
 
@@ -234,6 +238,12 @@ pub enum Progress {
         phase: BrokerPhase,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
+    },
+    /// Work on a cluster's partitions moved on (a rebalance, leadership).
+    Cluster {
+        apply_id: String,
+        cluster: String,
+        detail: String,
     },
     /// A resource's change is done.
     StepDone {

@@ -4,7 +4,7 @@
 
 use engine::plan::availability::LivePartition;
 use engine::plan::Plan;
-use engine::Config;
+use engine::{Address, Config};
 use mesos::proto::{Offer, OfferId, TaskStatus};
 
 /// The partitions a broker hosts, as Kafka's metadata shows them.
@@ -101,21 +101,24 @@ pub enum Event {
     },
     /// The answer to [`KafkaAdmin::ReadReassignment`](super::KafkaAdmin::ReadReassignment).
     ReassignmentRead {
-        cluster: String,
-        id: u32,
+        address: Address,
         read: Result<LiveReassignment, String>,
     },
     /// The answer to [`KafkaAdmin::Reassign`](super::KafkaAdmin::Reassign).
     ReassignmentAsked {
-        cluster: String,
-        id: u32,
+        address: Address,
         error: Option<String>,
     },
     /// The answer to [`KafkaAdmin::ClearThrottle`](super::KafkaAdmin::ClearThrottle).
     ThrottleCleared {
-        cluster: String,
-        id: u32,
+        address: Address,
         error: Option<String>,
+    },
+    /// The answer to [`KafkaAdmin::ElectPreferredLeaders`](super::KafkaAdmin::ElectPreferredLeaders):
+    /// how many partitions changed leader, or why the election failed.
+    LeadersElected {
+        cluster: String,
+        elected: Result<usize, String>,
     },
     /// Refresh the state from the live brokers (before a plan).
     RefreshRequested,

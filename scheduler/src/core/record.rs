@@ -194,6 +194,22 @@ pub struct Step {
     /// ms): the start of its placement timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_since: Option<u64>,
+    /// A step of the apply's own on a cluster's partitions, after its
+    /// brokers were added or restarted (no change of the plan's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balancing: Option<Balancing>,
+}
+
+/// What a cluster's balancing step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Balancing {
+    /// Spread replicas and preferred leaders over every broker
+    /// (`rebalance = true`, brokers added), then elect the preferred leaders.
+    Replicas,
+    /// Move each partition's leadership back to its preferred replica
+    /// (after a rolling restart).
+    Leaders,
 }
 
 impl Step {
@@ -213,6 +229,15 @@ impl Step {
             stage: Stage::Pending,
             dynamic,
             waiting_since: None,
+            balancing: None,
+        }
+    }
+
+    /// The balancing step of `cluster`.
+    pub fn balancing(cluster: &str, balancing: Balancing) -> Step {
+        Step {
+            balancing: Some(balancing),
+            ..Step::new(Address::of_cluster(cluster), Action::NoOp, BTreeMap::new())
         }
     }
 }

@@ -274,29 +274,29 @@ impl Driver {
                 }
                 spawn_kafka(done, live_read::read(cluster, brokers, topics));
             }
-            KafkaAdmin::ReadReassignment {
-                cluster,
-                id,
-                endpoints,
-            } => spawn_kafka(done, reassignment::read(cluster, id, endpoints)),
+            KafkaAdmin::ReadReassignment { address, endpoints } => {
+                spawn_kafka(done, reassignment::read(address, endpoints))
+            }
             KafkaAdmin::Reassign {
-                cluster,
-                id,
+                address,
                 endpoints,
                 moves,
                 throttle,
             } => spawn_kafka(
                 done,
-                reassignment::reassign(cluster, id, endpoints, moves, throttle),
+                reassignment::reassign(address, endpoints, moves, throttle),
             ),
             KafkaAdmin::ClearThrottle {
-                cluster,
-                id,
+                address,
                 endpoints,
                 brokers,
             } => spawn_kafka(
                 done,
-                reassignment::clear_throttle(cluster, id, endpoints, brokers),
+                reassignment::clear_throttle(address, endpoints, brokers),
+            ),
+            KafkaAdmin::ElectPreferredLeaders { cluster, endpoints } => spawn_kafka(
+                done,
+                reassignment::elect_preferred_leaders(cluster, endpoints),
             ),
         }
     }
@@ -340,7 +340,10 @@ impl Driver {
             Progress::Finished { .. } => Some("complete"),
             Progress::Failed { .. } => Some("failed"),
             Progress::Cancelled { .. } => Some("cancelled"),
-            Progress::Started { .. } | Progress::Broker { .. } | Progress::StepDone { .. } => None,
+            Progress::Started { .. }
+            | Progress::Broker { .. }
+            | Progress::Cluster { .. }
+            | Progress::StepDone { .. } => None,
         };
         if let Some(outcome) = outcome {
             self.metrics

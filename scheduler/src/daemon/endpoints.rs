@@ -123,6 +123,7 @@ mod tests {
                 dist: None,
                 endpoint: endpoint.map(str::to_string),
                 reassignment_throttle: None,
+                rebalance: false,
             },
             config: Default::default(),
             brokers: Default::default(),

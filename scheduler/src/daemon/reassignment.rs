@@ -1,12 +1,14 @@
-//! The Kafka work of moving partitions off a broker to destroy, as the
-//! core asks for it: read the partitions and the running reassignments;
-//! set the replication throttle and start the moves; delete the throttle.
-//! Each goes through the first of the cluster's brokers that answers and
-//! ends in the event that answers it.
+//! The Kafka work of moving partitions (off a broker to destroy, over a
+//! cluster to rebalance), as the core asks for it: read the partitions and
+//! the running reassignments; set the replication throttle and start the
+//! moves; delete the throttle; elect the preferred leaders. Each goes
+//! through the first of the cluster's brokers that answers and ends in the
+//! event that answers it.
 
 use std::collections::BTreeMap;
 
 use engine::plan::reassignment::ReplicaMove;
+use engine::Address;
 use kafka::client::Reassignment;
 use kafka::configs::{ConfigChange, ConfigResource};
 use kafka::{BrokerConnection, KafkaError};
@@ -26,7 +28,7 @@ const LEADER_REPLICAS: &str = "leader.replication.throttled.replicas";
 const FOLLOWER_REPLICAS: &str = "follower.replication.throttled.replicas";
 
 /// Reads the cluster's partitions and running reassignments.
-pub async fn read(cluster: String, id: u32, endpoints: Vec<String>) -> Event {
+pub async fn read(address: Address, endpoints: Vec<String>) -> Event {
     let read = async {
         let mut connection = connect(&endpoints).await?;
         let partitions = partitions::read(&mut connection).await?;
@@ -37,16 +39,14 @@ pub async fn read(cluster: String, id: u32, endpoints: Vec<String>) -> Event {
         })
     };
     Event::ReassignmentRead {
-        cluster,
-        id,
+        address,
         read: read.await.map_err(|e| e.to_string()),
     }
 }
 
 /// Sets the throttle, if any, then asks the controller for the moves.
 pub async fn reassign(
-    cluster: String,
-    id: u32,
+    address: Address,
     endpoints: Vec<String>,
     moves: Vec<ReplicaMove>,
     throttle: Option<Throttle>,
@@ -73,16 +73,14 @@ pub async fn reassign(
             .await
     };
     Event::ReassignmentAsked {
-        cluster,
-        id,
+        address,
         error: asked.await.err().map(|e| e.to_string()),
     }
 }
 
 /// Deletes the rates on `brokers` and the throttled replicas of every topic.
 pub async fn clear_throttle(
-    cluster: String,
-    id: u32,
+    address: Address,
     endpoints: Vec<String>,
     brokers: BTreeMap<u32, String>,
 ) -> Event {
@@ -100,9 +98,20 @@ pub async fn clear_throttle(
         Ok::<_, KafkaError>(())
     };
     Event::ThrottleCleared {
-        cluster,
-        id,
+        address,
         error: cleared.await.err().map(|e| e.to_string()),
+    }
+}
+
+/// Asks for every partition's leadership on its preferred replica.
+pub async fn elect_preferred_leaders(cluster: String, endpoints: Vec<String>) -> Event {
+    let elected = async {
+        let mut connection = connect(&endpoints).await?;
+        connection.elect_preferred_leaders().await
+    };
+    Event::LeadersElected {
+        cluster,
+        elected: elected.await.map_err(|e| e.to_string()),
     }
 }
 

@@ -341,7 +341,10 @@ impl Sim {
             | Command::Kafka(KafkaAdmin::TopicOp { .. })
             | Command::Kafka(KafkaAdmin::ReadReassignment { .. })
             | Command::Kafka(KafkaAdmin::Reassign { .. })
-            | Command::Kafka(KafkaAdmin::ClearThrottle { .. }) => self.asked.push(command.clone()),
+            | Command::Kafka(KafkaAdmin::ClearThrottle { .. })
+            | Command::Kafka(KafkaAdmin::ElectPreferredLeaders { .. }) => {
+                self.asked.push(command.clone())
+            }
             _ => {}
         }
     }
@@ -791,20 +794,36 @@ impl Sim {
     /// Runs the cluster until nothing changes: offers go round, launched
     /// tasks start and run, kills are carried out, probes, dynamic configs
     /// and topic operations succeed.
+    /// Every staged task on a reachable agent starts and runs.
+    pub fn start_staged(&mut self) {
+        let staging: Vec<String> = self
+            .tasks
+            .values()
+            .filter(|t| t.state == TaskState::TaskStaging && self.agents[t.agent].reachable)
+            .map(|t| t.task_id.clone())
+            .collect();
+        for id in staging {
+            self.update(&id, TaskState::TaskStarting);
+            self.update(&id, TaskState::TaskRunning);
+        }
+    }
+
+    /// The Kafka work asked since the last call, taken out.
+    pub fn take_kafka_work(&mut self) -> Vec<KafkaAdmin> {
+        std::mem::take(&mut self.asked)
+            .into_iter()
+            .filter_map(|c| match c {
+                Command::Kafka(work) => Some(work),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn settle(&mut self) {
         for _ in 0..50 {
             let before = self.log.len();
             self.offer_all();
-            let staging: Vec<String> = self
-                .tasks
-                .values()
-                .filter(|t| t.state == TaskState::TaskStaging && self.agents[t.agent].reachable)
-                .map(|t| t.task_id.clone())
-                .collect();
-            for id in staging {
-                self.update(&id, TaskState::TaskStarting);
-                self.update(&id, TaskState::TaskRunning);
-            }
+            self.start_staged();
             self.deliver_kills();
             self.answer_all(true, PartitionHealth::default());
             let quiet = self.log[before..].iter().all(|c| {
@@ -946,20 +965,21 @@ pub fn answer(asked: Command, healthy: bool, partitions: PartitionHealth) -> Opt
             topic: op.topic().to_string(),
             error: None,
         },
-        KafkaAdmin::ReadReassignment { cluster, id, .. } => Event::ReassignmentRead {
-            cluster,
-            id,
+        KafkaAdmin::ReadReassignment { address, .. } => Event::ReassignmentRead {
+            address,
             read: Ok(Default::default()),
         },
-        KafkaAdmin::Reassign { cluster, id, .. } => Event::ReassignmentAsked {
-            cluster,
-            id,
+        KafkaAdmin::Reassign { address, .. } => Event::ReassignmentAsked {
+            address,
             error: None,
         },
-        KafkaAdmin::ClearThrottle { cluster, id, .. } => Event::ThrottleCleared {
-            cluster,
-            id,
+        KafkaAdmin::ClearThrottle { address, .. } => Event::ThrottleCleared {
+            address,
             error: None,
+        },
+        KafkaAdmin::ElectPreferredLeaders { cluster, .. } => Event::LeadersElected {
+            cluster,
+            elected: Ok(0),
         },
         KafkaAdmin::ReadLive { .. } => return None,
     })

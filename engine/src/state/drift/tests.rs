@@ -15,6 +15,7 @@ fn state() -> State {
             dist: None,
             endpoint: None,
             reassignment_throttle: None,
+            rebalance: false,
         },
         config: BTreeMap::new(),
         brokers: BTreeMap::new(),

@@ -122,9 +122,11 @@ fn update(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, out: &mut Out
 
 fn destroy(core: &mut Core, i: usize, step: &Step, key: &BrokerKey, now: u64, out: &mut Out) {
     match step.stage {
-        Stage::Pending if reassign::needed(core, key) => reassign::start(core, i, key, now, out),
+        Stage::Pending if reassign::needed(core, &key.0) => {
+            reassign::start(core, i, &step.address, now, out)
+        }
         Stage::Pending => stop(core, i, key, now, out),
-        Stage::Reassigning => reassign::work_on(core, key, now, out),
+        Stage::Reassigning => reassign::work_on(core, &step.address, now, out),
         Stage::Started => remove_once_stopped(core, i, key, out),
         Stage::CheckingStop | Stage::Relaunching | Stage::Probing | Stage::Done => {}
     }

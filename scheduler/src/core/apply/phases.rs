@@ -6,7 +6,7 @@
 
 use engine::plan::{Action, ResourceKind};
 
-use super::{broker_steps, client_steps, cluster_steps, run, topic_steps};
+use super::{balancing, broker_steps, client_steps, cluster_steps, run, topic_steps};
 use crate::core::record::{Stage, Step};
 use crate::core::{Core, Out};
 
@@ -19,6 +19,9 @@ enum Phase {
     InPlace,
     /// Restarts and moves, one broker at a time.
     Roll,
+    /// Apache Kafka clusters whose brokers were added or restarted: their
+    /// replicas spread, their preferred leaders elected.
+    Balance,
     /// Clients created, scaled or restarted, once their cluster's brokers
     /// run and their topics exist.
     Clients,
@@ -32,6 +35,9 @@ enum Phase {
 impl Phase {
     fn of(step: &Step) -> Phase {
         use ResourceKind::{Broker, Client, Cluster, Topic};
+        if step.balancing.is_some() {
+            return Phase::Balance;
+        }
         match (step.action, step.kind) {
             (Action::Create, Cluster | Broker) => Phase::Create,
             (Action::Destroy, Client) => Phase::DestroyClients,
@@ -91,6 +97,7 @@ fn work_on(core: &mut Core, i: usize, now: u64, out: &mut Out) -> bool {
         return false;
     };
     match step.kind {
+        _ if step.balancing.is_some() => balancing::work_on(core, i, &step, now, out),
         ResourceKind::Cluster => cluster_steps::work_on(core, i, &step, out),
         ResourceKind::Broker => broker_steps::work_on(core, i, &step, now, out),
         ResourceKind::Topic => topic_steps::work_on(core, i, &step, out),

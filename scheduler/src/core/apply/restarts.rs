@@ -105,13 +105,14 @@ fn probe(
     phase: BrokerPhase,
     out: &mut Out,
 ) {
-    if !due(core, key, now, immediately) {
+    let address = Address::of_broker(&key.0, key.1);
+    if !due(core, &address, now, immediately) {
         return;
     }
     let Some(endpoint) = core.endpoint(&key.0, key.1) else {
         return;
     };
-    core.probes.insert(key.clone(), now);
+    core.probes.insert(address, now);
     if immediately {
         core.progress_broker(key, phase, None, out);
     }
@@ -122,11 +123,16 @@ fn probe(
     });
 }
 
-/// Whether a probe (or reassignment read) of the broker is due: none was
-/// sent within the probe interval, or it is wanted `immediately`.
-pub(super) fn due(core: &Core, key: &BrokerKey, now: u64, immediately: bool) -> bool {
+/// Whether a probe (or reassignment read) for the step at `address` is
+/// due: none was sent within the probe interval, or it is wanted
+/// `immediately`.
+pub(super) fn due(core: &Core, address: &Address, now: u64, immediately: bool) -> bool {
     let interval = millis(core.config.probe_interval);
-    immediately || core.probes.get(key).is_none_or(|at| now >= at + interval)
+    immediately
+        || core
+            .probes
+            .get(address)
+            .is_none_or(|at| now >= at + interval)
 }
 
 /// `Event::BrokerProbe`: a broker waiting to stop is stopped once that is
@@ -151,7 +157,7 @@ pub(in crate::core) fn probed(
     };
     match stage {
         Stage::Probing if healthy && partitions.catching_up == 0 => {
-            core.probes.remove(&key);
+            core.probes.remove(&address);
             run::done(core, i, out);
         }
         Stage::Probing => {
@@ -168,7 +174,7 @@ pub(in crate::core) fn probed(
         // A broker that does not answer serves no client: nothing to wait
         // for; nor when the operator allowed partitions to go unavailable.
         Stage::CheckingStop if !healthy || partitions.needing_it == 0 || allowed(core) => {
-            core.probes.remove(&key);
+            core.probes.remove(&address);
             stop(core, i, &key, now, out);
         }
         Stage::CheckingStop => {
@@ -194,7 +200,8 @@ fn allowed(core: &Core) -> bool {
 }
 
 /// "1 partition", "4 partitions".
-pub(super) fn count(n: u32, noun: &str) -> String {
+pub(super) fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
     if n == 1 {
         format!("1 {noun}")
     } else {

@@ -55,6 +55,11 @@ pub(super) fn done(core: &mut Core, i: usize, out: &mut Out) {
         return;
     };
     step.stage = Stage::Done;
+    // A balancing step is the apply's own: its progress said what it did.
+    if step.balancing.is_some() {
+        out.dirty = true;
+        return;
+    }
     let address = step.address.clone();
     match step.action {
         Action::Create => run.counts.created += 1,

@@ -38,7 +38,7 @@ pub(in crate::core) fn submit(
             return;
         }
     };
-    let steps = target::steps(&changes, &exact, &config);
+    let steps = target::with_balancing(target::steps(&changes, &exact, &config), &config);
     // Resources the plan leaves as they are already match the configuration
     // (it was updated to accept their outside changes): no drift is left.
     for change in changes.iter().filter(|c| c.action == Action::NoOp) {
@@ -82,7 +82,8 @@ pub(in crate::core) fn restart_broker(
         Default::default(),
     );
     let target = target::config_of(&core.doc.state);
-    start(core, target, vec![step], holder, false, now, out);
+    let steps = target::with_balancing(vec![step], &target);
+    start(core, target, steps, holder, false, now, out);
 }
 
 fn refuse_if_busy(core: &Core, out: &mut Out) -> bool {
@@ -114,7 +115,7 @@ fn start(
     out.push(Progress::Started {
         apply_id: id.clone(),
         holder: holder.clone(),
-        steps: steps.len(),
+        steps: steps.iter().filter(|s| s.balancing.is_none()).count(),
     });
     core.doc.scheduler.apply = Some(ApplyRun {
         id,

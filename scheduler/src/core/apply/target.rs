@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use engine::config::{ClusterSpec, Config};
-use engine::plan::{Action, Change, Plan};
+use engine::config::{ClusterSpec, Config, KafkaKind};
+use engine::plan::{Action, Change, Plan, ResourceKind};
 use engine::state::State;
 use engine::Address;
 
-use crate::core::record::Step;
+use crate::core::record::{Balancing, Step};
 use crate::core::Core;
 
 /// One step per change that does something. An update's dynamic properties
@@ -29,6 +29,37 @@ pub(super) fn steps(changes: &[Change], exact: &Plan, target: &Config) -> Vec<St
             Step::new(c.address.clone(), c.action, dynamic)
         })
         .collect()
+}
+
+/// `steps` and, after them, the balancing step of each Apache Kafka cluster
+/// of `target` they add brokers to (with `rebalance = true`: its replicas
+/// are spread) or restart brokers of (its preferred leaders are elected);
+/// none for a cluster they create.
+pub(super) fn with_balancing(mut steps: Vec<Step>, target: &Config) -> Vec<Step> {
+    let balancing: Vec<Step> = target
+        .clusters
+        .iter()
+        .filter(|(_, spec)| spec.kafka.kind == KafkaKind::Apache)
+        .filter_map(|(name, spec)| {
+            let any = |kind: ResourceKind, actions: &[Action]| {
+                steps
+                    .iter()
+                    .any(|s| &s.cluster == name && s.kind == kind && actions.contains(&s.action))
+            };
+            let balancing = if any(ResourceKind::Cluster, &[Action::Create]) {
+                None
+            } else if spec.kafka.rebalance && any(ResourceKind::Broker, &[Action::Create]) {
+                Some(Balancing::Replicas)
+            } else if any(ResourceKind::Broker, &[Action::Restart, Action::Move]) {
+                Some(Balancing::Leaders)
+            } else {
+                None
+            };
+            balancing.map(|b| Step::balancing(name, b))
+        })
+        .collect();
+    steps.extend(balancing);
+    steps
 }
 
 /// The values in force in `target` of the properties `change` sets on
