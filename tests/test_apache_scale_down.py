@@ -147,6 +147,17 @@ def spread(counts, brokers):
     return max(per) - min(per)
 
 
+def assert_spread_evenly(bootstrap):
+    """The 24 replicas and 8 leaderships of `orders` are spread over the
+    4 brokers within one of each other, and no throttle is left."""
+    after = replicas(bootstrap, "orders")
+    held = [b for r, _ in after.values() for b in r]
+    assert spread(held, range(4)) <= 1, f"24 replicas over 4 brokers: {after}"
+    led = list(leaders(bootstrap, "orders").values())
+    assert spread(led, range(4)) <= 1, f"8 leaderships over 4 brokers: {led}"
+    assert throttles_left(bootstrap) == []
+
+
 def test_a_broker_added_with_rebalance_takes_its_share_of_replicas_and_leaders(tmp_path):
     hcl = tmp_path / "scale.hcl"
     hcl.write_text(config("0..2", rebalance=True))
@@ -175,12 +186,27 @@ def test_a_broker_added_with_rebalance_takes_its_share_of_replicas_and_leaders(t
         assert len(acknowledged) > 100, f"the producer kept writing: {len(acknowledged)}"
         everyone = ",".join(b.addr for b in dev.wait_running(4, cluster="scale"))
         dev.wait_for(lambda: fully_in_sync(everyone, "orders"), 60, "orders fully in sync")
-        after = replicas(everyone, "orders")
-        held = [b for r, _ in after.values() for b in r]
-        assert spread(held, range(4)) <= 1, f"24 replicas over 4 brokers: {after}"
-        led = list(leaders(everyone, "orders").values())
-        assert spread(led, range(4)) <= 1, f"8 leaderships over 4 brokers: {led}"
-        assert throttles_left(everyone) == []
+        assert_spread_evenly(everyone)
         read = consume_group(everyone, "orders", len(acknowledged), idle_polls=30)
         missing = set(acknowledged) - set(read)
         assert not missing, f"{len(missing)} acknowledged messages lost, e.g. {sorted(missing)[:5]}"
+
+
+def test_kmesos_rebalance_spreads_a_cluster_grown_without_it(tmp_path):
+    hcl = tmp_path / "scale.hcl"
+    hcl.write_text(config("0..2", rebalance=False))
+    with DevCluster(tmp_path, agents=4) as dev:
+        dev.kmesos("apply", str(hcl), "--auto-approve")
+        hcl.write_text(config("0..3", rebalance=False))
+        applied = dev.kmesos("apply", str(hcl), "--auto-approve", timeout=600)
+        assert "Apply complete! 1 created" in applied.stdout, applied.stdout
+        everyone = ",".join(b.addr for b in dev.wait_running(4, cluster="scale"))
+        dev.wait_for(lambda: fully_in_sync(everyone, "orders"), 60, "orders fully in sync")
+        held = [b for r, _ in replicas(everyone, "orders").values() for b in r]
+        assert 3 not in held, "without rebalance the new broker holds nothing"
+
+        rebalanced = dev.kmesos("rebalance", timeout=600)
+        assert "Rebalancing cluster scale" in rebalanced.stdout, rebalanced.stdout
+        assert "cluster.scale: moving leadership to the preferred replicas" in rebalanced.stdout, rebalanced.stdout
+        dev.wait_for(lambda: fully_in_sync(everyone, "orders"), 60, "orders fully in sync")
+        assert_spread_evenly(everyone)

@@ -15,8 +15,8 @@ use std::time::Duration;
 use engine::State;
 use futures::{Stream, StreamExt};
 use scheduler::wire::{
-    ApplyAccepted, ApplyRequest, BrokerLog, ErrorBody, Health, LogQuery, PartitionsReport,
-    Progress, RefreshReport, RestartRequest,
+    ApplyAccepted, ApplyRequest, BrokerLog, ErrorBody, Health, LogQuery, OperationRequest,
+    PartitionsReport, Progress, RefreshReport,
 };
 
 /// Why a call to the scheduler failed.
@@ -132,10 +132,44 @@ impl SchedulerClient {
         holder: &str,
     ) -> Result<ApplyAccepted, ClientError> {
         let url = self.url(&format!("/v1/brokers/{cluster}/{id}/restart"));
-        self.json(self.http.post(url).json(&RestartRequest {
+        self.json(self.http.post(url).json(&OperationRequest {
             holder: holder.to_string(),
         }))
         .await
+    }
+
+    pub async fn rebalance(
+        &self,
+        cluster: &str,
+        holder: &str,
+    ) -> Result<ApplyAccepted, ClientError> {
+        let url = self.url(&format!("/v1/clusters/{cluster}/rebalance"));
+        self.json(self.http.post(url).json(&OperationRequest {
+            holder: holder.to_string(),
+        }))
+        .await
+    }
+
+    /// The cluster named, or the only one the scheduler manages.
+    pub async fn cluster(&self, named: Option<String>) -> anyhow::Result<String> {
+        if let Some(name) = named {
+            return Ok(name);
+        }
+        let state = self.state().await?;
+        let mut names = state.clusters.keys();
+        match (names.next(), names.next()) {
+            (Some(only), None) => Ok(only.clone()),
+            (None, _) => anyhow::bail!("the scheduler manages no cluster"),
+            (Some(_), Some(_)) => anyhow::bail!(
+                "the scheduler manages several clusters ({}); name the one you mean",
+                state
+                    .clusters
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
     }
 
     /// The last `lines` lines of a broker's `stdout`/`stderr`, or of a file

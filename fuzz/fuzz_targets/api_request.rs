@@ -8,14 +8,14 @@
 use engine::{Plan, State};
 use libfuzzer_sys::fuzz_target;
 use scheduler::core::{CoreState, Event};
-use scheduler::wire::{ApplyRequest, RestartRequest};
+use scheduler::wire::{ApplyRequest, OperationRequest};
 
 fuzz_target!(|data: &[u8]| {
     match serde_json::from_slice::<ApplyRequest>(data) {
         Ok(request) => submit(request),
         Err(e) => drop(e.to_string()),
     }
-    if let Err(e) = serde_json::from_slice::<RestartRequest>(data) {
+    if let Err(e) = serde_json::from_slice::<OperationRequest>(data) {
         drop(e.to_string());
     }
     let Ok(text) = std::str::from_utf8(data) else {

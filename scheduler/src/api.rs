@@ -1,6 +1,6 @@
 //! The scheduler's HTTP API (axum, JSON; documented in docs/scheduler-api.md):
 //! state and its refresh from the brokers, applies and their progress, broker
-//! operations, health and metrics, plus the artifacts agents fetch and the
+//! and cluster operations, health and metrics, plus the artifacts agents fetch and the
 //! API's OpenAPI document. A bearer token, when set, guards every route but
 //! `/v1/health`, `/v1/openapi.json` and `/artifacts/*` (agents' fetchers
 //! cannot send one). Bodies are `crate::wire` types; the handlers convert
@@ -9,6 +9,7 @@
 mod applies;
 mod body_limit;
 mod brokers;
+mod clusters;
 mod convert;
 mod json_errors;
 mod openapi;
@@ -26,9 +27,9 @@ use axum::{Json, Router};
 
 use crate::artifacts::Artifacts;
 use crate::core::ApplyRefusal;
-use crate::daemon_handle::DaemonHandle;
+use crate::daemon_handle::{DaemonHandle, Gone};
 use crate::metrics::Metrics;
-use crate::wire::{ErrorBody, Health, RefreshReport};
+use crate::wire::{ApplyAccepted, ErrorBody, Health, RefreshReport};
 
 /// What every handler reaches.
 #[derive(Clone)]
@@ -53,6 +54,10 @@ pub fn router(api: Api, artifacts: Artifacts) -> Router {
         .route("/v1/applies/current/cancel", post(applies::cancel))
         .route("/v1/brokers/{cluster}/{id}/log", get(brokers::log))
         .route("/v1/brokers/{cluster}/{id}/restart", post(brokers::restart))
+        .route(
+            "/v1/clusters/{cluster}/rebalance",
+            post(clusters::rebalance),
+        )
         .route("/metrics", get(metrics))
         .route_layer(middleware::from_fn_with_state(api.clone(), authorize));
     Router::new()
@@ -161,6 +166,18 @@ fn unnamed_holder(holder: &str) -> Option<Response> {
             format!("holder must say who submits the apply (user@host), not {holder:?}"),
         )
     })
+}
+
+/// The answer to a request for an apply (or a one-step one): 202 with its
+/// id, or why it was refused.
+fn accepted_or_refused(answer: Result<Result<String, ApplyRefusal>, Gone>) -> Response {
+    match answer {
+        Ok(Ok(apply_id)) => {
+            (StatusCode::ACCEPTED, Json(ApplyAccepted { apply_id })).into_response()
+        }
+        Ok(Err(refusal)) => refused(refusal),
+        Err(_) => gone(),
+    }
 }
 
 /// The answer to a refused apply or restart: 409 naming the lock holder, or

@@ -185,6 +185,9 @@ impl Core {
                 id,
                 holder,
             } => apply::restart_broker(self, &cluster, id, holder, now, &mut out),
+            Event::RebalanceRequested { cluster, holder } => {
+                apply::rebalance(self, &cluster, holder, now, &mut out)
+            }
             Event::BrokerProbe {
                 cluster,
                 id,

@@ -31,6 +31,11 @@ pub enum Request {
         holder: String,
         reply: oneshot::Sender<Result<String, ApplyRefusal>>,
     },
+    Rebalance {
+        cluster: String,
+        holder: String,
+        reply: oneshot::Sender<Result<String, ApplyRefusal>>,
+    },
     /// Answers whether an apply was running to cancel.
     Cancel { reply: oneshot::Sender<bool> },
     /// Refreshes the state from the live brokers; answers how it went, per
@@ -109,6 +114,19 @@ impl DaemonHandle {
         self.ask(|reply| Request::RestartBroker {
             cluster,
             id,
+            holder,
+            reply,
+        })
+        .await
+    }
+
+    pub async fn rebalance(
+        &self,
+        cluster: String,
+        holder: String,
+    ) -> Result<Result<String, ApplyRefusal>, Gone> {
+        self.ask(|reply| Request::Rebalance {
+            cluster,
             holder,
             reply,
         })

@@ -32,9 +32,10 @@ pub struct ApplyAccepted {
     pub apply_id: String,
 }
 
-/// `POST /v1/brokers/{cluster}/{id}/restart`.
+/// `POST /v1/brokers/{cluster}/{id}/restart` and
+/// `POST /v1/clusters/{cluster}/rebalance`: who asks.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RestartRequest {
+pub struct OperationRequest {
     pub holder: String,
 }
 

@@ -3,6 +3,7 @@
 //! (batches of moves, throttled as the cluster says, each asked only once
 //! the last one is in place), then elects the preferred leaders; a cluster
 //! without it, or a restart, only gets its preferred leaders elected.
+//! `kmesos rebalance` runs the same step on demand.
 
 mod core_sim;
 
@@ -10,9 +11,10 @@ use std::time::Duration;
 
 use core_sim::{Sim, APACHE_AGENTS as AGENTS, APACHE_EVENTS};
 use engine::plan::availability::LivePartition;
+use engine::plan::reassignment::ReplicaMove;
 use engine::Address;
 use kmesos_scheduler::core::{
-    Command, Event, KafkaAdmin, LiveReassignment, PartitionHealth, Progress,
+    ApplyRefusal, Command, Event, KafkaAdmin, LiveReassignment, PartitionHealth, Progress, Reply,
 };
 
 /// Brokers 0..2 of the cluster, with `rebalance` and a throttle.
@@ -92,6 +94,29 @@ fn run_brokers(sim: &mut Sim) {
     }
 }
 
+/// Answers the first read with [`on_three`]: the moves asked for, in
+/// which broker 3 takes its share (18 replicas over 4 brokers), and the
+/// throttle's rate.
+fn first_batch(sim: &mut Sim) -> (Vec<ReplicaMove>, Option<u64>) {
+    sim.handle(Event::ReassignmentRead {
+        address: cluster(),
+        read: Ok(LiveReassignment {
+            partitions: on_three(),
+            running: Vec::new(),
+        }),
+    });
+    let work = sim.take_kafka_work();
+    let [KafkaAdmin::Reassign {
+        moves, throttle, ..
+    }] = work.as_slice()
+    else {
+        panic!("moves are asked for: {work:?}");
+    };
+    let gained = moves.iter().filter(|m| m.target.contains(&3)).count();
+    assert!(gained >= 4, "broker 3 takes its share: {moves:?}");
+    (moves.clone(), throttle.as_ref().map(|t| t.rate))
+}
+
 /// Applies `hcl` to the running cluster and runs its brokers.
 fn grow(sim: &mut Sim, hcl: &str) {
     sim.apply(hcl);
@@ -112,26 +137,8 @@ fn added_brokers_get_an_even_share_of_replicas_then_leaders_are_elected() {
             ),
         "the partitions are read once broker 3 runs: {work:?}"
     );
-    sim.handle(Event::ReassignmentRead {
-        address: cluster(),
-        read: Ok(LiveReassignment {
-            partitions: on_three(),
-            running: Vec::new(),
-        }),
-    });
-    let work = sim.take_kafka_work();
-    let [KafkaAdmin::Reassign {
-        moves, throttle, ..
-    }] = work.as_slice()
-    else {
-        panic!("moves are asked for: {work:?}");
-    };
-    assert_eq!(throttle.as_ref().map(|t| t.rate), Some(50_000_000));
-    let gained = moves.iter().filter(|m| m.target.contains(&3)).count();
-    assert!(
-        gained >= 4,
-        "broker 3 takes its share (18 replicas / 4): {moves:?}"
-    );
+    let (moves, throttle) = first_batch(&mut sim);
+    assert_eq!(throttle, Some(50_000_000));
     let after: Vec<LivePartition> = on_three()
         .into_iter()
         .map(|p| {
@@ -234,4 +241,48 @@ fn a_failed_election_is_reported_and_the_apply_completes() {
     assert!(cluster_details(&sim, mark)
         .iter()
         .any(|d| d.contains("the controller did not answer")));
+}
+
+#[test]
+fn a_rebalance_asked_for_moves_replicas_onto_a_broker_that_holds_too_few() {
+    // Broker 3 was added without `rebalance`: it holds nothing.
+    let mut sim = Sim::running(AGENTS, &four(false));
+    sim.take_kafka_work();
+    let out = sim.handle(Event::RebalanceRequested {
+        cluster: "events".into(),
+        holder: "tester".into(),
+    });
+    assert!(out
+        .iter()
+        .any(|c| matches!(c, Command::Reply(Reply::ApplyAccepted { .. }))));
+    let work = sim.take_kafka_work();
+    assert!(
+        matches!(work.as_slice(), [KafkaAdmin::ReadReassignment { address, .. }] if *address == cluster()),
+        "{work:?}"
+    );
+    first_batch(&mut sim);
+    assert!(sim.apply_running(), "the apply waits for the moves");
+}
+
+#[test]
+fn a_rebalance_of_a_cluster_that_cannot_have_one_is_refused_naming_why() {
+    let mut sim = Sim::running(AGENTS, &three(false));
+    let refusal = |sim: &mut Sim, cluster: &str| {
+        let out = sim.handle(Event::RebalanceRequested {
+            cluster: cluster.into(),
+            holder: "tester".into(),
+        });
+        match out.as_slice() {
+            [Command::Reply(Reply::ApplyRefused(ApplyRefusal::Invalid(why)))] => why.clone(),
+            other => panic!("not refused: {other:?}"),
+        }
+    };
+    assert!(refusal(&mut sim, "orders").contains("no cluster \"orders\""));
+    let tansu = core_sim::APACHE_EVENTS
+        .replace("kind = \"apache\"", "kind = \"tansu\"")
+        .replace("dist = \"kafka-4.1.0.tgz\"", "");
+    let mut sim = Sim::running(AGENTS, &tansu);
+    let why = refusal(&mut sim, "events");
+    assert!(why.contains("runs tansu"), "{why}");
+    assert!(!sim.apply_running());
 }

@@ -4,12 +4,12 @@
 
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 
 use crate::async_runtime::runtime;
 use crate::progress::follow;
 use crate::scheduler_args::Target;
-use crate::scheduler_client::{explain, holder, SchedulerClient};
+use crate::scheduler_client::{explain, holder};
 
 /// Operate on one broker.
 #[derive(clap::Args)]
@@ -46,7 +46,7 @@ enum BrokerCommand {
 pub fn run(args: Args) -> Result<ExitCode> {
     let client = args.target.client()?;
     runtime()?.block_on(async {
-        let cluster = cluster(&client, args.cluster).await?;
+        let cluster = client.cluster(args.cluster).await?;
         match args.command {
             BrokerCommand::Restart { id } => {
                 let accepted = client
@@ -81,26 +81,4 @@ pub fn run(args: Args) -> Result<ExitCode> {
             }
         }
     })
-}
-
-/// The cluster named, or the only one the scheduler manages.
-async fn cluster(client: &SchedulerClient, named: Option<String>) -> Result<String> {
-    if let Some(name) = named {
-        return Ok(name);
-    }
-    let state = client.state().await?;
-    let mut names = state.clusters.keys();
-    match (names.next(), names.next()) {
-        (Some(only), None) => Ok(only.clone()),
-        (None, _) => bail!("the scheduler manages no cluster"),
-        (Some(_), Some(_)) => bail!(
-            "the scheduler manages several clusters ({}); name one with --cluster",
-            state
-                .clusters
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }

@@ -8,6 +8,7 @@ pub mod dev;
 pub mod fmt;
 pub mod mesos_local;
 pub mod plan;
+pub mod rebalance;
 pub mod scheduler;
 pub mod show;
 pub mod state;

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::StreamExt;
 
-use super::{error, gone, refused, unnamed_holder, Api};
-use crate::wire::{self, ApplyAccepted, ApplyRequest, CancelAccepted};
+use super::{accepted_or_refused, error, gone, unnamed_holder, Api};
+use crate::wire::{self, ApplyRequest, CancelAccepted};
 
 pub(super) async fn submit(State(api): State<Api>, body: Bytes) -> Response {
     // Parsed by hand so a bad body gets the field and position, not a bare 422.
@@ -20,22 +20,13 @@ pub(super) async fn submit(State(api): State<Api>, body: Bytes) -> Response {
     if let Some(refused) = unnamed_holder(&request.holder) {
         return refused;
     }
-    match api
-        .daemon
-        .apply(
-            request.plan,
-            request.config,
-            request.holder,
-            request.allow_unavailable,
-        )
-        .await
-    {
-        Ok(Ok(apply_id)) => {
-            (StatusCode::ACCEPTED, Json(ApplyAccepted { apply_id })).into_response()
-        }
-        Ok(Err(refusal)) => refused(refusal),
-        Err(_) => gone(),
-    }
+    let answer = api.daemon.apply(
+        request.plan,
+        request.config,
+        request.holder,
+        request.allow_unavailable,
+    );
+    accepted_or_refused(answer.await)
 }
 
 pub(super) async fn progress(State(api): State<Api>, Path(id): Path<String>) -> Response {

@@ -1,9 +1,9 @@
 //! Operations on one broker that are not configuration changes: a rolling
 //! restart (run as a one-step apply, under the apply lock) and its logs.
 
-use super::{error, gone, refused, unnamed_holder, Api};
+use super::{accepted_or_refused, error, unnamed_holder, Api};
 use crate::sandbox;
-use crate::wire::{ApplyAccepted, BrokerLog, LogQuery, RestartRequest};
+use crate::wire::{BrokerLog, LogQuery, OperationRequest};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,18 +17,12 @@ const MAX_LINES: usize = 10_000;
 pub(super) async fn restart(
     State(api): State<Api>,
     Path((cluster, id)): Path<(String, u32)>,
-    Json(request): Json<RestartRequest>,
+    Json(request): Json<OperationRequest>,
 ) -> Response {
     if let Some(refused) = unnamed_holder(&request.holder) {
         return refused;
     }
-    match api.daemon.restart_broker(cluster, id, request.holder).await {
-        Ok(Ok(apply_id)) => {
-            (StatusCode::ACCEPTED, Json(ApplyAccepted { apply_id })).into_response()
-        }
-        Ok(Err(refusal)) => refused(refusal),
-        Err(_) => gone(),
-    }
+    accepted_or_refused(api.daemon.restart_broker(cluster, id, request.holder).await)
 }
 
 /// The sandbox log file a log request names, or why it names none. Only

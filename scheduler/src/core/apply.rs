@@ -40,5 +40,5 @@ pub(super) use phases::advance;
 pub(super) use reassign::{reassignment_asked, reassignment_read, throttle_cleared};
 pub(super) use restarts::probed;
 pub(super) use run::cancel;
-pub(super) use submission::{restart_broker, submit};
+pub(super) use submission::{rebalance, restart_broker, submit};
 pub(super) use topic_steps::topic_done;

@@ -71,6 +71,12 @@ pub enum Event {
         id: u32,
         holder: String,
     },
+    /// `kmesos rebalance CLUSTER`: spread an Apache Kafka cluster's replicas
+    /// and preferred leaders over its brokers, run as a one-step apply.
+    RebalanceRequested {
+        cluster: String,
+        holder: String,
+    },
     /// The answer to [`KafkaAdmin::ProbeBroker`](super::KafkaAdmin::ProbeBroker):
     /// whether the broker answered Kafka ApiVersions, and where the
     /// partitions it hosts stand.

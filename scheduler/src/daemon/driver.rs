@@ -180,6 +180,14 @@ impl Driver {
                     holder,
                 })
             }
+            Request::Rebalance {
+                cluster,
+                holder,
+                reply,
+            } => {
+                self.pending_reply = Some(reply);
+                Some(Event::RebalanceRequested { cluster, holder })
+            }
             Request::Refresh { reply } => match &mut self.refresh {
                 Some(refresh) => {
                     refresh.waiting.push(reply);

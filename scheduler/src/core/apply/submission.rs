@@ -1,14 +1,15 @@
 //! Taking the apply lock: a submitted change set, checked against the
-//! core's own plan, or `kmesos broker restart` as a one-step apply. One
+//! core's own plan, or `kmesos broker restart` and `kmesos rebalance` as
+//! one-step applies. One
 //! apply runs at a time; a second is refused naming the one that holds the
 //! lock. [`super::run`] gives the lock back when the run ends.
 
-use engine::config::Config;
+use engine::config::{Config, KafkaKind};
 use engine::plan::{Action, Plan};
 use engine::Address;
 
 use super::target;
-use crate::core::record::{ApplyRun, Step};
+use crate::core::record::{ApplyRun, Balancing, Step};
 use crate::core::{plan_check, rfc3339, ApplyRefusal, Core, Counts, Out, Progress, Reply};
 
 pub(in crate::core) fn submit(
@@ -84,6 +85,35 @@ pub(in crate::core) fn restart_broker(
     let target = target::config_of(&core.doc.state);
     let steps = target::with_balancing(vec![step], &target);
     start(core, target, steps, holder, false, now, out);
+}
+
+/// `kmesos rebalance CLUSTER`: the cluster's balancing step, as an apply
+/// of its own.
+pub(in crate::core) fn rebalance(
+    core: &mut Core,
+    cluster: &str,
+    holder: String,
+    now: u64,
+    out: &mut Out,
+) {
+    if refuse_if_busy(core, out) {
+        return;
+    }
+    let why = match core.doc.state.clusters.get(cluster) {
+        None => Some(format!("there is no cluster {cluster:?}")),
+        Some(c) if c.kafka.kind != KafkaKind::Apache => Some(format!(
+            "cluster {cluster:?} runs {}, which keeps one copy of each partition: there are no replicas to spread",
+            c.kafka.kind
+        )),
+        Some(_) => None,
+    };
+    if let Some(why) = why {
+        out.push(Reply::ApplyRefused(ApplyRefusal::Invalid(why)));
+        return;
+    }
+    let step = Step::balancing(cluster, Balancing::Replicas);
+    let target = target::config_of(&core.doc.state);
+    start(core, target, vec![step], holder, false, now, out);
 }
 
 fn refuse_if_busy(core: &Core, out: &mut Out) -> bool {
