@@ -11,6 +11,7 @@ with one replica), and `apply` refuses such a plan unless told
 `--allow-unavailable`."""
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -101,6 +102,12 @@ def test_rolling_restarts_lose_no_acknowledged_message_and_unsafe_ones_need_cons
             bigger = ("--var", "broker_heap=320")
             safe = dev.kmesos("plan", str(QUICKSTART), *bigger)
             assert "every broker stop keeps each partition at or above min.insync.replicas" in safe.stdout, safe.stdout
+            # The roll's cost, from broker 1's restart just timed; the
+            # others count as it did.
+            timed = re.search(r"cluster\.quickstart\.broker\.1 \(restart\): last restart took (\d+) s", safe.stdout)
+            assert timed and int(timed.group(1)) > 0, safe.stdout
+            assert "cluster.quickstart.broker.0 (restart): not restarted by kmesos yet" in safe.stdout, safe.stdout
+            assert f"The roll should take about {3 * int(timed.group(1))} s" in safe.stdout, safe.stdout
 
             # A topic with one replica goes offline while its broker restarts.
             admin = AdminClient({"bootstrap.servers": bootstrap})

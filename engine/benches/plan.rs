@@ -93,6 +93,7 @@ fn sized(brokers: u32, topics: u32) -> (Config, State) {
             status: None,
             updated_at: None,
             waiting_for: None,
+            restart_seconds: None,
         };
         cluster.brokers.insert(
             *id,

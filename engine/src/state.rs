@@ -79,7 +79,7 @@ pub struct BrokerState {
 }
 
 /// What the scheduler last knew about a broker's task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BrokerRuntime {
     #[serde(default)]
@@ -102,6 +102,11 @@ pub struct BrokerRuntime {
     /// scheduler waits for something before it can launch it again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_for: Option<WaitingFor>,
+    /// How long its last rolling restart under kmesos took, in seconds:
+    /// from its stop until it ran again, healthy and caught up on every
+    /// partition it hosts. Kept across its relaunches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_seconds: Option<u64>,
 }
 
 impl BrokerRuntime {

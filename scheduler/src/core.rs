@@ -339,16 +339,7 @@ impl Core {
         let Some(broker) = self.broker_mut(&key.0, key.1) else {
             return;
         };
-        let runtime = broker.runtime.get_or_insert_with(|| BrokerRuntime {
-            task_id: None,
-            agent_id: None,
-            hostname: None,
-            attributes: BTreeMap::new(),
-            port: None,
-            status: None,
-            updated_at: None,
-            waiting_for: None,
-        });
+        let runtime = broker.runtime.get_or_insert_with(BrokerRuntime::default);
         if runtime.status == Some(status) {
             return;
         }

@@ -173,6 +173,12 @@ fn a_restart_stops_a_broker_only_when_its_partitions_keep_min_isr_and_waits_for_
         .contains(&"waiting for 3 partitions to catch up on broker 1".to_string()));
     sim.advance(Duration::from_secs(6));
     sim.answer_all(true, PartitionHealth::default());
+    // Timed from its stop: the next plan's roll estimate reads it.
+    let restart_seconds = |sim: &Sim| {
+        let broker = &sim.core.state().state.clusters["events"].brokers[&1];
+        broker.runtime.as_ref().and_then(|r| r.restart_seconds)
+    };
+    assert_eq!(restart_seconds(&sim), Some(6));
     // Back in the ISR of all its partitions: leadership goes back to the
     // preferred replicas, and then the apply is done.
     assert!(
@@ -189,6 +195,11 @@ fn a_restart_stops_a_broker_only_when_its_partitions_keep_min_isr_and_waits_for_
         !sim.apply_running(),
         "done once back in the ISR of all its partitions and leaders elected"
     );
+    sim.update(&new, TaskState::TaskFailed);
+    sim.advance(Duration::from_secs(120));
+    sim.offer_all();
+    assert_ne!(sim.task_of("events", 1).task_id, new, "relaunched");
+    assert_eq!(restart_seconds(&sim), Some(6), "kept across relaunches");
 }
 
 #[test]

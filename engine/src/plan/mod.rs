@@ -17,6 +17,7 @@ mod pairs;
 mod placement;
 pub mod reassignment;
 mod resources;
+mod roll;
 mod waiting;
 
 use std::fmt;
@@ -31,6 +32,7 @@ use crate::state::State;
 pub use availability::Availability;
 pub use drift::Drift;
 use pairs::pairs;
+pub use roll::{Roll, RollStep};
 pub use waiting::Waiting;
 
 /// The version of the plan document this code reads and writes.
@@ -56,6 +58,10 @@ pub struct Plan {
     /// before the scheduler can launch them again, in address order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waiting: Vec<Waiting>,
+    /// The brokers the apply restarts or moves, in order, with what their
+    /// last restarts took; absent when none restarts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roll: Option<Roll>,
     /// What the broker stops would do to the partitions the brokers host,
     /// when the plan stops any (filled in by whoever can read the live
     /// partitions: `kmesos plan` against a live scheduler).
@@ -283,6 +289,7 @@ pub fn diff(config: &Config, state: &State) -> Result<Plan, Diagnostics> {
             ..config.redacted()
         },
         drift: drift::drift(state),
+        roll: roll::roll(&changes, state),
         changes,
         waiting: waiting::waiting(state),
         availability: None,

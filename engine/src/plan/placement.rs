@@ -98,6 +98,7 @@ mod tests {
             status: None,
             updated_at: None,
             waiting_for: None,
+            restart_seconds: None,
         }
     }
 

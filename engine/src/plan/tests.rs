@@ -31,6 +31,7 @@ fn applied(config: &Config) -> State {
                     status: None,
                     updated_at: None,
                     waiting_for: None,
+                    restart_seconds: None,
                 };
                 (
                     *id,
@@ -313,4 +314,47 @@ fn brokers_not_running_carry_what_they_wait_for_into_the_plan() {
         !crate::render::json::render(&without).contains("\"waiting\""),
         "absent when no broker waits"
     );
+}
+
+#[test]
+fn a_roll_lists_the_brokers_in_order_with_their_last_restart_and_the_estimate() {
+    let mut state = applied(&config("cpus = 1", ""));
+    let brokers = &mut state.clusters.get_mut("events").unwrap().brokers;
+    brokers
+        .get_mut(&0)
+        .unwrap()
+        .runtime
+        .as_mut()
+        .unwrap()
+        .restart_seconds = Some(20);
+    let roll = diff(&config("cpus = 2", ""), &state)
+        .unwrap()
+        .roll
+        .expect("restarts");
+    let shown: Vec<(String, Option<u64>)> = roll
+        .brokers
+        .iter()
+        .map(|b| (b.address.to_string(), b.last_restart_seconds))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("cluster.events.broker.0".to_string(), Some(20)),
+            ("cluster.events.broker.1".to_string(), None),
+        ]
+    );
+    // Broker 1 was never timed: it counts as the mean of those that were.
+    assert_eq!(roll.estimate_seconds, Some(40));
+}
+
+#[test]
+fn a_roll_none_timed_has_no_estimate_and_a_plan_without_restarts_no_roll() {
+    let state = applied(&config("cpus = 1", ""));
+    let roll = diff(&config("cpus = 2", ""), &state)
+        .unwrap()
+        .roll
+        .expect("restarts");
+    assert_eq!(roll.brokers.len(), 2);
+    assert_eq!(roll.estimate_seconds, None);
+    assert_eq!(diff(&config("cpus = 1", ""), &state).unwrap().roll, None);
 }

@@ -2,7 +2,8 @@
 //! (drift), if anything did; then a legend of the symbols used, per changed
 //! resource a comment line (address and why) and a block with the changed
 //! attributes (`+` added, `~` changed, `-` removed; maps key by key; long
-//! values as a line diff), then the summary line; then what the broker stops
+//! values as a line diff), then the summary line; then the brokers it
+//! restarts, in order, and what the roll should take; then what the broker stops
 //! would do to the partitions (the availability analysis); last, as
 //! Terraform's warnings, the brokers that are not running and what they wait
 //! for.
@@ -12,7 +13,9 @@ use std::fmt::Write;
 use console::Style;
 use similar::{ChangeTag, TextDiff};
 
-use crate::plan::{Action, AttrChange, Availability, Change, Drift, Plan, ResourceKind, Waiting};
+use crate::plan::{
+    Action, AttrChange, Availability, Change, Drift, Plan, ResourceKind, Roll, Waiting,
+};
 use crate::sensitive::REDACTED;
 
 /// Values longer than this are shown as a diff of their parts.
@@ -24,6 +27,9 @@ pub fn render(plan: &Plan, colour: bool) -> String {
     let mut out = String::new();
     render_drift(&mut out, &plan.drift, plan.has_changes(), &p);
     render_changes(&mut out, plan, &p);
+    if let Some(roll) = &plan.roll {
+        render_roll(&mut out, roll, &p);
+    }
     if let Some(availability) = &plan.availability {
         render_availability(&mut out, availability, &p);
     }
@@ -142,6 +148,29 @@ fn render_drift(out: &mut String, drift: &[Drift], changes: bool, p: &Painter) {
     } else {
         "\nThe configuration matches these values; the next apply accepts them.\n\n"
     });
+}
+
+/// The brokers restarted or moved, one at a time in this order, each with
+/// its last restart's time, and the estimate of the whole roll.
+fn render_roll(out: &mut String, roll: &Roll, p: &Painter) {
+    let _ = writeln!(out, "\n{}", p.bold("Restarts, one broker at a time:"));
+    for broker in &roll.brokers {
+        let last = match broker.last_restart_seconds {
+            Some(s) => format!("last restart took {s} s"),
+            None => "not restarted by kmesos yet".to_string(),
+        };
+        let _ = writeln!(out, "  {} ({}): {last}", broker.address, broker.action);
+    }
+    let _ = match roll.estimate_seconds {
+        Some(s) => writeln!(
+            out,
+            "  The roll should take about {s} s, from the brokers' last restarts."
+        ),
+        None => writeln!(
+            out,
+            "  No estimate of the roll: none of these brokers was restarted by kmesos yet."
+        ),
+    };
 }
 
 /// The availability analysis: the replicas destroyed brokers hand over
@@ -476,6 +505,25 @@ mod tests {
         let text = "cluster \"c\" {\n  kafka { kind = \"tansu\" }\n  broker \"0\" {}\n}\n";
         let config = load(&[SourceFile::new("m.hcl", text)], &Vars::new()).unwrap();
         crate::diff(&config, &State::empty()).unwrap()
+    }
+
+    #[test]
+    fn the_roll_names_each_broker_in_order_and_the_estimate() {
+        let mut p = plan();
+        let step = |id: u32, last: Option<u64>| crate::plan::RollStep {
+            address: crate::Address::of_broker("c", id),
+            action: Action::Restart,
+            last_restart_seconds: last,
+        };
+        p.roll = Some(Roll {
+            brokers: vec![step(0, Some(21)), step(1, None)],
+            estimate_seconds: Some(42),
+        });
+        let text = render(&p, false);
+        let expected = "Restarts, one broker at a time:\n  cluster.c.broker.0 (restart): last restart took 21 s\n  cluster.c.broker.1 (restart): not restarted by kmesos yet\n  The roll should take about 42 s, from the brokers' last restarts.\n";
+        assert!(text.contains(expected), "{text}");
+        p.roll.as_mut().unwrap().estimate_seconds = None;
+        assert!(render(&p, false).contains("No estimate of the roll: none of these brokers"));
     }
 
     #[test]

@@ -194,6 +194,10 @@ pub struct Step {
     /// ms): the start of its placement timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting_since: Option<u64>,
+    /// When a restart or move stopped its broker (unix ms): the restart is
+    /// timed from there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<u64>,
     /// A step of the apply's own on a cluster's partitions, after its
     /// brokers were added or restarted (no change of the plan's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -229,6 +233,7 @@ impl Step {
             stage: Stage::Pending,
             dynamic,
             waiting_since: None,
+            stopped_at: None,
             balancing: None,
         }
     }

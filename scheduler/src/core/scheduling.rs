@@ -327,6 +327,7 @@ fn place(
     record.stopped_at = None;
     record.running_since = None;
     if let Some(broker) = core.broker_mut(cluster, id) {
+        let restart_seconds = broker.runtime.as_ref().and_then(|r| r.restart_seconds);
         broker.runtime = Some(BrokerRuntime {
             task_id: Some(task_id),
             agent_id: Some(agent_id),
@@ -336,6 +337,7 @@ fn place(
             status: Some(BrokerStatus::Starting),
             updated_at: Some(rfc3339(now)),
             waiting_for: None,
+            restart_seconds,
         });
     }
     core.progress_broker(
@@ -375,6 +377,7 @@ fn reserve_voter(
     record.volume = Some(placement.volume);
     record.voter_ports = placement.controller_port.map(|c| (placement.port, c));
     if let Some(broker) = core.broker_mut(cluster, id) {
+        let restart_seconds = broker.runtime.as_ref().and_then(|r| r.restart_seconds);
         broker.runtime = Some(BrokerRuntime {
             task_id: None,
             agent_id: Some(agent_id),
@@ -384,6 +387,7 @@ fn reserve_voter(
             status: Some(BrokerStatus::Pending),
             updated_at: Some(rfc3339(now)),
             waiting_for: None,
+            restart_seconds,
         });
     }
     let detail = format!("reserved on {} for the controller quorum", offer.hostname);

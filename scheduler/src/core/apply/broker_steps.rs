@@ -47,6 +47,9 @@ pub(super) fn target_spec(core: &Core, key: &BrokerKey) -> Option<engine::config
 /// Stops the broker's task (gracefully) and moves step `i` on to wait for it.
 pub(super) fn stop(core: &mut Core, i: usize, key: &BrokerKey, now: u64, out: &mut Out) {
     tasks::stop(core, key, now, out);
+    if let Some(step) = run::step_mut(core, i) {
+        step.stopped_at = Some(now);
+    }
     run::set_stage(core, i, Stage::Started, out);
 }
 

@@ -158,6 +158,7 @@ pub(in crate::core) fn probed(
     match stage {
         Stage::Probing if healthy && partitions.catching_up == 0 => {
             core.probes.remove(&address);
+            timed(core, i, &key, now);
             run::done(core, i, out);
         }
         Stage::Probing => {
@@ -187,6 +188,21 @@ pub(in crate::core) fn probed(
         // Found for the stages above only.
         Stage::Pending | Stage::Started | Stage::Relaunching | Stage::Reassigning | Stage::Done => {
         }
+    }
+}
+
+/// Records how long step `i`'s restart took, from the stop until now, in
+/// the broker's runtime (what the next plan's roll estimate reads).
+fn timed(core: &mut Core, i: usize, key: &BrokerKey, now: u64) {
+    let Some(stopped_at) = run::step(core, i).and_then(|s| s.stopped_at) else {
+        return;
+    };
+    let seconds = (now.saturating_sub(stopped_at) + 500) / 1000;
+    let runtime = core
+        .broker_mut(&key.0, key.1)
+        .and_then(|b| b.runtime.as_mut());
+    if let Some(runtime) = runtime {
+        runtime.restart_seconds = Some(seconds);
     }
 }
 
