@@ -40,3 +40,29 @@ def test_a_broker_no_offer_fits_says_per_agent_why(tmp_path):
         assert all(why.startswith("constraint rack") for why in wait["unfit"].values()), wait
         listed = dev.kmesos("state", "list").stdout
         assert "cluster.placed.broker.0  pending; waits for an offer that fits (none from 2 agents did)" in listed, listed
+
+
+def test_plan_previews_where_each_new_broker_lands_or_why_it_cannot(tmp_path):
+    with DevCluster(tmp_path, agents=2) as dev:
+        hcl = tmp_path / "placed.hcl"
+        hcl.write_text(config("like:r2"))
+
+        def previewed():
+            shown = dev.kmesos("plan", str(hcl)).stdout
+            return shown if "cluster.placed.broker.0 on " in shown else None
+        shown = dev.wait_for(previewed, 60, "a placement preview from the agents' offers")
+        assert "cluster.placed.broker.0 on 127.0.0.3 (rack r2)" in shown, shown
+
+        hcl.write_text(config("like:r9"))
+        unplaced = dev.kmesos("plan", str(hcl)).stdout
+        assert "cluster.placed.broker.0 cannot be placed now: " in unplaced, unplaced
+        assert '127.0.0.2: constraint rack="like:r9": rack is "r1"' in unplaced, unplaced
+        planned = json.loads(dev.kmesos("plan", str(hcl), "--json").stdout)
+        [preview] = planned["placement"]
+        assert preview["address"] == "cluster.placed.broker.0" and "agent" not in preview, preview
+
+        # The apply puts it where the preview said.
+        hcl.write_text(config("like:r2"))
+        dev.kmesos("apply", str(hcl), "--auto-approve")
+        [broker] = dev.wait_running(1, cluster="placed")
+        assert broker.host == "127.0.0.3", broker

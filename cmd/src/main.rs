@@ -3,7 +3,8 @@
 //! What commands share has a module of its own: reading a configuration
 //! (`configuration`), reaching the scheduler (`scheduler_args`,
 //! `scheduler_client`), the state to plan against (`live_state`), submitting
-//! a plan (`plan_submission`) and following it (`progress`), plus the
+//! a plan (`plan_submission`), what the live scheduler adds to a plan
+//! (`plan_availability`, `plan_placement`) and following it (`progress`), plus the
 //! runtime, logging, error reporting and the agents' port range.
 //! The work happens in the library crates (`engine` for configuration, plans
 //! and rendering); this binary reads files, parses arguments and prints.
@@ -16,6 +17,7 @@ mod error_report;
 mod live_state;
 mod logging;
 mod plan_availability;
+mod plan_placement;
 mod plan_submission;
 mod port_range;
 mod progress;

@@ -16,7 +16,7 @@ use engine::State;
 use futures::{Stream, StreamExt};
 use scheduler::wire::{
     ApplyAccepted, ApplyRequest, BrokerLog, ErrorBody, Health, LogQuery, OperationRequest,
-    PartitionsReport, Progress, RefreshReport,
+    PartitionsReport, PlacementReport, PlacementRequest, Progress, RefreshReport,
 };
 
 /// Why a call to the scheduler failed.
@@ -113,6 +113,15 @@ impl SchedulerClient {
     /// Each cluster's partitions as its live brokers report them.
     pub async fn partitions(&self) -> Result<PartitionsReport, ClientError> {
         self.json(self.http.get(self.url("/v1/partitions"))).await
+    }
+
+    /// Where the brokers a plan creates or moves would land now.
+    pub async fn preview_placement(
+        &self,
+        request: &PlacementRequest,
+    ) -> Result<PlacementReport, ClientError> {
+        self.json(self.http.post(self.url("/v1/placement")).json(request))
+            .await
     }
 
     /// Refreshes the scheduler's state from the live brokers.

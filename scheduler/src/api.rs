@@ -14,6 +14,7 @@ mod convert;
 mod json_errors;
 mod openapi;
 mod partitions;
+mod placement;
 pub mod standby;
 
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub fn router(api: Api, artifacts: Artifacts) -> Router {
         .route("/v1/state", get(state))
         .route("/v1/refresh", post(refresh))
         .route("/v1/partitions", get(partitions::partitions))
+        .route("/v1/placement", post(placement::preview))
         .route("/v1/applies", post(applies::submit))
         .route("/v1/applies/{id}/progress", get(applies::progress))
         .route("/v1/applies/current/cancel", post(applies::cancel))

@@ -25,6 +25,7 @@ mod events;
 mod ids;
 mod launch;
 mod offers;
+mod placement_preview;
 mod plan_check;
 mod quorum;
 mod reclaim;
@@ -42,6 +43,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use engine::state::{BrokerRuntime, BrokerState, BrokerStatus, ClusterState};
 use engine::Address;
+use mesos::proto::Offer;
 
 pub use clients::InstanceKey;
 pub use commands::{
@@ -92,6 +94,10 @@ pub struct Core {
     /// agent's latest offer did not fit; published as the broker's
     /// `waiting_for` once a second.
     unfit: BTreeMap<BrokerKey, BTreeMap<String, String>>,
+    /// Per agent id, its latest offer the core declined: what the agent has
+    /// free, for placement previews. An accepted offer's agent is dropped
+    /// until it offers again, as is a lost agent.
+    free_offers: BTreeMap<String, Offer>,
 }
 
 /// The commands of one `handle` call, and whether the state changed.
@@ -131,6 +137,7 @@ impl Core {
             refreshing: BTreeMap::new(),
             known_values: BTreeMap::new(),
             unfit: BTreeMap::new(),
+            free_offers: BTreeMap::new(),
         }
     }
 
@@ -161,6 +168,7 @@ impl Core {
             // The lost agent's tasks get their own updates; a broker bound
             // to the agent says it was lost while it waits for it.
             Event::AgentFailure { agent_id } => {
+                self.free_offers.remove(&agent_id);
                 waiting::agent_lost(self, agent_id, now, &mut out);
             }
             // The executor's tasks get their own updates.

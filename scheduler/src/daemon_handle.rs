@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use engine::{Config, Plan, State};
+use engine::plan::PlacementPreview;
+use engine::{Address, Config, Plan, State};
 use futures::Stream;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
@@ -42,6 +43,13 @@ pub enum Request {
     /// cluster, once what was read is recorded.
     Refresh {
         reply: oneshot::Sender<Vec<RefreshOutcome>>,
+    },
+    /// Where the brokers `brokers` of `target` would land now (answered by
+    /// the driver from the core, nothing changes).
+    PreviewPlacement {
+        target: Box<Config>,
+        brokers: Vec<Address>,
+        reply: oneshot::Sender<Vec<PlacementPreview>>,
     },
 }
 
@@ -141,6 +149,20 @@ impl DaemonHandle {
     /// Refreshes the state from the live brokers (see [`Request::Refresh`]).
     pub async fn refresh(&self) -> Result<Vec<RefreshOutcome>, Gone> {
         self.ask(|reply| Request::Refresh { reply }).await
+    }
+
+    /// Where the brokers a plan creates or moves would land now.
+    pub async fn preview_placement(
+        &self,
+        target: Config,
+        brokers: Vec<Address>,
+    ) -> Result<Vec<PlacementPreview>, Gone> {
+        self.ask(|reply| Request::PreviewPlacement {
+            target: Box::new(target),
+            brokers,
+            reply,
+        })
+        .await
     }
 
     async fn ask<T>(&self, request: impl FnOnce(oneshot::Sender<T>) -> Request) -> Result<T, Gone> {

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use engine::plan::availability::PartitionReport;
-use engine::plan::Action;
+use engine::plan::{Action, PlacementPreview};
 use engine::{Address, Config, Plan};
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +68,22 @@ impl ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionsReport {
     pub clusters: BTreeMap<String, PartitionReport>,
+}
+
+/// `POST /v1/placement`: the configuration a plan leads to (its redacted
+/// copy will do: placement reads no secret) and the brokers it creates or
+/// moves.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PlacementRequest {
+    pub config: Config,
+    pub brokers: Vec<Address>,
+}
+
+/// The answer to [`PlacementRequest`]: per broker, in the order asked,
+/// where it would land or why it cannot be placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacementReport {
+    pub brokers: Vec<PlacementPreview>,
 }
 
 /// `GET /v1/health` of the scheduler that acts (the only one, or the

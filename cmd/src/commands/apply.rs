@@ -11,6 +11,7 @@ use crate::async_runtime::runtime;
 use crate::configuration::{load_config, read_text, VarArgs};
 use crate::live_state::{current_state, RefreshArgs};
 use crate::plan_availability::{self, AllowUnavailable};
+use crate::plan_placement;
 use crate::plan_submission::{submit_and_follow, submit_saved};
 use crate::scheduler_args::SchedulerArgs;
 
@@ -59,6 +60,7 @@ async fn apply(args: Args) -> Result<ExitCode> {
             let state = current_state(&client, args.refresh).await?;
             let plan =
                 plan_availability::analyzed(&client, &state, engine::diff(&config, &state)?).await;
+            let plan = plan_placement::previewed(&client, plan).await;
             (plan, config, false)
         }
     };

@@ -17,6 +17,7 @@ use crate::async_runtime::runtime;
 use crate::configuration::{load_config, VarArgs};
 use crate::live_state::{live_state, RefreshArgs};
 use crate::plan_availability::{self, NO_SCHEDULER};
+use crate::plan_placement;
 use crate::scheduler_args::SchedulerArgs;
 
 /// Exit status with --detailed-exitcode when the plan has changes.
@@ -65,7 +66,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => match live_state(&args.scheduler, &config, args.refresh)? {
             (state, Some(client)) => {
                 let plan = engine::diff(&config, &state)?;
-                runtime()?.block_on(plan_availability::analyzed(&client, &state, plan))
+                runtime()?.block_on(async {
+                    let plan = plan_availability::analyzed(&client, &state, plan).await;
+                    plan_placement::previewed(&client, plan).await
+                })
             }
             (state, None) => {
                 let mut plan = engine::diff(&config, &state)?;

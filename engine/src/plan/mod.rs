@@ -15,6 +15,7 @@ mod drift;
 pub mod dynamic_configs;
 mod pairs;
 mod placement;
+mod placement_preview;
 pub mod reassignment;
 mod resources;
 mod roll;
@@ -32,6 +33,7 @@ use crate::state::State;
 pub use availability::Availability;
 pub use drift::Drift;
 use pairs::pairs;
+pub use placement_preview::PlacementPreview;
 pub use roll::{Roll, RollStep};
 pub use waiting::Waiting;
 
@@ -62,6 +64,10 @@ pub struct Plan {
     /// last restarts took; absent when none restarts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roll: Option<Roll>,
+    /// Where the brokers it creates or moves would land (filled in by
+    /// `kmesos plan` against a live scheduler), in address order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placement: Vec<PlacementPreview>,
     /// What the broker stops would do to the partitions the brokers host,
     /// when the plan stops any (filled in by whoever can read the live
     /// partitions: `kmesos plan` against a live scheduler).
@@ -292,6 +298,7 @@ pub fn diff(config: &Config, state: &State) -> Result<Plan, Diagnostics> {
         roll: roll::roll(&changes, state),
         changes,
         waiting: waiting::waiting(state),
+        placement: Vec::new(),
         availability: None,
     })
 }

@@ -3,7 +3,8 @@
 //! resource a comment line (address and why) and a block with the changed
 //! attributes (`+` added, `~` changed, `-` removed; maps key by key; long
 //! values as a line diff), then the summary line; then the brokers it
-//! restarts, in order, and what the roll should take; then what the broker stops
+//! restarts, in order, and what the roll should take; then where the brokers
+//! it creates or moves would land; then what the broker stops
 //! would do to the partitions (the availability analysis); last, as
 //! Terraform's warnings, the brokers that are not running and what they wait
 //! for.
@@ -14,7 +15,8 @@ use console::Style;
 use similar::{ChangeTag, TextDiff};
 
 use crate::plan::{
-    Action, AttrChange, Availability, Change, Drift, Plan, ResourceKind, Roll, Waiting,
+    Action, AttrChange, Availability, Change, Drift, PlacementPreview, Plan, ResourceKind, Roll,
+    Waiting,
 };
 use crate::sensitive::REDACTED;
 
@@ -30,6 +32,7 @@ pub fn render(plan: &Plan, colour: bool) -> String {
     if let Some(roll) = &plan.roll {
         render_roll(&mut out, roll, &p);
     }
+    render_placement(&mut out, &plan.placement, &p);
     if let Some(availability) = &plan.availability {
         render_availability(&mut out, availability, &p);
     }
@@ -171,6 +174,27 @@ fn render_roll(out: &mut String, roll: &Roll, p: &Painter) {
             "  No estimate of the roll: none of these brokers was restarted by kmesos yet."
         ),
     };
+}
+
+/// Where each created or moved broker would land, or why it cannot.
+fn render_placement(out: &mut String, placement: &[PlacementPreview], p: &Painter) {
+    if placement.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.bold("Placement, given the agents' latest offers:")
+    );
+    for broker in placement {
+        let at = match (&broker.agent, &broker.rack, &broker.unplaced) {
+            (Some(agent), Some(rack), _) => format!("on {agent} (rack {rack})"),
+            (Some(agent), None, _) => format!("on {agent}"),
+            (None, _, Some(why)) => format!("cannot be placed now: {why}"),
+            (None, _, None) => "cannot be placed now".to_string(),
+        };
+        let _ = writeln!(out, "  {} {at}", broker.address);
+    }
 }
 
 /// The availability analysis: the replicas destroyed brokers hand over
@@ -524,6 +548,24 @@ mod tests {
         assert!(text.contains(expected), "{text}");
         p.roll.as_mut().unwrap().estimate_seconds = None;
         assert!(render(&p, false).contains("No estimate of the roll: none of these brokers"));
+    }
+
+    #[test]
+    fn the_placement_says_where_each_broker_lands_or_why_not() {
+        let mut p = plan();
+        let preview = |id: u32, agent: Option<&str>, unplaced: Option<&str>| PlacementPreview {
+            address: crate::Address::of_broker("c", id),
+            agent: agent.map(String::from),
+            rack: agent.map(|_| "r2".to_string()),
+            unplaced: unplaced.map(String::from),
+        };
+        p.placement = vec![
+            preview(0, Some("node-2"), None),
+            preview(1, None, Some("node-1: not enough mem")),
+        ];
+        let text = render(&p, false);
+        let expected = "Placement, given the agents' latest offers:\n  cluster.c.broker.0 on node-2 (rack r2)\n  cluster.c.broker.1 cannot be placed now: node-1: not enough mem\n";
+        assert!(text.contains(expected), "{text}");
     }
 
     #[test]

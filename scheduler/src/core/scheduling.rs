@@ -131,7 +131,10 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
         {
             instances.remove(i);
         }
+        let agent_id = offer.agent_id.as_ref().map(|a| a.value.clone());
         if operations.is_empty() {
+            core.free_offers
+                .insert(agent_id.unwrap_or_default(), offer.clone());
             let refuse = if pending.is_empty() && instances.is_empty() {
                 idle_refuse_seconds(core, now)
             } else {
@@ -142,6 +145,7 @@ pub(super) fn offers(core: &mut Core, offers: Vec<Offer>, now: u64, out: &mut Ou
                 refuse_seconds: refuse,
             });
         } else {
+            core.free_offers.remove(&agent_id.unwrap_or_default());
             // What the launch leaves over goes back; soon if more brokers
             // wait, including a voter whose reservation just completed its
             // quorum and that is now to be launched there.

@@ -201,6 +201,14 @@ impl Driver {
                     Some(Event::RefreshRequested)
                 }
             },
+            Request::PreviewPlacement {
+                target,
+                brokers,
+                reply,
+            } => {
+                let _ = reply.send(self.core.preview_placement(&target, &brokers));
+                None
+            }
             Request::Cancel { reply } => {
                 let running = self.view.borrow().apply.is_some();
                 let _ = reply.send(running);
