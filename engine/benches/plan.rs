@@ -1,7 +1,11 @@
 //! Planning speed: `diff` of a configuration against a state of the same size
 //! with 5% of brokers and topics changed. Target: 1,000 brokers and 10,000
 //! topics in under 100 ms; the `growth` group shows how time grows from 100 to
-//! 1,000 to 10,000 brokers (10 topics per broker). Results: docs/benchmarks.md.
+//! 1,000 to 10,000 brokers (10 topics per broker). The `availability` bench
+//! times the analysis `kmesos plan` adds against a live scheduler, once the
+//! partitions are fetched: the same plan's 50 restarts checked against
+//! 120,000 live partitions of replication factor 3 (goal: under 100 ms).
+//! Results: docs/benchmarks.md.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -10,6 +14,8 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use kmesos_engine::config::{
     BrokerSpec, ClusterSpec, Constraint, KafkaKind, KafkaSpec, PortSpec, TopicSpec,
 };
+use kmesos_engine::plan::availability::{LivePartition, PartitionReport};
+use kmesos_engine::plan::Availability;
 use kmesos_engine::state::{BrokerRuntime, BrokerState, ClusterState};
 use kmesos_engine::{diff, Config, State};
 
@@ -127,6 +133,42 @@ fn target(c: &mut Criterion) {
     });
 }
 
+/// Every partition of `config`'s topics as the brokers would report them:
+/// replicas on consecutive brokers, all in sync, min ISR 2.
+fn live_partitions(config: &Config) -> BTreeMap<String, PartitionReport> {
+    let cluster = &config.clusters["events"];
+    let brokers = cluster.brokers.len() as u32;
+    let mut partitions = Vec::new();
+    for (name, topic) in &cluster.topics {
+        for p in 0..topic.partitions {
+            let first = (partitions.len() as u32) % brokers;
+            let replicas: Vec<u32> = (0..u32::from(topic.replication_factor))
+                .map(|r| (first + r) % brokers)
+                .collect();
+            partitions.push(LivePartition {
+                topic: name.clone(),
+                partition: p as i32,
+                isr: replicas.clone(),
+                replicas,
+                min_insync_replicas: 2,
+            });
+        }
+    }
+    BTreeMap::from([("events".to_string(), PartitionReport::Read(partitions))])
+}
+
+fn availability(c: &mut Criterion) {
+    let (config, state) = sized(1_000, 10_000);
+    let plan = diff(&config, &state).expect("plan");
+    let live = live_partitions(&config);
+    let analysis = Availability::analyze(&plan, &state, &live).expect("analyzed");
+    assert!(analysis.risks.is_empty(), "every stop keeps min ISR");
+    c.bench_function(
+        "availability 1000 brokers 10000 topics 120000 partitions 50 restarts",
+        |b| b.iter(|| Availability::analyze(black_box(&plan), black_box(&state), black_box(&live))),
+    );
+}
+
 fn growth(c: &mut Criterion) {
     let mut group = c.benchmark_group("growth");
     group.sample_size(10);
@@ -139,5 +181,5 @@ fn growth(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, target, growth);
+criterion_group!(benches, target, availability, growth);
 criterion_main!(benches);

@@ -294,19 +294,29 @@ fn stopping_clusters(plan: &Plan) -> BTreeSet<String> {
 /// time, each broker back in sync before the next. Destroys come last and
 /// stop a broker only once its replicas have moved: they take nothing away.
 fn cluster_risks(plan: &Plan, cluster: &str, partitions: &[LivePartition]) -> Vec<StopRisk> {
+    // Only partitions a broker is in sync with lose an in-sync replica
+    // when it stops: each stop looks at those alone.
+    let mut in_sync_on: BTreeMap<u32, Vec<&LivePartition>> = BTreeMap::new();
+    for p in partitions {
+        for id in &p.isr {
+            in_sync_on.entry(*id).or_default().push(p);
+        }
+    }
     plan.changes
         .iter()
         .filter(|c| c.cluster == cluster && c.kind == ResourceKind::Broker)
         .filter(|c| matches!(c.action, Action::Restart | Action::Move))
-        .filter_map(|c| stop_risk(c, c.address.broker_id()?, partitions))
+        .filter_map(|c| {
+            let id = c.address.broker_id()?;
+            stop_risk(c, id, in_sync_on.get(&id).map_or(&[][..], Vec::as_slice))
+        })
         .collect()
 }
 
-fn stop_risk(change: &Change, id: u32, partitions: &[LivePartition]) -> Option<StopRisk> {
-    let at_risk: Vec<PartitionRisk> = partitions
+/// What stopping broker `id` does to the partitions it is in sync with.
+fn stop_risk(change: &Change, id: u32, in_sync: &[&LivePartition]) -> Option<StopRisk> {
+    let at_risk: Vec<PartitionRisk> = in_sync
         .iter()
-        // Only partitions it is in sync with lose an in-sync replica.
-        .filter(|p| p.isr.contains(&id))
         .filter_map(|p| {
             let left = p.isr.iter().filter(|b| **b != id).count();
             let left = u32::try_from(left).unwrap_or(u32::MAX);
