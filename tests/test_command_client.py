@@ -1,8 +1,8 @@
 """A `command` client on `kmesos dev`, as a user writes one: its URIs are
 fetched and unpacked into the sandbox, its line runs with the cluster's
 bootstrap servers and topic in its environment, and what it produces with a
-standard tool (kcat) is read back with confluent-kafka. Killing the command
-relaunches it."""
+standard tool (kcat) is read back with confluent-kafka; `kmesos client log`
+shows what it printed. Killing the command relaunches it."""
 
 import os
 import signal
@@ -13,6 +13,8 @@ from kafka_clients import consume_partition
 
 GREET = """#!/bin/sh
 printf 'hello from %s\\n' "$KAFKA_TOPIC" one two | kcat -P -b "$KAFKA_BOOTSTRAP_SERVERS" -t "$KAFKA_TOPIC" -p 0
+echo "greeted $KAFKA_TOPIC at $KAFKA_BOOTSTRAP_SERVERS"
+echo "nothing went wrong" >&2
 exec sleep 3600
 """
 
@@ -45,6 +47,11 @@ def test_a_command_client_fetches_its_uris_and_produces_with_the_clusters_server
         broker = dev.wait_running(1)[0]
         got = consume_partition(broker.addr, "greetings", 0, 3)
         assert got == ["hello from greetings", "hello from one", "hello from two"], got
+        said = dev.kmesos("client", "log", "greeter").stdout
+        assert f"greeted greetings at {broker.addr}" in said.splitlines(), said
+        assert dev.kmesos("client", "log", "greeter", "--stderr").stdout.splitlines()[-1:] == ["nothing went wrong"]
+        missing = dev.kmesos("client", "log", "greeter", "--instance", "7", check=False)
+        assert missing.returncode != 0 and "instance 7 of client greeter" in missing.stderr, missing.stderr
 
         def greeters():
             return [pid for pid, argv, _ in processes() if argv[:2] == [b"sleep", b"3600"]

@@ -15,8 +15,8 @@ use std::time::Duration;
 use engine::State;
 use futures::{Stream, StreamExt};
 use scheduler::wire::{
-    ApplyAccepted, ApplyRequest, BrokerLog, ErrorBody, Health, LogQuery, OperationRequest,
-    PartitionsReport, PlacementReport, PlacementRequest, Progress, RefreshReport,
+    ApplyAccepted, ApplyRequest, BrokerLog, ClientLog, ErrorBody, Health, LogQuery,
+    OperationRequest, PartitionsReport, PlacementReport, PlacementRequest, Progress, RefreshReport,
 };
 
 /// Why a call to the scheduler failed.
@@ -199,6 +199,24 @@ impl SchedulerClient {
             None => query.stream = Some(stream.to_string()),
         }
         let url = self.url(&format!("/v1/brokers/{cluster}/{id}/log"));
+        self.json(self.http.get(url).query(&query)).await
+    }
+
+    /// The last `lines` lines of a client instance's `stdout` or `stderr`.
+    pub async fn client_log(
+        &self,
+        cluster: &str,
+        client: &str,
+        instance: u32,
+        stream: &str,
+        lines: usize,
+    ) -> Result<ClientLog, ClientError> {
+        let query = LogQuery {
+            stream: Some(stream.to_string()),
+            lines: Some(lines),
+            file: None,
+        };
+        let url = self.url(&format!("/v1/clients/{cluster}/{client}/{instance}/log"));
         self.json(self.http.get(url).query(&query)).await
     }
 

@@ -9,6 +9,7 @@
 mod applies;
 mod body_limit;
 mod brokers;
+mod clients;
 mod clusters;
 mod convert;
 mod json_errors;
@@ -56,6 +57,10 @@ pub fn router(api: Api, artifacts: Artifacts) -> Router {
         .route("/v1/applies/current/cancel", post(applies::cancel))
         .route("/v1/brokers/{cluster}/{id}/log", get(brokers::log))
         .route("/v1/brokers/{cluster}/{id}/restart", post(brokers::restart))
+        .route(
+            "/v1/clients/{cluster}/{client}/{instance}/log",
+            get(clients::log),
+        )
         .route(
             "/v1/clusters/{cluster}/rebalance",
             post(clusters::rebalance),

@@ -35,7 +35,6 @@ use crate::core::{Core, CoreConfig};
 use crate::daemon_handle::{DaemonHandle, ProgressLog, View};
 use crate::metrics::Metrics;
 use crate::store::StateStore;
-use crate::wire::RunningApply;
 
 /// The Mesos role brokers run under.
 pub const ROLE: &str = "kafka";
@@ -102,16 +101,7 @@ impl Daemon {
         let (scheduler, mesos_events) =
             Scheduler::subscribe(SchedulerConfig::new(options.master.clone(), framework))?;
 
-        let view = View {
-            state: doc.state.clone(),
-            subscribed: false,
-            apply: doc.scheduler.apply.as_ref().map(|run| RunningApply {
-                apply_id: run.id.clone(),
-                holder: run.holder.clone(),
-                since: run.since.clone(),
-            }),
-            cluster_ids: doc.scheduler.cluster_ids.clone(),
-        };
+        let view = View::of(&doc, false);
         let (view_tx, view_rx) = watch::channel(Arc::new(view));
         let (requests_tx, requests_rx) = mpsc::channel(64);
         let (changes_tx, changes_rx) = mpsc::unbounded_channel();

@@ -13,7 +13,7 @@ use engine::{Address, Config, Plan, State};
 use futures::Stream;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-use crate::core::{ApplyRefusal, Progress, RefreshOutcome};
+use crate::core::{ApplyRefusal, CoreState, InstanceKey, Progress, RefreshOutcome};
 use crate::wire::RunningApply;
 
 /// A request the API hands to the driver; each carries where to answer.
@@ -62,6 +62,41 @@ pub struct View {
     pub apply: Option<RunningApply>,
     /// Kafka cluster id per kmesos cluster.
     pub cluster_ids: BTreeMap<String, String>,
+    /// The current task of each client instance that has one.
+    pub client_tasks: BTreeMap<InstanceKey, String>,
+}
+
+impl View {
+    /// What `doc` shows, with the subscription as it is.
+    pub(crate) fn of(doc: &CoreState, subscribed: bool) -> View {
+        View {
+            state: doc.state.clone(),
+            subscribed,
+            apply: doc.scheduler.apply.as_ref().map(|run| RunningApply {
+                apply_id: run.id.clone(),
+                holder: run.holder.clone(),
+                since: run.since.clone(),
+            }),
+            cluster_ids: doc.scheduler.cluster_ids.clone(),
+            client_tasks: client_tasks(doc),
+        }
+    }
+}
+
+/// The current task id of every client instance that has one.
+fn client_tasks(doc: &CoreState) -> BTreeMap<InstanceKey, String> {
+    let mut tasks = BTreeMap::new();
+    for (cluster, clients) in &doc.scheduler.clients {
+        for (client, instances) in clients {
+            for (instance, record) in instances {
+                if let Some(task) = &record.task {
+                    let key = (cluster.clone(), client.clone(), *instance);
+                    tasks.insert(key, task.task_id.clone());
+                }
+            }
+        }
+    }
+    tasks
 }
 
 /// Why the daemon could not answer.

@@ -187,6 +187,19 @@ pub struct BrokerLog {
     pub lines: Vec<String>,
 }
 
+/// `GET /v1/clients/{cluster}/{client}/{instance}/log`: the last lines of
+/// one instance's output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientLog {
+    pub cluster: String,
+    pub client: String,
+    pub instance: u32,
+    pub task_id: String,
+    /// `stdout` or `stderr`.
+    pub stream: String,
+    pub lines: Vec<String>,
+}
+
 /// One line of `GET /v1/applies/{id}/progress` (NDJSON), `event` saying
 /// which.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod broker;
+pub mod client;
 pub mod destroy;
 pub mod dev;
 pub mod fmt;

@@ -11,8 +11,8 @@ use axum::Json;
 use kmesos_executor::render::KAFKA_APP_LOGS;
 
 /// Lines returned when the request does not say.
-const DEFAULT_LINES: usize = 100;
-const MAX_LINES: usize = 10_000;
+pub(super) const DEFAULT_LINES: usize = 100;
+pub(super) const MAX_LINES: usize = 10_000;
 
 pub(super) async fn restart(
     State(api): State<Api>,
@@ -90,7 +90,7 @@ pub(super) async fn log(
             format!("broker {id} of cluster {cluster} has no task"),
         );
     };
-    match sandbox::tail(&api.master, &task_id, &file, lines).await {
+    match tail(&api, &task_id, &file, lines).await {
         Ok(lines) => Json(BrokerLog {
             cluster,
             broker: id,
@@ -99,9 +99,23 @@ pub(super) async fn log(
             lines,
         })
         .into_response(),
-        Err(e @ sandbox::SandboxError::Http { .. }) => {
-            error(StatusCode::BAD_GATEWAY, e.to_string())
-        }
-        Err(e) => error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(refused) => refused,
     }
+}
+
+/// The last `lines` lines of `file` in task `task_id`'s sandbox, read
+/// through the master and agent; 502 when they cannot be read, 404 when
+/// the sandbox has no such file.
+pub(super) async fn tail(
+    api: &Api,
+    task_id: &str,
+    file: &str,
+    lines: usize,
+) -> Result<Vec<String>, Response> {
+    sandbox::tail(&api.master, task_id, file, lines)
+        .await
+        .map_err(|e| match e {
+            sandbox::SandboxError::Http { .. } => error(StatusCode::BAD_GATEWAY, e.to_string()),
+            _ => error(StatusCode::NOT_FOUND, e.to_string()),
+        })
 }

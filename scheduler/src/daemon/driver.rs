@@ -21,7 +21,6 @@ use crate::daemon_handle::{ProgressLog, Request, View};
 use crate::kafka_backend::EndpointChange;
 use crate::metrics::{Metrics, OutcomeLabel, StateLabel};
 use crate::store::StateStore;
-use crate::wire::RunningApply;
 
 /// How often the core hears the clock.
 const TICK: Duration = Duration::from_millis(250);
@@ -413,16 +412,7 @@ impl Driver {
     }
 
     fn publish_doc(&self, doc: &CoreState) {
-        let apply = doc.scheduler.apply.as_ref().map(|run| RunningApply {
-            apply_id: run.id.clone(),
-            holder: run.holder.clone(),
-            since: run.since.clone(),
-        });
-        self.publish(|view| {
-            view.state = doc.state.clone();
-            view.apply = apply;
-            view.cluster_ids = doc.scheduler.cluster_ids.clone();
-        });
+        self.publish(|view| *view = View::of(doc, view.subscribed));
     }
 
     fn publish(&self, change: impl FnOnce(&mut View)) {

@@ -142,8 +142,7 @@ mod tests {
         Arc::new(View {
             state,
             subscribed: true,
-            apply: None,
-            cluster_ids: BTreeMap::new(),
+            ..View::default()
         })
     }
 
