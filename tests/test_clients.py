@@ -2,7 +2,11 @@
 brokers, and the producer and consumer of examples/clients running as Mesos
 tasks (Apache Kafka's own performance tools). A standard client
 (confluent-kafka) sees the topic's end offsets grow and the consumer group's
-committed offsets advance."""
+committed offsets advance, at the pace `kmesos client stats` reports."""
+
+import json
+import re
+import time
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
@@ -35,6 +39,23 @@ def test_a_producer_and_a_consumer_from_hcl_move_messages(tmp_path):
 
         growing(lambda: end_offsets(bootstrap, "orders"), "the producer's messages", dev)
         growing(lambda: committed_offsets(bootstrap, "readers", "orders"), "the group's commits", dev)
+
+        # What the instances report agrees with what the brokers hold: the
+        # producer's rate is the pace at which the topic's end offsets grow.
+        def reported():
+            report = json.loads(dev.kmesos("client", "stats", "--json").stdout)
+            rates = {i["client"]: i["throughput"]["messages_per_sec"]
+                     for i in report["instances"] if "throughput" in i}
+            return rates if set(rates) == {"load", "readers"} and all(r > 0 for r in rates.values()) else None
+        dev.wait_for(reported, 60, "both instances' reports")
+        start, began = end_offsets(bootstrap, "orders"), time.monotonic()
+        time.sleep(10)
+        grown = (end_offsets(bootstrap, "orders") - start) / (time.monotonic() - began)
+        rates = reported()
+        assert rates and 0.5 * grown <= rates["load"] <= 1.5 * grown, (rates, grown)
+        table = dev.kmesos("client", "stats").stdout
+        assert re.search(r"^load\s+producer\s+0\s+\d", table, re.M), table
+        assert re.search(r"^readers\s+all\s+\d", table, re.M), table
 
 
 def group_members(bootstrap, group):

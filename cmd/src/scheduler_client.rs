@@ -15,8 +15,9 @@ use std::time::Duration;
 use engine::State;
 use futures::{Stream, StreamExt};
 use scheduler::wire::{
-    ApplyAccepted, ApplyRequest, BrokerLog, ClientLog, ErrorBody, Health, LogQuery,
-    OperationRequest, PartitionsReport, PlacementReport, PlacementRequest, Progress, RefreshReport,
+    ApplyAccepted, ApplyRequest, BrokerLog, ClientLog, ClientStatsReport, ErrorBody, Health,
+    LogQuery, OperationRequest, PartitionsReport, PlacementReport, PlacementRequest, Progress,
+    RefreshReport,
 };
 
 /// Why a call to the scheduler failed.
@@ -200,6 +201,12 @@ impl SchedulerClient {
         }
         let url = self.url(&format!("/v1/brokers/{cluster}/{id}/log"));
         self.json(self.http.get(url).query(&query)).await
+    }
+
+    /// What each producer and consumer instance last reported.
+    pub async fn client_stats(&self) -> Result<ClientStatsReport, ClientError> {
+        self.json(self.http.get(self.url("/v1/clients/stats")))
+            .await
     }
 
     /// The last `lines` lines of a client instance's `stdout` or `stderr`.

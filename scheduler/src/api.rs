@@ -57,6 +57,7 @@ pub fn router(api: Api, artifacts: Artifacts) -> Router {
         .route("/v1/applies/current/cancel", post(applies::cancel))
         .route("/v1/brokers/{cluster}/{id}/log", get(brokers::log))
         .route("/v1/brokers/{cluster}/{id}/restart", post(brokers::restart))
+        .route("/v1/clients/stats", get(clients::stats))
         .route(
             "/v1/clients/{cluster}/{client}/{instance}/log",
             get(clients::log),

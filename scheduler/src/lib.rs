@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod artifacts;
+pub mod client_stats;
 pub mod core;
 pub mod daemon;
 pub mod daemon_handle;

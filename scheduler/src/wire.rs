@@ -200,6 +200,41 @@ pub struct ClientLog {
     pub lines: Vec<String>,
 }
 
+/// `GET /v1/clients/stats`: per producer and consumer instance that runs,
+/// what it last reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientStatsReport {
+    pub instances: Vec<InstanceStats>,
+}
+
+/// One instance's latest report, or why there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceStats {
+    pub cluster: String,
+    pub client: String,
+    pub instance: u32,
+    /// `producer` or `consumer`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<Throughput>,
+    /// Why there is no report: nothing printed yet, or the sandbox could
+    /// not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreported: Option<String>,
+}
+
+/// Messages and megabytes per second over the tool's last reporting
+/// interval; a producer's average and maximum send latency over it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub messages_per_sec: f64,
+    pub mb_per_sec: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avg_latency_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_latency_ms: Option<f64>,
+}
+
 /// One line of `GET /v1/applies/{id}/progress` (NDJSON), `event` saying
 /// which.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,16 +1,20 @@
-//! `GET /v1/clients/{cluster}/{client}/{instance}/log`: the last lines a
-//! client instance's command wrote (`client.stdout` or `client.stderr` in
-//! its sandbox), read through the agent as a broker's log is.
+//! Client instances: `GET /v1/clients/{cluster}/{client}/{instance}/log`,
+//! the last lines an instance's command wrote (`client.stdout` or
+//! `client.stderr` in its sandbox), read through the agent as a broker's
+//! log is; and `GET /v1/clients/stats`, what each producer and consumer
+//! instance last reported there ([`crate::client_stats`]).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use engine::config::ClientKind;
 use kmesos_executor::broker::{CLIENT_STDERR_FILE, CLIENT_STDOUT_FILE};
 
 use super::brokers::{tail, DEFAULT_LINES, MAX_LINES};
 use super::{error, Api};
-use crate::wire::{ClientLog, LogQuery};
+use crate::client_stats;
+use crate::wire::{ClientLog, ClientStatsReport, InstanceStats, LogQuery};
 
 pub(super) async fn log(
     State(api): State<Api>,
@@ -53,4 +57,41 @@ pub(super) async fn log(
         }
         Err(refused) => refused,
     }
+}
+
+/// Lines of `client.stdout` read for the latest report (a report comes
+/// every 5 s; the tools' own log lines may come between).
+const REPORT_LINES: usize = 20;
+
+pub(super) async fn stats(State(api): State<Api>) -> Json<ClientStatsReport> {
+    let view = api.daemon.view();
+    let mut instances = Vec::new();
+    for ((cluster, client, instance), task_id) in &view.client_tasks {
+        let kind = view
+            .state
+            .clusters
+            .get(cluster)
+            .and_then(|c| c.clients.get(client))
+            .map(|spec| spec.kind);
+        let Some(kind @ (ClientKind::Producer | ClientKind::Consumer)) = kind else {
+            continue;
+        };
+        let (throughput, unreported) =
+            match tail(&api, task_id, CLIENT_STDOUT_FILE, REPORT_LINES).await {
+                Ok(lines) => match client_stats::latest(kind, &lines) {
+                    Some(throughput) => (Some(throughput), None),
+                    None => (None, Some("no report printed yet".to_string())),
+                },
+                Err(_) => (None, Some("its sandbox could not be read".to_string())),
+            };
+        instances.push(InstanceStats {
+            cluster: cluster.clone(),
+            client: client.clone(),
+            instance: *instance,
+            kind: kind.to_string(),
+            throughput,
+            unreported,
+        });
+    }
+    Json(ClientStatsReport { instances })
 }
