@@ -8,19 +8,19 @@ Each round:
    and 3 replicas, and one producer client as fast as it can go
    (`rate = 1000000`, 100-byte messages, acks=all): Kafka's own
    ProducerPerformance as kmesos runs it, a Mesos task.
-2. Its rate, from the reports it prints every 5 s (`kmesos client log`):
-   the median over the reports of SECONDS after WARMUP seconds (the
-   tool's JVM and the brokers' warming up).
-3. The client destroyed (an apply without it); then the same JVM command
+   It runs WARMUP seconds to warm the brokers up.
+2. The client destroyed (an apply without it); then the same JVM command
    line kmesos ran (read from /proc, with the distribution's libs and the
    rendered client.properties copied out of the sandbox) run by hand
-   against the same brokers, measured the same way.
+   against the same brokers: its rate is the median of the reports it
+   prints every 5 s over SECONDS after WARMUP seconds.
+3. The client created again and measured the same way, from its reports
+   in client.stdout (`kmesos client log`).
 
 Run: `.venv/bin/python scripts/bench-clients.py [--rounds N] [--no-write]`
 after `./scripts/setup.sh` and `cargo build --workspace --bins`.
 """
 
-import argparse
 import os
 import pathlib
 import re
@@ -28,11 +28,9 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 
-from bench_figures import write_figures
+from bench_figures import measure_rounds
 from devcluster import DevCluster  # noqa: E402
 
 SECONDS = 30
@@ -101,16 +99,18 @@ def producer_jvm(directory):
 
 def one_round(work):
     hcl = work / "bench.hcl"
-    hcl.write_text(CLUSTER % PRODUCER)
     (work / "dev").mkdir()
     with DevCluster(work / "dev", agents=3) as dev:
-        dev.kmesos("apply", str(hcl), "--auto-approve", timeout=600)
-        dev.wait_for(lambda: producer_jvm(work / "dev"), 120, "the producer's JVM")
-        time.sleep(WARMUP + SECONDS + 5)
-        log = dev.kmesos("client", "log", "flood", "--lines", "200").stdout.splitlines()
-        kmesos = median(rates(log))
+        def producing(on):
+            hcl.write_text(CLUSTER % (PRODUCER if on else ""))
+            dev.kmesos("apply", str(hcl), "--auto-approve", timeout=600)
+            running = lambda: (producer_jvm(work / "dev") is not None) == on  # noqa: E731
+            dev.wait_for(running, 120, "the producer's JVM to start" if on else "the producer to stop")
 
-        # What kmesos ran, copied out of the sandbox before the client goes.
+        # A first run warms the brokers up; what it ran is copied out of
+        # its sandbox before the client goes.
+        producing(True)
+        time.sleep(WARMUP)
         _, cmdline, sandbox = producer_jvm(work / "dev")
         hand = work / "hand"
         hand.mkdir()
@@ -118,10 +118,7 @@ def one_round(work):
         shutil.copytree(libs, hand / "libs")
         shutil.copy(pathlib.Path(sandbox) / "client.properties", hand / "client.properties")
         argv = [a.replace(str(libs), str(hand / "libs")).replace(sandbox, str(hand)) for a in cmdline]
-
-        hcl.write_text(CLUSTER % "")
-        dev.kmesos("apply", str(hcl), "--auto-approve", timeout=600)
-        dev.wait_for(lambda: producer_jvm(work / "dev") is None, 60, "the client to stop")
+        producing(False)
 
         out = open(hand / "stdout", "w")
         proc = subprocess.Popen(argv, cwd=hand, stdout=out, stderr=subprocess.STDOUT)
@@ -132,6 +129,11 @@ def one_round(work):
             proc.wait(timeout=60)
             out.close()
         by_hand = median(rates((hand / "stdout").read_text().splitlines()))
+
+        producing(True)
+        time.sleep(WARMUP + SECONDS + 5)
+        log = dev.kmesos("client", "log", "flood", "--lines", "200").stdout.splitlines()
+        kmesos = median(rates(log))
     return {"kmesos": kmesos, "hand": by_hand}
 
 
@@ -146,23 +148,5 @@ def table(rounds):
     return "\n".join(rows)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--no-write", action="store_true", help="print the figures, leave docs/benchmarks.md")
-    args = parser.parse_args()
-    rounds = []
-    for _ in range(args.rounds):
-        work = pathlib.Path(tempfile.mkdtemp(prefix="kmesos-bench-clients-"))
-        try:
-            rounds.append(one_round(work))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    if args.no_write:
-        print(table(rounds))
-    else:
-        write_figures("bench-clients", table(rounds))
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    measure_rounds(__doc__.splitlines()[0], "bench-clients", one_round, default_rounds=1, table=table)

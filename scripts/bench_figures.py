@@ -26,11 +26,15 @@ def write_figures(name, text):
     DOC.write_text(doc[:start] + "\n" + text + "\n" + doc[stop:])
 
 
-def measure_rounds(description, name, one_round, default_rounds=3):
+def measure_rounds(description, name, one_round, default_rounds=3, table=None):
     """Runs `one_round(work)` the `--rounds` times the command line asks
-    for, each in a new temporary directory removed afterwards; its results."""
+    for, each in a new temporary directory removed afterwards; its results.
+    Given `table` (results → text), also writes it as bench `name`'s
+    figures, or only prints it with `--no-write`."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rounds", type=int, default=default_rounds)
+    if table:
+        parser.add_argument("--no-write", action="store_true", help="print the figures, leave docs/benchmarks.md")
     args = parser.parse_args()
     results = []
     for _ in range(args.rounds):
@@ -39,4 +43,8 @@ def measure_rounds(description, name, one_round, default_rounds=3):
             results.append(one_round(work))
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    if table and args.no_write:
+        print(table(results))
+    elif table:
+        write_figures(name, table(results))
     return results
