@@ -113,12 +113,26 @@ pub fn tansu_binary() -> PathBuf {
         .unwrap_or_else(|| panic!("no tansu: looked in {}", tools::TANSU.looked_for()))
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, taken below the kernel's ephemeral
+/// range (from 32768 by default): an outgoing connection of any process
+/// can take an ephemeral port at any time, and a broker binds its port
+/// again when it is relaunched, seconds after it was freed.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port: {e}"))
+    use std::sync::atomic::{AtomicU16, Ordering};
+    const FIRST: u16 = 20_000;
+    const COUNT: u16 = 12_000;
+    // Each test process starts elsewhere, so that two running at once
+    // rarely try the same ports.
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let start = (std::process::id() % u32::from(COUNT)) as u16;
+    for _ in 0..COUNT {
+        let offset = NEXT.fetch_add(1, Ordering::Relaxed) % COUNT;
+        let port = FIRST + (start + offset) % COUNT;
+        if std::net::TcpListener::bind(("0.0.0.0", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {FIRST}..{}", FIRST + COUNT)
 }
 
 /// Runs the Python client; returns its stdout, panicking with its stderr.
