@@ -16,6 +16,7 @@ mod json_errors;
 mod openapi;
 mod partitions;
 mod placement;
+mod sandbox_tail;
 pub mod standby;
 
 use std::sync::Arc;

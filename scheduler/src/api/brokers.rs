@@ -1,18 +1,13 @@
 //! Operations on one broker that are not configuration changes: a rolling
 //! restart (run as a one-step apply, under the apply lock) and its logs.
 
-use super::{accepted_or_refused, error, unnamed_holder, Api};
-use crate::sandbox;
+use super::{accepted_or_refused, error, sandbox_tail, unnamed_holder, Api};
 use crate::wire::{BrokerLog, LogQuery, OperationRequest};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kmesos_executor::render::KAFKA_APP_LOGS;
-
-/// Lines returned when the request does not say.
-pub(super) const DEFAULT_LINES: usize = 100;
-pub(super) const MAX_LINES: usize = 10_000;
 
 pub(super) async fn restart(
     State(api): State<Api>,
@@ -75,7 +70,7 @@ pub(super) async fn log(
         Ok(named) => named,
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
-    let lines = query.lines.unwrap_or(DEFAULT_LINES).min(MAX_LINES);
+    let lines = sandbox_tail::lines_asked(&query);
     let view = api.daemon.view();
     let task_id = view
         .state
@@ -90,7 +85,7 @@ pub(super) async fn log(
             format!("broker {id} of cluster {cluster} has no task"),
         );
     };
-    match tail(&api, &task_id, &file, lines).await {
+    match sandbox_tail::tail(&api, &task_id, &file, lines).await {
         Ok(lines) => Json(BrokerLog {
             cluster,
             broker: id,
@@ -101,21 +96,4 @@ pub(super) async fn log(
         .into_response(),
         Err(refused) => refused,
     }
-}
-
-/// The last `lines` lines of `file` in task `task_id`'s sandbox, read
-/// through the master and agent; 502 when they cannot be read, 404 when
-/// the sandbox has no such file.
-pub(super) async fn tail(
-    api: &Api,
-    task_id: &str,
-    file: &str,
-    lines: usize,
-) -> Result<Vec<String>, Response> {
-    sandbox::tail(&api.master, task_id, file, lines)
-        .await
-        .map_err(|e| match e {
-            sandbox::SandboxError::Http { .. } => error(StatusCode::BAD_GATEWAY, e.to_string()),
-            _ => error(StatusCode::NOT_FOUND, e.to_string()),
-        })
 }

@@ -11,7 +11,7 @@ use axum::Json;
 use engine::config::ClientKind;
 use kmesos_executor::broker::{CLIENT_STDERR_FILE, CLIENT_STDOUT_FILE};
 
-use super::brokers::{tail, DEFAULT_LINES, MAX_LINES};
+use super::sandbox_tail::{lines_asked, tail};
 use super::{error, Api};
 use crate::client_stats;
 use crate::wire::{ClientLog, ClientStatsReport, InstanceStats, LogQuery};
@@ -33,7 +33,7 @@ pub(super) async fn log(
             return error(StatusCode::BAD_REQUEST, why);
         }
     };
-    let lines = query.lines.unwrap_or(DEFAULT_LINES).min(MAX_LINES);
+    let lines = lines_asked(&query);
     let key = (cluster, client, instance);
     let Some(task_id) = api.daemon.view().client_tasks.get(&key).cloned() else {
         let (cluster, client, instance) = key;
